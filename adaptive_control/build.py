@@ -1,0 +1,76 @@
+"""Compose the leaves: checkpoints + config -> controller; robot + task config -> env and tasks."""
+from __future__ import annotations
+
+import os
+from importlib import resources
+
+import torch
+
+from adaptive_control.config import ControllerConfig, PlannerConfig, TaskConfig
+from adaptive_control.controller import AdaptiveController
+from models.adaptation import GradientAdapter, NoAdaptation
+from models.checkpoint import Checkpoint, CheckpointError, load_checkpoint
+from planners.mppi import MPPI
+from sim.perturbations import TaskDistribution
+from sim.robots import cost_fn, make_env
+
+#: Which checkpoint kind each online method runs on.
+CHECKPOINT_KIND = {"grbal": "grbal", "mb": "mb", "mb_de": "mb"}
+
+
+def assets_dir() -> str:
+    """Folder of the configs and checkpoints that ship with the package."""
+    return str(resources.files("adaptive_control") / "assets")
+
+
+def default_config_path(robot: str = "half_cheetah") -> str:
+    return os.path.join(assets_dir(), f"{robot}.yaml")
+
+
+def default_checkpoint(robot: str, method: str) -> str:
+    """The shipped checkpoint for ``method`` on ``robot`` (``assets/<robot>/<kind>.pt``)."""
+    return os.path.join(assets_dir(), robot, f"{CHECKPOINT_KIND[method]}.pt")
+
+
+def task_distribution(cfg: TaskConfig, perturbation: str | None = None) -> TaskDistribution:
+    return TaskDistribution(perturbation or cfg.perturbation, cfg.joints, cfg.strength_range)
+
+
+def load_for_method(method: str, robot: str, path: str | None = None, device="cpu") -> Checkpoint:
+    """Load the checkpoint ``method`` runs on (the shipped one when ``path`` is None) and check its kind."""
+    if method not in CHECKPOINT_KIND:
+        raise ValueError(f"unknown method {method!r} (known: {', '.join(CHECKPOINT_KIND)})")
+    env = make_env(robot)
+    ckpt = load_checkpoint(path or default_checkpoint(robot, method), robot=robot, obs_size=env.obs_size,
+                           action_size=env.action_size, device=device)
+    want = CHECKPOINT_KIND[method]
+    if ckpt.kind != want:
+        raise CheckpointError(f"method '{method}' needs a '{want}' checkpoint, got a '{ckpt.kind}' one "
+                              f"({path or default_checkpoint(robot, method)})")
+    return ckpt
+
+
+def build_controller(ckpt: Checkpoint, robot: str, planner_cfg: PlannerConfig, ctrl_cfg: ControllerConfig) -> AdaptiveController:
+    """An :class:`AdaptiveController` for ``ctrl_cfg.method`` on ``robot`` with MPPI from ``planner_cfg``."""
+    device = torch.device(ctrl_cfg.device)
+    if device.type == "cpu":
+        torch.set_num_threads(ctrl_cfg.threads)
+    env = make_env(robot)
+    model = ckpt.model.to(device)
+    if ctrl_cfg.method == "mb":
+        adapter = NoAdaptation()
+    else:
+        lr = ctrl_cfg.inner_lr if ctrl_cfg.inner_lr is not None else ckpt.inner_lr
+        if not isinstance(lr, dict) and ctrl_cfg.method == "mb_de" and ctrl_cfg.inner_lr is None:
+            lr = float(ckpt.config.get("train", {}).get("inner_lr", 1e-3))
+        adapter = GradientAdapter(model, lr, first_order=True)
+    cost = cost_fn(robot)
+
+    def planner_factory(dynamics):
+        return MPPI(dynamics, cost, env.obs_size, env.action_size, horizon=planner_cfg.horizon,
+                    samples=planner_cfg.samples, noise_sigma=planner_cfg.noise_sigma,
+                    temperature=planner_cfg.temperature, action_low=env.action_low, action_high=env.action_high,
+                    iterations=planner_cfg.iterations, seed=planner_cfg.seed, device=device)
+
+    return AdaptiveController(model, adapter, planner_factory, adapt_window=ctrl_cfg.adapt_window,
+                              action_low=env.action_low, action_high=env.action_high, device=device)

@@ -1,0 +1,207 @@
+"""``adaptive-control``: collect data, meta-train, run episodes, and the demo.
+
+Every subcommand has ``--help`` and works with its defaults (the shipped config and checkpoints).
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", help="experiment YAML (default: the shipped config of the robot)")
+    p.add_argument("--robot", default="half_cheetah", help="robot name (default: %(default)s)")
+
+
+def _config(args):
+    from adaptive_control.build import default_config_path
+    from adaptive_control.config import load_config
+
+    path = args.config or default_config_path(args.robot)
+    cfg = load_config(path)
+    if cfg.robot.name != args.robot:
+        cfg = dataclasses.replace(cfg, robot=dataclasses.replace(cfg.robot, name=args.robot))
+        cfg.validate()
+    return cfg
+
+
+def _progress(total: int, desc: str):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="step", dynamic_ncols=True, disable=None)
+
+
+def cmd_collect(args) -> int:
+    from adaptive_control.build import build_controller, load_for_method, task_distribution
+    from adaptive_control.collect import collect
+    from sim.robots import make_env
+
+    cfg = _config(args)
+    c = cfg.collect
+    c = dataclasses.replace(c, **{k: v for k, v in (("paths", args.paths), ("path_length", args.path_length),
+                                                   ("policy", args.policy), ("seed", args.seed)) if v is not None})
+    c.validate()
+    env = make_env(cfg.robot.name)
+    tasks = task_distribution(cfg.task, args.perturbation)
+    factory = None
+    if c.policy == "mpc":
+        ckpt = load_for_method(args.method, cfg.robot.name, args.checkpoint, device=cfg.controller.device)
+        ctrl_cfg = dataclasses.replace(cfg.controller, method=args.method)
+
+        def factory(rng):
+            planner = dataclasses.replace(cfg.planner, seed=int(rng.integers(2**31)))
+            return build_controller(ckpt, cfg.robot.name, planner, ctrl_cfg)
+
+    bar = _progress(c.paths * c.path_length, f"collect {c.policy}")
+    data = collect(env, tasks, c, factory, progress=bar.update)
+    bar.close()
+    data.save(args.out)
+    print(f"wrote {len(data)} transitions in {data.num_paths} paths to {args.out}")
+    return 0
+
+
+def cmd_meta_train(args) -> int:
+    from adaptive_control.training import load_datasets, train_checkpoint
+
+    cfg = _config(args)
+    train = cfg.train
+    if args.method:
+        train = dataclasses.replace(train, method=args.method)
+    if args.steps:
+        train = dataclasses.replace(train, steps=args.steps)
+    train.validate()
+    cfg = dataclasses.replace(cfg, train=train)
+    data = load_datasets(args.data, cfg.robot.name)
+    metrics = train_checkpoint(cfg, data, args.out)
+    print(f"wrote {train.method} checkpoint to {args.out}: val loss prior {metrics['val_loss_prior']:.4f}, "
+          f"after one adaptation step {metrics['val_loss_adapted']:.4f}")
+    return 0
+
+
+def run_one(cfg, method: str, seed: int, steps: int, checkpoint: str | None = None, perturbation: str | None = None,
+            progress: bool = True):
+    """One episode of ``method`` on a task sampled from ``seed``; returns an ``EpisodeResult``."""
+    from adaptive_control.build import build_controller, load_for_method, task_distribution
+    from adaptive_control.episode import run_episode
+    from sim.robots import make_env
+
+    ckpt = load_for_method(method, cfg.robot.name, checkpoint, device=cfg.controller.device)
+    ctrl = build_controller(ckpt, cfg.robot.name, cfg.planner, dataclasses.replace(cfg.controller, method=method))
+    env = make_env(cfg.robot.name)
+    task = task_distribution(cfg.task, perturbation).sample(np.random.default_rng(seed))
+    bar = _progress(steps, f"{method} seed {seed}") if progress else None
+    res = run_episode(env, ctrl, steps, seed=seed, task=task, progress=bar.update if bar else None)
+    if bar:
+        bar.close()
+    return res
+
+
+def cmd_run(args) -> int:
+    cfg = _config(args)
+    res = run_one(cfg, args.method, args.seed, args.steps, args.checkpoint, args.perturbation)
+    out = {"robot": cfg.robot.name, "method": args.method, "seed": args.seed, **res.summary()}
+    print(f"{args.method}: return {res.episode_return:.1f} over {res.steps} steps on {res.task}; tick median "
+          f"{res.latency['total_median_ms']:.2f} ms, p99 {res.latency['total_p99_ms']:.2f} ms")
+    if args.json:
+        from models.dataset import atomic_write
+
+        atomic_write(args.json, lambda fh: fh.write(json.dumps(out, indent=2).encode()))
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from adaptive_control.plots import plot_velocities
+
+    cfg = _config(args)
+    os.makedirs(args.out, exist_ok=True)
+    results: dict = {m: [] for m in args.methods}
+    t0 = time.time()
+    for seed in args.seeds:
+        for method in args.methods:
+            results[method].append(run_one(cfg, method, seed, args.steps, perturbation=args.perturbation))
+    print(f"\nCrippled {cfg.robot.name}, {args.steps} steps per episode, seeds {args.seeds} "
+          f"({time.time() - t0:.0f} s):")
+    summary = {}
+    for method, runs in results.items():
+        r = np.array([x.episode_return for x in runs])
+        se = r.std(ddof=1) / np.sqrt(len(r)) if len(r) > 1 else float("nan")
+        med = np.median([x.latency["total_median_ms"] for x in runs])
+        p99 = np.median([x.latency["total_p99_ms"] for x in runs])
+        summary[method] = {"returns": r.tolist(), "mean": float(r.mean()), "stderr": float(se),
+                           "tick_median_ms": float(med), "tick_p99_ms": float(p99),
+                           "tasks": [x.task for x in runs]}
+        print(f"  {method:6s} return {r.mean():8.1f} ± {se:6.1f} (s.e.)   tick median {med:5.2f} ms, p99 {p99:5.2f} ms")
+    plot = os.path.join(args.out, "forward_velocity.png")
+    plot_velocities({m: runs[0] for m, runs in results.items()}, plot, dt=0.01,
+                    title=f"Crippled {cfg.robot.name}, seed {args.seeds[0]}: {results[args.methods[0]][0].task}")
+    with open(os.path.join(args.out, "demo.json"), "w") as fh:
+        json.dump(summary, fh, indent=2)
+    print(f"plot of forward velocity: {plot}\nresults: {os.path.join(args.out, 'demo.json')}")
+    return 0
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="adaptive-control", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("collect", help="collect transitions in simulation into a dataset (.npz)")
+    _add_common(p)
+    p.add_argument("--perturbation", help="perturbation family (default: the config's)")
+    p.add_argument("--paths", type=int, help="number of trajectories (default: the config's)")
+    p.add_argument("--path-length", type=int, help="steps per trajectory (default: the config's)")
+    p.add_argument("--policy", choices=["random", "mpc"], help="action source (default: the config's)")
+    p.add_argument("--method", default="grbal", choices=["grbal", "mb", "mb_de"], help="controller for --policy mpc")
+    p.add_argument("--checkpoint", help="checkpoint for --policy mpc (default: the shipped one)")
+    p.add_argument("--seed", type=int, help="collection seed (default: the config's)")
+    p.add_argument("--out", required=True, help="dataset file to write")
+    p.set_defaults(func=cmd_collect)
+
+    p = sub.add_parser("meta-train", help="meta-train (grbal) or train (mb) a dynamics model on datasets")
+    _add_common(p)
+    p.add_argument("--data", nargs="+", required=True, help="dataset files (.npz), joined")
+    p.add_argument("--method", choices=["grbal", "mb"], help="training method (default: the config's)")
+    p.add_argument("--steps", type=int, help="optimiser steps (default: the config's)")
+    p.add_argument("--out", required=True, help="checkpoint file to write")
+    p.set_defaults(func=cmd_meta_train)
+
+    p = sub.add_parser("run", help="run one episode and report return and tick latency")
+    _add_common(p)
+    p.add_argument("--perturbation", help="perturbation family (default: the config's)")
+    p.add_argument("--method", default="grbal", choices=["grbal", "mb", "mb_de"], help="online method (default: %(default)s)")
+    p.add_argument("--checkpoint", help="checkpoint (default: the shipped one for the method)")
+    p.add_argument("--steps", type=int, default=1000, help="control steps (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=100, help="seed of the task and the initial state (default: %(default)s)")
+    p.add_argument("--json", help="write the result to this JSON file")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("demo", help="crippled cheetah with grbal and mb: returns, latency, velocity plot")
+    _add_common(p)
+    p.add_argument("--perturbation", help="perturbation family (default: the config's)")
+    p.add_argument("--methods", nargs="+", default=["grbal", "mb"], choices=["grbal", "mb", "mb_de"])
+    p.add_argument("--seeds", nargs="+", type=int, default=[100], help="episode seeds (default: %(default)s)")
+    p.add_argument("--steps", type=int, default=1000, help="control steps per episode (default: %(default)s)")
+    p.add_argument("--out", default="out/demo", help="output folder (default: %(default)s)")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = make_parser().parse_args(argv)
+    from adaptive_control.config import ConfigError
+    from models.checkpoint import CheckpointError
+
+    try:
+        return args.func(args)
+    except (ConfigError, CheckpointError, FileNotFoundError) as exc:
+        print(f"adaptive-control: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

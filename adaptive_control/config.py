@@ -1,0 +1,309 @@
+"""Configuration: one frozen dataclass per component, loaded from YAML and validated on load.
+
+A YAML file holds one section per component (``robot``, ``task``, ``collect``, ``model``,
+``train``, ``planner``, ``controller``); every section and key is optional and falls back to the
+defaults below. Unknown or mistyped keys, wrong types and out-of-range values raise
+:class:`ConfigError` naming the key and the file.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import yaml
+
+
+class ConfigError(ValueError):
+    """A configuration value is unknown, mistyped or out of range."""
+
+
+ROBOTS = ("half_cheetah",)
+PERTURBATIONS = ("none", "crippled_leg")
+METHODS = ("grbal", "mb", "mb_de")
+
+
+@dataclass(frozen=True)
+class RobotConfig:
+    """Which simulated robot to use."""
+
+    name: str = "half_cheetah"
+    """Robot name; one of ``ROBOTS``."""
+
+    def validate(self) -> None:
+        _one_of("name", self.name, ROBOTS)
+
+
+@dataclass(frozen=True)
+class TaskConfig:
+    """The perturbation family and its ranges (tasks are sampled from a seeded generator)."""
+
+    perturbation: str = "crippled_leg"
+    """Perturbation family; one of ``PERTURBATIONS``."""
+    joints: tuple[int, ...] = (0, 1, 2, 3, 4, 5)
+    """Actuator indices that may be crippled (half-cheetah: 0-2 back leg, 3-5 front leg)."""
+    strength_range: tuple[float, float] = (0.0, 0.0)
+    """Remaining strength of the crippled actuator, sampled uniformly in [low, high]; 0 disables it."""
+
+    def validate(self) -> None:
+        _one_of("perturbation", self.perturbation, PERTURBATIONS)
+        if not self.joints:
+            raise ConfigError("joints: must name at least one actuator")
+        lo, hi = self.strength_range
+        if not (0.0 <= lo <= hi <= 1.0):
+            raise ConfigError(f"strength_range: need 0 <= low <= high <= 1, got {self.strength_range}")
+
+
+@dataclass(frozen=True)
+class CollectConfig:
+    """Data collection in simulation."""
+
+    paths: int = 60
+    """Number of trajectories (each on a freshly sampled task)."""
+    path_length: int = 200
+    """Control steps per trajectory."""
+    policy: str = "random"
+    """``random`` (uniform actions) or ``mpc`` (the controller with a given checkpoint)."""
+    action_smoothing: float = 0.0
+    """Random policy only: a_t = s * a_{t-1} + (1 - s) * u_t, for richer random motion (0 = i.i.d.)."""
+    seed: int = 0
+    """Seed of the task sampler and the policy noise."""
+
+    def validate(self) -> None:
+        _positive("paths", self.paths)
+        _positive("path_length", self.path_length)
+        _one_of("policy", self.policy, ("random", "mpc"))
+        if not 0.0 <= self.action_smoothing < 1.0:
+            raise ConfigError(f"action_smoothing: must be in [0, 1), got {self.action_smoothing}")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """The dynamics network (an MLP predicting the normalised state change)."""
+
+    hidden_sizes: tuple[int, ...] = (256, 256)
+    """Widths of the hidden layers; 2x256 fits a 100 Hz tick on 2 CPU cores, 3x512 is for GPUs."""
+    activation: str = "relu"
+    """Hidden activation: ``relu``, ``tanh`` or ``silu``."""
+
+    def validate(self) -> None:
+        if not self.hidden_sizes or any(h <= 0 for h in self.hidden_sizes):
+            raise ConfigError(f"hidden_sizes: need positive widths, got {self.hidden_sizes}")
+        _one_of("activation", self.activation, ("relu", "tanh", "silu"))
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Offline training: GrBAL meta-training, or plain supervised training for the MB baseline."""
+
+    method: str = "grbal"
+    """``grbal`` (MAML through one inner SGD step) or ``mb`` (plain regression on all tasks)."""
+    adapt_window: int = 16
+    """M: past transitions the inner step adapts on."""
+    future_window: int = 16
+    """N: future transitions the adapted model is scored on (the meta-loss)."""
+    inner_lr: float = 0.001
+    """alpha: step size of the inner SGD step (initial value when learned)."""
+    learn_inner_lr: bool = False
+    """Learn one step size per parameter tensor entry (Meta-SGD style) instead of a fixed alpha."""
+    first_order: bool = False
+    """First-order MAML (no second derivatives); second order is the default."""
+    meta_batch_size: int = 32
+    """Windows per meta-step (each from one trajectory, i.e. one task); plain batch size for ``mb``."""
+    steps: int = 3000
+    """Optimiser steps."""
+    lr: float = 0.001
+    """Adam learning rate of the outer loop."""
+    validation_fraction: float = 0.1
+    """Fraction of trajectories held out to report validation loss."""
+    seed: int = 0
+    """Seed of initialisation and window sampling."""
+
+    def validate(self) -> None:
+        _one_of("method", self.method, ("grbal", "mb"))
+        for name in ("adapt_window", "future_window", "meta_batch_size", "steps"):
+            _positive(name, getattr(self, name))
+        if self.inner_lr <= 0 or self.lr <= 0:
+            raise ConfigError("inner_lr and lr must be positive")
+        if not 0.0 <= self.validation_fraction < 1.0:
+            raise ConfigError(f"validation_fraction: must be in [0, 1), got {self.validation_fraction}")
+
+
+@dataclass(frozen=True)
+class PlannerConfig:
+    """MPPI: sampled action sequences, exponentially weighted by cost (costs are minimised)."""
+
+    horizon: int = 10
+    """T: planning horizon in control steps."""
+    samples: int = 500
+    """K: sampled action sequences per plan."""
+    noise_sigma: float = 0.5
+    """Standard deviation of the action noise (actions are in [-1, 1])."""
+    temperature: float = 0.05
+    """lambda: softmin temperature, relative to the cost spread of each plan (scale-free)."""
+    iterations: int = 1
+    """Refinement iterations per tick (warm start makes 1 enough at 100 Hz)."""
+    seed: int = 0
+    """Seed of the planner's own torch.Generator."""
+
+    def validate(self) -> None:
+        for name in ("horizon", "samples", "iterations"):
+            _positive(name, getattr(self, name))
+        if self.noise_sigma <= 0 or self.temperature <= 0:
+            raise ConfigError("noise_sigma and temperature must be positive")
+
+
+@dataclass(frozen=True)
+class ControllerConfig:
+    """The online loop: adapt the prior on the last M transitions, then plan."""
+
+    method: str = "grbal"
+    """``grbal`` (meta-learned prior + one gradient step), ``mb`` (no adaptation), ``mb_de`` (MB + the same step)."""
+    adapt_window: int = 16
+    """M: newest transitions used by the online adaptation step."""
+    inner_lr: float | None = None
+    """Online step size; ``None`` takes the checkpoint's (learned or fixed) step size."""
+    device: str = "cpu"
+    """Torch device for adaptation and planning (``cpu`` or ``cuda``)."""
+    threads: int = 2
+    """torch intra-op threads on CPU (the machine's cores)."""
+
+    def validate(self) -> None:
+        _one_of("method", self.method, METHODS)
+        _positive("adapt_window", self.adapt_window)
+        _positive("threads", self.threads)
+        if self.inner_lr is not None and self.inner_lr <= 0:
+            raise ConfigError("inner_lr must be positive")
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """Everything one experiment needs; each section is its component's config."""
+
+    robot: RobotConfig = field(default_factory=RobotConfig)
+    task: TaskConfig = field(default_factory=TaskConfig)
+    collect: CollectConfig = field(default_factory=CollectConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    planner: PlannerConfig = field(default_factory=PlannerConfig)
+    controller: ControllerConfig = field(default_factory=ControllerConfig)
+
+    def validate(self) -> None:
+        for f in dataclasses.fields(self):
+            getattr(self, f.name).validate()
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+
+def load_config(path: str | os.PathLike | None = None) -> ExperimentConfig:
+    """Load an :class:`ExperimentConfig` from YAML (``None``: the defaults), validated."""
+    if path is None:
+        cfg = ExperimentConfig()
+        cfg.validate()
+        return cfg
+    path = os.fspath(path)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    return config_from_dict(data or {}, source=path)
+
+
+def config_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> ExperimentConfig:
+    """Build and validate an :class:`ExperimentConfig` from nested mappings (YAML's shape)."""
+    cfg = _build(ExperimentConfig, data, source, prefix="")
+    try:
+        cfg.validate()
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+    return cfg
+
+
+def to_dict(cfg: Any) -> dict:
+    """The plain-data form of a config dataclass (tuples as lists), for YAML, JSON and checkpoints."""
+    out = {}
+    for f in dataclasses.fields(cfg):
+        v = getattr(cfg, f.name)
+        if dataclasses.is_dataclass(v):
+            v = to_dict(v)
+        elif isinstance(v, tuple):
+            v = list(v)
+        out[f.name] = v
+    return out
+
+
+def _build(cls: type, data: Any, source: str, prefix: str) -> Any:
+    where = prefix.rstrip(".") or "top level"
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{source}: {where} must be a mapping, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs = {}
+    for key, value in data.items():
+        if key not in fields:
+            raise ConfigError(
+                f"{source}: unknown key '{prefix}{key}' (valid keys in {where}: {', '.join(fields)})"
+            )
+        hint = hints[key]
+        if dataclasses.is_dataclass(hint):
+            kwargs[key] = _build(hint, value, source, prefix=f"{prefix}{key}.")
+        else:
+            kwargs[key] = _coerce(value, hint, f"{prefix}{key}", source)
+    return cls(**kwargs)
+
+
+def _coerce(value: Any, hint: Any, key: str, source: str) -> Any:
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    bad = ConfigError(f"{source}: key '{key}' expects {_type_name(hint)}, got {value!r}")
+    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        if value is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _coerce(value, inner[0], key, source)
+    if origin is tuple:
+        if not isinstance(value, (list, tuple)):
+            raise bad
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_coerce(v, args[0], key, source) for v in value)
+        if len(value) != len(args):
+            raise bad
+        return tuple(_coerce(v, a, key, source) for v, a in zip(value, args))
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise bad
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise bad
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise bad
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise bad
+        return value
+    raise bad
+
+
+def _type_name(hint: Any) -> str:
+    return getattr(hint, "__name__", None) or str(hint).replace("typing.", "")
+
+
+def _one_of(name: str, value: Any, allowed: tuple) -> None:
+    if value not in allowed:
+        raise ConfigError(f"{name}: {value!r} is not one of {', '.join(map(str, allowed))}")
+
+
+def _positive(name: str, value: int) -> None:
+    if value <= 0:
+        raise ConfigError(f"{name}: must be positive, got {value}")

@@ -1,0 +1,159 @@
+"""The control tick: push the newest transition, adapt from the prior, plan, filter the action.
+
+Every tick adapts afresh from the meta-learned prior on the newest M transitions (GrBAL's online
+rule); the prior is never mutated. The planner sees the adapted model only through the
+``dynamics`` callable.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+
+class InvalidObservation(ValueError):
+    """An observation of the wrong size or with non-finite values reached the controller."""
+
+
+class TransitionHistory:
+    """The newest M transitions in preallocated ring buffers: obs (M, nx), act (M, nu), next_obs (M, nx).
+
+    Order inside the ring is irrelevant to the (mean) adaptation loss, so no reordering is done.
+    """
+
+    def __init__(self, capacity: int, nx: int, nu: int, device, dtype=torch.float32):
+        self.capacity = capacity
+        self.obs = torch.zeros(capacity, nx, device=device, dtype=dtype)
+        self.act = torch.zeros(capacity, nu, device=device, dtype=dtype)
+        self.next_obs = torch.zeros(capacity, nx, device=device, dtype=dtype)
+        self.clear()
+
+    def clear(self) -> None:
+        self.count = 0
+        self._next = 0
+
+    def push(self, obs: torch.Tensor, act: torch.Tensor, next_obs: torch.Tensor) -> None:
+        i = self._next
+        self.obs[i].copy_(obs)
+        self.act[i].copy_(act)
+        self.next_obs[i].copy_(next_obs)
+        self._next = (i + 1) % self.capacity
+        self.count = min(self.count + 1, self.capacity)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def window(self):
+        """(obs, act, next_obs) of the stored transitions, each (m, .) with m = min(count, M)."""
+        n = self.count
+        return self.obs[:n], self.act[:n], self.next_obs[:n]
+
+
+@dataclass
+class TickStats:
+    """Per-tick timings in milliseconds and counters."""
+
+    adapt_ms: list = field(default_factory=list)
+    plan_ms: list = field(default_factory=list)
+    total_ms: list = field(default_factory=list)
+    unsafe_actions: int = 0
+
+    def summary(self) -> dict:
+        out = {"ticks": len(self.total_ms), "unsafe_actions": self.unsafe_actions}
+        for name in ("adapt_ms", "plan_ms", "total_ms"):
+            v = np.asarray(getattr(self, name), dtype=float)
+            key = name[:-3]
+            out[f"{key}_median_ms"] = float(np.median(v)) if v.size else float("nan")
+            out[f"{key}_p99_ms"] = float(np.percentile(v, 99)) if v.size else float("nan")
+        return out
+
+
+class AdaptiveController:
+    """Adapt-then-plan controller, the same object under every backend.
+
+    Args:
+        model: the dynamics model (a ``models.dynamics.DynamicsModel``), used functionally.
+        adapter: ``adapt(params, obs (M,nx), act (M,nu), next_obs (M,nx)) -> params`` (pure).
+        planner_factory: ``factory(dynamics) -> planner`` with ``command(state)`` and ``reset()``;
+            called once here with the controller's adapted-model dynamics callable.
+        adapt_window: M.
+        action_low, action_high: (nu,) bounds; returned actions always lie within them.
+        safe_action: (nu,) action returned when the planner produces a non-finite one.
+        device: torch device of model, history and planner.
+    """
+
+    def __init__(self, model, adapter, planner_factory, *, adapt_window: int, action_low, action_high,
+                 safe_action=None, device: str | torch.device = "cpu"):
+        self.model = model
+        self.adapter = adapter
+        self.device = torch.device(device)
+        self.nx, self.nu = model.obs_size, model.action_size
+        self.prior = model.params()  # detached; never modified
+        self.params = self.prior
+        self.low = np.broadcast_to(np.asarray(action_low, dtype=np.float64), (self.nu,)).copy()
+        self.high = np.broadcast_to(np.asarray(action_high, dtype=np.float64), (self.nu,)).copy()
+        safe = np.zeros(self.nu) if safe_action is None else np.asarray(safe_action, dtype=np.float64)
+        self.safe_action = np.clip(safe, self.low, self.high)
+        self.history = TransitionHistory(adapt_window, self.nx, self.nu, self.device)
+        self.planner = planner_factory(self._dynamics)
+        self.stats = TickStats()
+        self.reset()
+
+    def _dynamics(self, state: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        return self.model.predict_next(self.params, state, action)
+
+    def reset(self) -> None:
+        """Start a new episode: empty history, prior parameters, fresh planner warm start."""
+        self.history.clear()
+        self.params = self.prior
+        self.planner.reset()
+        self._prev_obs: torch.Tensor | None = None
+        self._prev_act: torch.Tensor | None = None
+        self.stats = TickStats()
+        self.last_adapt_loss = float("nan")
+
+    def check_observation(self, obs) -> np.ndarray:
+        """The observation as a finite (nx,) float array, or :class:`InvalidObservation`."""
+        arr = np.asarray(obs, dtype=np.float64)
+        if arr.shape != (self.nx,):
+            raise InvalidObservation(f"observation must have shape ({self.nx},), got {arr.shape}")
+        if not np.all(np.isfinite(arr)):
+            raise InvalidObservation(f"observation has non-finite entries at {np.flatnonzero(~np.isfinite(arr)).tolist()}")
+        return arr
+
+    def step(self, obs) -> np.ndarray:
+        """One control tick: ``obs`` (nx,) -> finite, in-bounds action (nu,)."""
+        t0 = time.perf_counter()
+        obs_t = torch.as_tensor(self.check_observation(obs), dtype=torch.float32, device=self.device)
+        if self._prev_obs is not None:
+            self.history.push(self._prev_obs, self._prev_act, obs_t)
+        if len(self.history):
+            self.params = self.adapter.adapt(self.prior, *self.history.window())
+        t1 = time.perf_counter()
+        action = self.planner.command(obs_t)
+        action = action.detach().to("cpu", torch.float64).numpy()
+        t2 = time.perf_counter()
+        action = self.filter(action)
+        self._prev_obs = obs_t
+        self._prev_act = torch.as_tensor(action, dtype=torch.float32, device=self.device)
+        t3 = time.perf_counter()
+        self.stats.adapt_ms.append(1e3 * (t1 - t0))
+        self.stats.plan_ms.append(1e3 * (t2 - t1))
+        self.stats.total_ms.append(1e3 * (t3 - t0))
+        return action
+
+    def filter(self, action: np.ndarray) -> np.ndarray:
+        """Safety filter: a non-finite or wrong-sized action becomes the safe action; clip to bounds."""
+        if action.shape != (self.nu,) or not np.all(np.isfinite(action)):
+            self.stats.unsafe_actions += 1
+            return self.safe_action.copy()
+        return np.clip(action, self.low, self.high)
+
+    @torch.no_grad()
+    def adaptation_loss(self) -> float:
+        """Loss of the current (adapted) parameters on the current window (diagnostics; not on the hot path)."""
+        if not len(self.history):
+            return float("nan")
+        return float(self.model.loss(self.params, *self.history.window()))

@@ -1,0 +1,62 @@
+"""One episode of a controller (or any policy) in an in-process simulated robot."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class EpisodeResult:
+    """What one episode produced."""
+
+    episode_return: float
+    steps: int
+    task: dict
+    rewards: np.ndarray
+    forward_velocity: np.ndarray
+    latency: dict = field(default_factory=dict)
+    transitions: tuple | None = None
+    """(obs (S,nx), act (S,nu), next_obs (S,nx)) when recorded."""
+
+    def summary(self) -> dict:
+        return {"return": self.episode_return, "steps": self.steps, "task": self.task, "latency": self.latency}
+
+
+def run_episode(env, policy, steps: int, *, seed: int, task=None, record: bool = False, progress=None) -> EpisodeResult:
+    """Reset ``env`` (with ``task``), then run ``policy(obs) -> action`` for ``steps`` ticks.
+
+    ``policy`` may be an ``AdaptiveController`` (its ``reset`` is called and its tick timings are
+    reported) or any callable. ``progress`` is called once per step when given.
+    """
+    obs, info = env.reset(seed=seed, task=task)
+    reset = getattr(policy, "reset", None)
+    if reset is not None:
+        reset()
+    act_fn = policy.step if hasattr(policy, "step") else policy
+    rewards, vel = np.zeros(steps), np.zeros(steps)
+    rec_o, rec_a, rec_n = [], [], []
+    for t in range(steps):
+        action = act_fn(obs)
+        nxt, reward, terminated, truncated, step_info = env.step(action)
+        rewards[t], vel[t] = reward, step_info["forward_velocity"]
+        if record:
+            rec_o.append(obs)
+            rec_a.append(np.asarray(action, dtype=np.float64))
+            rec_n.append(nxt)
+        obs = nxt
+        if progress is not None:
+            progress()
+        if terminated or truncated:
+            rewards, vel = rewards[: t + 1], vel[: t + 1]
+            break
+    stats = getattr(policy, "stats", None)
+    return EpisodeResult(
+        episode_return=float(rewards.sum()),
+        steps=len(rewards),
+        task=info["task"],
+        rewards=rewards,
+        forward_velocity=vel,
+        latency=stats.summary() if stats is not None else {},
+        transitions=(np.array(rec_o), np.array(rec_a), np.array(rec_n)) if record else None,
+    )

@@ -1,0 +1,47 @@
+"""Glue for offline training: datasets + config -> trained checkpoint (with a progress bar)."""
+from __future__ import annotations
+
+from tqdm import tqdm
+
+from adaptive_control.config import ExperimentConfig, to_dict
+from models.checkpoint import save_checkpoint
+from models.dataset import TransitionDataset
+from models.dynamics import MLPDynamics
+from models.training import seeded_init, train_dynamics
+
+
+def load_datasets(paths, robot: str) -> TransitionDataset:
+    parts = [TransitionDataset.load(p) for p in paths]
+    for p, d in zip(paths, parts):
+        if d.robot != robot:
+            raise ValueError(f"{p}: dataset is for robot '{d.robot}', not '{robot}'")
+    return parts[0] if len(parts) == 1 else TransitionDataset.concat(parts)
+
+
+def train_checkpoint(cfg: ExperimentConfig, data: TransitionDataset, out: str, *, show_progress: bool = True) -> dict:
+    """Train a model as ``cfg.train`` says (``grbal`` or ``mb``) and save it to ``out``. Returns metrics."""
+    t = cfg.train
+    model = MLPDynamics(data.obs_size, data.action_size, cfg.model.hidden_sizes, cfg.model.activation)
+    seeded_init(model, t.seed)
+    bar = tqdm(total=t.steps, desc=f"meta-train {t.method}" if t.method == "grbal" else "train mb",
+               disable=not show_progress, unit="step", dynamic_ncols=True)
+
+    def on_step(step, metrics):
+        bar.update(1)
+        if "val_loss_adapted" in metrics:
+            bar.set_postfix(loss=f"{metrics['loss']:.4f}", val_prior=f"{metrics['val_loss_prior']:.4f}",
+                            val_adapted=f"{metrics['val_loss_adapted']:.4f}")
+
+    result = train_dynamics(
+        model, data, method=t.method, adapt_window=t.adapt_window, future_window=t.future_window,
+        inner_lr=t.inner_lr, learn_inner_lr=t.learn_inner_lr, first_order=t.first_order,
+        batch_size=t.meta_batch_size, steps=t.steps, lr=t.lr, validation_fraction=t.validation_fraction,
+        seed=t.seed, callback=on_step,
+    )
+    bar.close()
+    metrics = {k: v for k, v in result.metrics.items()}
+    metrics["transitions"] = len(data)
+    save_checkpoint(out, model, robot=data.robot, kind=t.method, inner_lr=result.inner_lr,
+                    config={"model": to_dict(cfg.model), "train": to_dict(t), "task": to_dict(cfg.task)},
+                    metrics=metrics)
+    return metrics

@@ -1,0 +1,88 @@
+"""Checkpoints: model weights, normaliser buffers, step sizes, robot name and sizes, config.
+
+Written atomically with ``torch.save``; read with ``weights_only=True``. Loading one made for
+another robot (or with other observation/action sizes) fails with a message that says so.
+"""
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass, field
+
+import torch
+
+from models.dataset import atomic_write
+from models.dynamics import DynamicsModel, build_model
+
+FORMAT = "adaptive_control.checkpoint/1"
+
+
+class CheckpointError(ValueError):
+    """A checkpoint is unreadable or does not fit the robot it is used for."""
+
+
+@dataclass
+class Checkpoint:
+    """A loaded checkpoint."""
+
+    model: DynamicsModel
+    robot: str
+    kind: str
+    """``grbal`` (meta-trained prior) or ``mb`` (plain training)."""
+    inner_lr: float | dict
+    """Step size of the adaptation step: a float, or per-parameter tensors when learned."""
+    config: dict = field(default_factory=dict)
+    metrics: dict = field(default_factory=dict)
+
+
+def save_checkpoint(path, model: DynamicsModel, *, robot: str, kind: str, inner_lr, config: dict | None = None,
+                    metrics: dict | None = None) -> None:
+    payload = {
+        "format": FORMAT,
+        "robot": robot,
+        "obs_size": model.obs_size,
+        "action_size": model.action_size,
+        "kind": kind,
+        "model_spec": model.spec(),
+        "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "inner_lr": ({k: v.detach().cpu() for k, v in inner_lr.items()} if isinstance(inner_lr, dict) else float(inner_lr)),
+        "config": config or {},
+        "metrics": metrics or {},
+    }
+
+    def write(fh):
+        buf = io.BytesIO()
+        torch.save(payload, buf)
+        fh.write(buf.getvalue())
+
+    atomic_write(path, write)
+
+
+def load_checkpoint(path, *, robot: str | None = None, obs_size: int | None = None, action_size: int | None = None,
+                    device: str | torch.device = "cpu") -> Checkpoint:
+    """Load a checkpoint, checking it was made for ``robot`` with these sizes (when given)."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise CheckpointError(f"checkpoint not found: {path}")
+    try:
+        payload = torch.load(path, map_location=device, weights_only=True)
+    except Exception as exc:  # torch raises many types for corrupt files
+        raise CheckpointError(f"{path}: cannot read checkpoint: {exc}") from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise CheckpointError(f"{path}: not an adaptive_control checkpoint")
+    if robot is not None and payload["robot"] != robot:
+        raise CheckpointError(
+            f"{path}: checkpoint is for robot '{payload['robot']}', not '{robot}'; "
+            f"meta-train one for '{robot}' (adaptive-control meta-train --robot {robot} ...)"
+        )
+    for name, want in (("obs_size", obs_size), ("action_size", action_size)):
+        if want is not None and payload[name] != want:
+            raise CheckpointError(f"{path}: checkpoint has {name}={payload[name]}, this robot needs {want}")
+    model = build_model(payload["model_spec"])
+    model.load_state_dict(payload["state_dict"])
+    model.to(device).eval()
+    lr = payload["inner_lr"]
+    if isinstance(lr, dict):
+        lr = {k: v.to(device) for k, v in lr.items()}
+    return Checkpoint(model=model, robot=payload["robot"], kind=payload["kind"], inner_lr=lr,
+                      config=payload.get("config", {}), metrics=payload.get("metrics", {}))

@@ -1,0 +1,105 @@
+"""Dynamics models: predict the normalised state change from (state, action).
+
+Models are ``nn.Module`` s used functionally: parameters are passed in as a dict so the online
+adaptation step can produce new parameters without touching the meta-learned prior
+(``torch.func.functional_call``). Normaliser statistics are buffers (never adapted).
+"""
+from __future__ import annotations
+
+import abc
+
+import torch
+from torch import nn
+from torch.func import functional_call
+
+from models.normalizer import Normalizer
+
+Params = dict  # name -> tensor, as from dict(model.named_parameters())
+
+_ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "silu": nn.SiLU}
+
+
+class DynamicsModel(nn.Module, abc.ABC):
+    """Base class: ``forward(obs (B,nx), act (B,nu)) -> normalised delta (B,nx)``."""
+
+    def __init__(self, obs_size: int, action_size: int):
+        super().__init__()
+        self.obs_size = obs_size
+        self.action_size = action_size
+        self.normalizer = Normalizer(obs_size, action_size)
+
+    @abc.abstractmethod
+    def forward(self, obs: torch.Tensor, act: torch.Tensor) -> torch.Tensor:
+        """Normalised predicted state change, (B, nx)."""
+
+    @abc.abstractmethod
+    def spec(self) -> dict:
+        """Plain-data description from which :func:`build_model` rebuilds the architecture."""
+
+    # -- functional API ------------------------------------------------------------------------
+    def params(self) -> Params:
+        """A detached copy-free view of the parameters, as a dict (the prior for online adaptation)."""
+        return {k: v.detach() for k, v in self.named_parameters()}
+
+    def predict_delta_n(self, params: Params, obs: torch.Tensor, act: torch.Tensor) -> torch.Tensor:
+        return functional_call(self, params, (obs, act), strict=False)
+
+    def predict_next(self, params: Params, obs: torch.Tensor, act: torch.Tensor) -> torch.Tensor:
+        """Next state (B, nx) from state (B, nx) and action (B, nu) under ``params``."""
+        return obs + self.normalizer.denormalize_delta(self.predict_delta_n(params, obs, act))
+
+    def loss(self, params: Params, obs: torch.Tensor, act: torch.Tensor, next_obs: torch.Tensor) -> torch.Tensor:
+        """Mean squared error of the normalised state change over a batch (B, .) -> scalar."""
+        target = self.normalizer.normalize_delta(next_obs - obs)
+        err = self.predict_delta_n(params, obs, act) - target
+        return (err * err).mean()
+
+
+class MLPDynamics(DynamicsModel):
+    """MLP on normalised (obs, act) -> normalised delta obs.
+
+    Args:
+        obs_size: nx.
+        action_size: nu.
+        hidden_sizes: widths of the hidden layers, e.g. (256, 256).
+        activation: ``relu``, ``tanh`` or ``silu``.
+    """
+
+    def __init__(self, obs_size: int, action_size: int, hidden_sizes=(256, 256), activation: str = "relu"):
+        super().__init__(obs_size, action_size)
+        if activation not in _ACTIVATIONS:
+            raise ValueError(f"unknown activation {activation!r} (known: {', '.join(_ACTIVATIONS)})")
+        self.hidden_sizes = tuple(int(h) for h in hidden_sizes)
+        self.activation = activation
+        layers: list[nn.Module] = []
+        fan_in = obs_size + action_size
+        for h in self.hidden_sizes:
+            layers += [nn.Linear(fan_in, h), _ACTIVATIONS[activation]()]
+            fan_in = h
+        layers.append(nn.Linear(fan_in, obs_size))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, obs: torch.Tensor, act: torch.Tensor) -> torch.Tensor:
+        return self.net(self.normalizer.normalize_inputs(obs, act))
+
+    def spec(self) -> dict:
+        return {
+            "type": "mlp",
+            "obs_size": self.obs_size,
+            "action_size": self.action_size,
+            "hidden_sizes": list(self.hidden_sizes),
+            "activation": self.activation,
+        }
+
+    def flops_per_sample(self) -> int:
+        """Multiply-add FLOPs of one forward pass on one (state, action) pair."""
+        sizes = [self.obs_size + self.action_size, *self.hidden_sizes, self.obs_size]
+        return sum(2 * a * b for a, b in zip(sizes[:-1], sizes[1:]))
+
+
+def build_model(spec: dict) -> DynamicsModel:
+    """Rebuild a model from :meth:`DynamicsModel.spec`."""
+    kind = spec.get("type")
+    if kind == "mlp":
+        return MLPDynamics(spec["obs_size"], spec["action_size"], spec["hidden_sizes"], spec.get("activation", "relu"))
+    raise ValueError(f"unknown model type {kind!r} (known: mlp)")

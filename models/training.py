@@ -1,0 +1,169 @@
+"""Offline training: GrBAL meta-training (MAML through one inner SGD step) and plain MB training.
+
+GrBAL (Nagabandi et al., 2019): for a window of M + N consecutive transitions of one task, adapt
+``θ' = θ - α ∇θ L(θ; first M)`` and score ``L(θ'; next N)``; average over a batch of windows and
+backpropagate to θ (and to α when it is learned). ``torch.func.grad`` computes the inner step and
+``torch.func.vmap`` maps it over the batch of windows; the module itself is never mutated inside.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import torch
+from torch.func import vmap
+
+from models.adaptation import GradientAdapter
+from models.dataset import TransitionDataset
+from models.dynamics import DynamicsModel
+
+
+@dataclass
+class TrainResult:
+    """What training produced besides the model's weights."""
+
+    inner_lr: float | dict
+    """The adaptation step size (per-parameter tensors when learned)."""
+    metrics: dict = field(default_factory=dict)
+    """Final validation losses and the loss history (every ``eval_every`` steps)."""
+
+
+def seeded_init(model: DynamicsModel, seed: int) -> None:
+    """Re-initialise every layer from ``seed`` without touching the global RNG stream."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        for m in model.modules():
+            if hasattr(m, "reset_parameters") and m is not model:
+                m.reset_parameters()
+
+
+def split_paths(num_paths: int, validation_fraction: float, rng: np.random.Generator):
+    """Random disjoint (train, validation) arrays of path ids."""
+    perm = rng.permutation(num_paths)
+    n_val = int(math.ceil(validation_fraction * num_paths)) if validation_fraction > 0 else 0
+    n_val = min(n_val, num_paths - 1)
+    return np.sort(perm[n_val:]), np.sort(perm[:n_val])
+
+
+def meta_loss(model: DynamicsModel, params: dict, adapter: GradientAdapter, obs, act, next_obs, m: int) -> torch.Tensor:
+    """GrBAL meta-loss over B windows: obs (B, M+N, nx), act (B, M+N, nu), next_obs (B, M+N, nx) -> scalar.
+
+    Each window adapts on its first ``m`` transitions and is scored on the rest.
+    """
+
+    def one(o, a, n):
+        adapted = adapter.adapt(params, o[:m], a[:m], n[:m])
+        return model.loss(adapted, o[m:], a[m:], n[m:])
+
+    return vmap(one)(obs, act, next_obs).mean()
+
+
+def train_dynamics(
+    model: DynamicsModel,
+    dataset: TransitionDataset,
+    *,
+    method: str = "grbal",
+    adapt_window: int = 16,
+    future_window: int = 16,
+    inner_lr: float = 1e-3,
+    learn_inner_lr: bool = False,
+    first_order: bool = False,
+    batch_size: int = 32,
+    steps: int = 1000,
+    lr: float = 1e-3,
+    validation_fraction: float = 0.1,
+    seed: int = 0,
+    eval_every: int = 100,
+    callback: Callable[[int, dict], None] | None = None,
+) -> TrainResult:
+    """Train ``model`` in place on ``dataset``.
+
+    Args:
+        method: ``grbal`` (meta-train for one-step adaptation) or ``mb`` (plain regression on all tasks).
+        adapt_window: M. future_window: N (windows are M + N consecutive transitions of one path).
+        inner_lr: α (initial value when ``learn_inner_lr``).
+        batch_size: B windows per step.
+        callback: called as ``callback(step, metrics)`` after every step (progress bars).
+    """
+    if method not in ("grbal", "mb"):
+        raise ValueError(f"method must be 'grbal' or 'mb', got {method!r}")
+    if (dataset.obs_size, dataset.action_size) != (model.obs_size, model.action_size):
+        raise ValueError(
+            f"dataset has nx={dataset.obs_size}, nu={dataset.action_size}; model has "
+            f"nx={model.obs_size}, nu={model.action_size}"
+        )
+    rng = np.random.default_rng(seed)
+    train_paths, val_paths = split_paths(dataset.num_paths, validation_fraction, rng)
+    length = adapt_window + future_window
+    starts = dataset.window_starts(length, train_paths)
+    val_starts = dataset.window_starts(length, val_paths)
+    if len(starts) == 0:
+        raise ValueError(f"no training window of {length} consecutive transitions; collect longer paths")
+
+    device = next(model.parameters()).device
+    as_t = lambda x: torch.as_tensor(x, dtype=torch.float32, device=device)  # noqa: E731
+    obs, act, nxt = as_t(dataset.obs), as_t(dataset.act), as_t(dataset.next_obs)
+    in_train = torch.as_tensor(np.isin(dataset.path_id, train_paths), device=device)
+    model.normalizer.fit(obs[in_train], act[in_train], nxt[in_train])
+
+    params = dict(model.named_parameters())
+    if learn_inner_lr:
+        alpha = {k: torch.full_like(p, inner_lr, requires_grad=True) for k, p in params.items()}
+        step_size: float | dict = alpha
+        opt_params = list(params.values()) + list(alpha.values())
+    else:
+        step_size = float(inner_lr)
+        opt_params = list(params.values())
+    adapter = GradientAdapter(model, step_size, first_order=first_order)
+    opt = torch.optim.Adam(opt_params, lr=lr)
+    offsets = np.arange(length)
+
+    def batch(pool: np.ndarray, size: int):
+        idx = torch.as_tensor(pool[rng.integers(len(pool), size=size)][:, None] + offsets, device=device)
+        return obs[idx], act[idx], nxt[idx]
+
+    def loss_on(o, a, n):
+        if method == "grbal":
+            return meta_loss(model, params, adapter, o, a, n, adapt_window)
+        return model.loss(params, o.flatten(0, 1), a.flatten(0, 1), n.flatten(0, 1))
+
+    history = []
+    metrics: dict = {}
+    model.train()
+    for step in range(1, steps + 1):
+        loss = loss_on(*batch(starts, batch_size))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        metrics = {"loss": float(loss)}
+        if step % eval_every == 0 or step == steps:
+            metrics.update(evaluate_windows(model, adapter, *_val_batch(batch, val_starts, starts), adapt_window))
+            history.append({"step": step, **metrics})
+        if callback is not None:
+            callback(step, metrics)
+    model.eval()
+    final_lr = {k: v.detach().clone() for k, v in step_size.items()} if isinstance(step_size, dict) else step_size
+    return TrainResult(inner_lr=final_lr, metrics={**history[-1], "history": history, "train_paths": len(train_paths),
+                                                   "val_paths": len(val_paths)})
+
+
+def _val_batch(batch, val_starts, train_starts, size: int = 256):
+    return batch(val_starts if len(val_starts) else train_starts, size)
+
+
+def evaluate_windows(model: DynamicsModel, adapter: GradientAdapter, obs, act, next_obs, m: int) -> dict:
+    """Loss on the future part of windows before and after adapting on their past part.
+
+    Returns ``{"val_loss_prior": ..., "val_loss_adapted": ...}`` (normalised-delta MSE).
+    """
+    params = model.params()
+    prior = model.loss(params, obs[:, m:].flatten(0, 1), act[:, m:].flatten(0, 1), next_obs[:, m:].flatten(0, 1))
+    eval_adapter = GradientAdapter(model, _detached(adapter.inner_lr), first_order=True)
+    adapted = meta_loss(model, params, eval_adapter, obs, act, next_obs, m)
+    return {"val_loss_prior": float(prior), "val_loss_adapted": float(adapted)}
+
+
+def _detached(lr):
+    return {k: v.detach() for k, v in lr.items()} if isinstance(lr, dict) else lr
