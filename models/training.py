@@ -137,7 +137,7 @@ def train_dynamics(
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        metrics = {"loss": float(loss)}
+        metrics = {"loss": float(loss.detach())}
         if step % eval_every == 0 or step == steps:
             metrics.update(evaluate_windows(model, adapter, *_val_batch(batch, val_starts, starts), adapt_window))
             history.append({"step": step, **metrics})

@@ -1,0 +1,28 @@
+"""Shared fixtures: small real models and datasets built in temp folders (never in the repo)."""
+import os
+
+os.environ.setdefault("MUJOCO_GL", "disable")
+
+import numpy as np
+import pytest
+import torch
+
+torch.set_num_threads(2)
+
+
+@pytest.fixture(scope="session")
+def cheetah_dataset():
+    """A small random-action half-cheetah dataset over crippled-leg tasks (real physics)."""
+    from adaptive_control.collect import collect
+    from adaptive_control.config import CollectConfig
+    from sim.half_cheetah import HalfCheetahEnv
+    from sim.perturbations import TaskDistribution
+
+    env = HalfCheetahEnv()
+    tasks = TaskDistribution("crippled_leg", joints=range(6), strength_range=(0.0, 0.0))
+    return collect(env, tasks, CollectConfig(paths=8, path_length=60, seed=7))
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)

@@ -1,0 +1,51 @@
+import pytest
+
+from adaptive_control.build import default_config_path
+from adaptive_control.config import ConfigError, ExperimentConfig, config_from_dict, load_config, to_dict
+
+
+def write(tmp_path, text):
+    p = tmp_path / "exp.yaml"
+    p.write_text(text)
+    return p
+
+
+def test_shipped_config_loads_and_round_trips():
+    cfg = load_config(default_config_path("half_cheetah"))
+    assert cfg.robot.name == "half_cheetah"
+    assert config_from_dict(to_dict(cfg)) == cfg
+
+
+def test_typo_in_key_is_rejected_with_key_and_file(tmp_path):
+    p = write(tmp_path, "planner:\n  horizn: 12\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(p)
+    assert "planner.horizn" in str(err.value) and str(p) in str(err.value)
+    assert "horizon" in str(err.value)  # the valid keys are listed
+
+
+def test_unknown_section_is_rejected(tmp_path):
+    with pytest.raises(ConfigError, match="'planer'"):
+        load_config(write(tmp_path, "planer: {horizon: 3}\n"))
+
+
+def test_wrong_type_and_range_are_rejected(tmp_path):
+    with pytest.raises(ConfigError, match="planner.samples"):
+        load_config(write(tmp_path, "planner: {samples: many}\n"))
+    with pytest.raises(ConfigError, match="samples"):
+        load_config(write(tmp_path, "planner: {samples: 0}\n"))
+    with pytest.raises(ConfigError, match="method"):
+        load_config(write(tmp_path, "controller: {method: magic}\n"))
+    with pytest.raises(ConfigError, match="strength_range"):
+        load_config(write(tmp_path, "task: {strength_range: [0.5, 0.2]}\n"))
+
+
+def test_configs_are_frozen():
+    cfg = ExperimentConfig()
+    with pytest.raises(Exception):
+        cfg.planner.horizon = 3  # type: ignore[misc]
+
+
+def test_partial_file_keeps_defaults(tmp_path):
+    cfg = load_config(write(tmp_path, "planner: {horizon: 7}\n"))
+    assert cfg.planner.horizon == 7 and cfg.planner.samples == ExperimentConfig().planner.samples

@@ -1,0 +1,158 @@
+import numpy as np
+import pytest
+import torch
+
+from models.adaptation import GradientAdapter, NoAdaptation
+from models.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from models.dataset import TransitionDataset
+from models.dynamics import MLPDynamics
+from models.training import meta_loss, seeded_init, train_dynamics
+
+
+def tiny(nx=3, nu=2, hidden=(5,), dtype=torch.float64, seed=0):
+    m = MLPDynamics(nx, nu, hidden, activation="tanh").to(dtype)
+    seeded_init(m, seed)
+    return m
+
+
+def data(nx=3, nu=2, b=16, seed=0, dtype=torch.float64):
+    g = torch.Generator().manual_seed(seed)
+    o = torch.randn(b, nx, generator=g, dtype=dtype)
+    a = torch.randn(b, nu, generator=g, dtype=dtype)
+    n = o + 0.3 * torch.tanh(a.sum(-1, keepdim=True)) + 0.1 * o
+    return o, a, n
+
+
+def test_shapes():
+    m = MLPDynamics(17, 6, (256, 256))
+    o, a = torch.randn(40, 17), torch.randn(40, 6)
+    assert m(o, a).shape == (40, 17)
+    assert m.predict_next(m.params(), o, a).shape == (40, 17)
+    assert m.flops_per_sample() == 2 * (23 * 256 + 256 * 256 + 256 * 17)
+
+
+def test_normalizer_round_trip():
+    m = MLPDynamics(3, 2, (8,))
+    o = torch.randn(500, 3) * torch.tensor([1.0, 10.0, 0.1]) + 5
+    a = torch.rand(500, 2)
+    n = o + torch.randn(500, 3) * torch.tensor([0.5, 2.0, 0.01]) + 1
+    m.normalizer.fit(o, a, n)
+    d = n - o
+    dn = m.normalizer.normalize_delta(d)
+    torch.testing.assert_close(dn.mean(0), torch.zeros(3), atol=1e-5, rtol=0)
+    torch.testing.assert_close(dn.std(0), torch.ones(3), atol=1e-4, rtol=0)
+    torch.testing.assert_close(m.normalizer.denormalize_delta(dn), d, atol=1e-5, rtol=1e-5)
+    x = m.normalizer.normalize_inputs(o, a)
+    torch.testing.assert_close(x.mean(0), torch.zeros(5), atol=1e-4, rtol=0)
+    # statistics are buffers: they travel in the state dict
+    assert {"normalizer.obs_mean", "normalizer.delta_std"} <= set(m.state_dict())
+
+
+def test_adaptation_step_lowers_window_loss_and_is_pure():
+    m = tiny(hidden=(16,))
+    o, a, n = data(b=16, seed=1)
+    prior = m.params()
+    before = {k: v.clone() for k, v in prior.items()}
+    adapted = GradientAdapter(m, 0.05).adapt(prior, o, a, n)
+    assert m.loss(adapted, o, a, n) < m.loss(prior, o, a, n)
+    for k in prior:  # the prior is not mutated
+        assert torch.equal(prior[k], before[k])
+        assert adapted[k] is not prior[k]
+    assert NoAdaptation().adapt(prior, o, a, n) is prior
+
+
+@pytest.mark.parametrize("first_order", [False, True])
+def test_meta_gradient_matches_finite_differences(first_order):
+    m = tiny()
+    alpha = 0.3
+    obs, act, nxt = (x.reshape(4, 8, -1) for x in data(b=32, seed=2))
+    params = {k: v.detach().clone().requires_grad_(True) for k, v in m.named_parameters()}
+    adapter = GradientAdapter(m, alpha, first_order=first_order)
+    loss = meta_loss(m, params, adapter, obs, act, nxt, m=4)
+    grads = torch.autograd.grad(loss, list(params.values()))
+
+    # Finite differences of the exact (second-order) meta-loss; first order must differ from it.
+    exact = GradientAdapter(m, alpha)
+    eps = 1e-6
+    fd = []
+    for name, p in params.items():
+        g = torch.zeros_like(p)
+        for i in range(p.numel()):
+            plus = {k: v.detach().clone() for k, v in params.items()}
+            minus = {k: v.detach().clone() for k, v in params.items()}
+            plus[name].view(-1)[i] += eps
+            minus[name].view(-1)[i] -= eps
+            g.view(-1)[i] = (meta_loss(m, plus, exact, obs, act, nxt, 4) - meta_loss(m, minus, exact, obs, act, nxt, 4)) / (2 * eps)
+        fd.append(g)
+    flat = torch.cat([g.reshape(-1) for g in grads])
+    flat_fd = torch.cat([g.reshape(-1) for g in fd])
+    if first_order:
+        assert not torch.allclose(flat, flat_fd, atol=1e-6)
+        assert torch.nn.functional.cosine_similarity(flat, flat_fd, dim=0) > 0.5
+    else:
+        torch.testing.assert_close(flat, flat_fd, atol=1e-7, rtol=1e-5)
+
+
+def test_learned_step_size_gets_a_gradient():
+    m = tiny()
+    obs, act, nxt = (x.reshape(4, 8, -1) for x in data(b=32, seed=3))
+    params = dict(m.named_parameters())
+    alpha = {k: torch.full_like(p, 0.1, requires_grad=True) for k, p in params.items()}
+    loss = meta_loss(m, params, GradientAdapter(m, alpha), obs, act, nxt, 4)
+    g = torch.autograd.grad(loss, list(alpha.values()))
+    assert all(torch.isfinite(x).all() for x in g) and any(x.abs().sum() > 0 for x in g)
+
+
+def test_grbal_training_on_real_data_reduces_adapted_loss(cheetah_dataset):
+    m = MLPDynamics(17, 6, (32, 32))
+    seeded_init(m, 0)
+    res = train_dynamics(m, cheetah_dataset, method="grbal", adapt_window=8, future_window=8, inner_lr=0.01,
+                         learn_inner_lr=True, batch_size=8, steps=60, eval_every=20, seed=0)
+    hist = res.metrics["history"]
+    assert hist[-1]["val_loss_adapted"] < hist[0]["val_loss_adapted"]
+    assert isinstance(res.inner_lr, dict) and set(res.inner_lr) == set(dict(m.named_parameters()))
+    assert m.normalizer.fitted
+
+
+def test_dataset_round_trip_and_windows(tmp_path, cheetah_dataset):
+    p = tmp_path / "d.npz"
+    cheetah_dataset.save(p)
+    d = TransitionDataset.load(p)
+    assert d.robot == "half_cheetah" and d.num_paths == 8 and len(d) == 8 * 60
+    np.testing.assert_allclose(d.obs, cheetah_dataset.obs.astype(np.float32))
+    assert d.tasks == cheetah_dataset.tasks and d.tasks[0]["perturbation"] == "crippled_leg"
+    starts = d.window_starts(32)
+    assert len(starts) == 8 * (60 - 32 + 1)
+    assert np.all(d.path_id[starts] == d.path_id[starts + 31])
+    # transitions chain: next_obs of step t is obs of step t+1 within a path
+    np.testing.assert_allclose(d.next_obs[:-1][d.path_id[:-1] == d.path_id[1:]],
+                               d.obs[1:][d.path_id[:-1] == d.path_id[1:]])
+    joined = TransitionDataset.concat([d, d])
+    assert joined.num_paths == 16 and joined.path_id.max() == 15
+    assert [f.name for f in tmp_path.iterdir()] == ["d.npz"]  # no temp file left behind
+
+
+def test_dataset_rejects_foreign_files(tmp_path):
+    bad = tmp_path / "x.npz"
+    np.savez(bad, a=np.zeros(3))
+    with pytest.raises(ValueError, match="x.npz"):
+        TransitionDataset.load(bad)
+
+
+def test_checkpoint_round_trip_and_robot_check(tmp_path):
+    m = MLPDynamics(17, 6, (16,))
+    m.normalizer.fit(torch.randn(50, 17), torch.randn(50, 6), torch.randn(50, 17))
+    lr = {k: torch.rand_like(v) for k, v in m.named_parameters()}
+    path = tmp_path / "c.pt"
+    save_checkpoint(path, m, robot="half_cheetah", kind="grbal", inner_lr=lr, config={"model": {"hidden_sizes": [16]}})
+    ck = load_checkpoint(path, robot="half_cheetah", obs_size=17, action_size=6)
+    o, a = torch.randn(4, 17), torch.randn(4, 6)
+    torch.testing.assert_close(ck.model(o, a), m(o, a))
+    assert ck.kind == "grbal" and torch.equal(ck.inner_lr["net.0.weight"], lr["net.0.weight"])
+    with pytest.raises(CheckpointError, match="robot 'half_cheetah', not 'ant'"):
+        load_checkpoint(path, robot="ant")
+    with pytest.raises(CheckpointError, match="obs_size"):
+        load_checkpoint(path, obs_size=27)
+    (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="junk.pt"):
+        load_checkpoint(tmp_path / "junk.pt")

@@ -1,0 +1,74 @@
+import pytest
+import torch
+
+from planners.mppi import MPPI
+
+A = torch.tensor([[1.0, 0.1], [0.0, 1.0]])  # double integrator, dt = 0.1
+B = torch.tensor([[0.005], [0.1]])
+GOAL = torch.tensor([1.0, 0.0])
+
+
+def linear(state, action):
+    return state @ A.T + action @ B.T
+
+
+def goal_cost(state, action, next_state):
+    return ((next_state - GOAL) ** 2).sum(-1) + 0.01 * (action ** 2).sum(-1)
+
+
+def drive(planner, steps=80):
+    x = torch.tensor([-1.0, 0.0])
+    actions = []
+    for _ in range(steps):
+        u = planner.command(x)
+        actions.append(u)
+        x = linear(x[None], u[None])[0]
+    return x, torch.stack(actions)
+
+
+def test_mppi_drives_linear_system_to_goal():
+    p = MPPI(linear, goal_cost, 2, 1, horizon=20, samples=256, noise_sigma=1.0, temperature=0.1,
+             action_low=-2.0, action_high=2.0, seed=0)
+    x, actions = drive(p)
+    assert torch.linalg.norm(x - GOAL) < 0.05
+    assert actions.min() >= -2.0 and actions.max() <= 2.0
+
+
+def test_actions_respect_bounds():
+    p = MPPI(linear, goal_cost, 2, 1, horizon=10, samples=64, noise_sigma=5.0, action_low=-0.3, action_high=0.3)
+    _, actions = drive(p, steps=20)
+    assert actions.abs().max() <= 0.3 + 1e-7 and actions.abs().max() > 0.29  # saturates, never exceeds
+
+
+def test_seeded_and_reset_reproducible():
+    p = MPPI(linear, goal_cost, 2, 1, horizon=10, samples=64, seed=3)
+    a1 = drive(p, 5)[1]
+    p.reset()
+    a2 = drive(p, 5)[1]
+    q = MPPI(linear, goal_cost, 2, 1, horizon=10, samples=64, seed=4)
+    assert torch.equal(a1, a2) and not torch.equal(a1, drive(q, 5)[1])
+
+
+def test_warm_start_shifts_nominal():
+    # With (almost) no noise the plan is the nominal sequence itself: the command is its first
+    # action and the next nominal is the sequence shifted by one, last action repeated.
+    p = MPPI(linear, goal_cost, 2, 1, horizon=4, samples=8, noise_sigma=1e-12)
+    seq = torch.tensor([[0.1], [0.2], [0.3], [0.4]])
+    p.nominal = seq.clone()
+    u = p.command(torch.tensor([-1.0, 0.0]))
+    torch.testing.assert_close(u, seq[0])
+    torch.testing.assert_close(p.nominal, torch.tensor([[0.2], [0.3], [0.4], [0.4]]))
+
+
+def test_shape_errors():
+    p = MPPI(linear, goal_cost, 2, 1, horizon=5, samples=16)
+    with pytest.raises(ValueError, match="shape"):
+        p.command(torch.zeros(3))
+    with pytest.raises(ValueError):
+        MPPI(linear, goal_cost, 2, 1, action_low=1.0, action_high=-1.0)
+
+
+def test_all_diverged_rollouts_keep_the_nominal():
+    p = MPPI(lambda s, a: s * float("nan"), goal_cost, 2, 1, horizon=5, samples=16)
+    u = p.command(torch.zeros(2))
+    assert torch.isfinite(u).all()

@@ -1,0 +1,101 @@
+import mujoco
+import numpy as np
+import pytest
+import torch
+
+from sim.costs import half_cheetah_cost
+from sim.half_cheetah import HalfCheetahEnv
+from sim.perturbations import CrippledLeg, NoPerturbation, TaskDistribution, perturbation_from_params
+
+
+def test_env_api_and_control_rate():
+    env = HalfCheetahEnv(seed=0)
+    obs, info = env.reset(seed=3)
+    assert obs.shape == (env.obs_size,) and info["task"] == {"perturbation": "none"}
+    assert env.model.opt.timestep * env.frame_skip == pytest.approx(0.01)
+    obs2, r, term, trunc, info = env.step(np.zeros(env.action_size))
+    assert obs2.shape == obs.shape and np.isfinite(r) and not term and not trunc
+    with pytest.raises(ValueError, match="shape"):
+        env.step(np.zeros(3))
+    with pytest.raises(ValueError, match="non-finite"):
+        env.step(np.full(env.action_size, np.nan))
+
+
+def test_reset_is_seeded():
+    a, _ = HalfCheetahEnv().reset(seed=5)
+    b, _ = HalfCheetahEnv().reset(seed=5)
+    c, _ = HalfCheetahEnv().reset(seed=6)
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+
+
+def test_cost_equals_negative_env_reward():
+    env = HalfCheetahEnv(CrippledLeg(1, 0.3))
+    rng = np.random.default_rng(0)
+    obs, _ = env.reset(seed=0)
+    states, actions, nexts, rewards = [], [], [], []
+    for _ in range(200):
+        a = rng.uniform(-1, 1, env.action_size)
+        nxt, r, *_ = env.step(a)
+        states.append(obs), actions.append(a), nexts.append(nxt), rewards.append(r)
+        obs = nxt
+    cost = half_cheetah_cost(*(torch.tensor(np.array(x), dtype=torch.float64) for x in (states, actions, nexts)))
+    assert cost.shape == (200,)
+    np.testing.assert_allclose(-cost.numpy(), rewards, rtol=0, atol=1e-9)
+    assert np.ptp(rewards) > 0.1  # a real spread of rewards, not a constant
+
+
+@pytest.mark.parametrize("actuator", [0, 3, 5])
+def test_crippled_joint_produces_no_torque(actuator):
+    env = HalfCheetahEnv(CrippledLeg(actuator, 0.0))
+    env.reset(seed=0)
+    for _ in range(20):
+        env.step(np.ones(env.action_size))
+    m, d = env.model, env.data
+    dofs = [m.jnt_dofadr[m.actuator_trnid[i, 0]] for i in range(m.nu)]
+    # actuator_force is in actuator space (before the gear); the joint torque is what must vanish
+    assert d.ctrl[actuator] == 1.0
+    assert d.qfrc_actuator[dofs[actuator]] == 0.0
+    others = [i for i in range(m.nu) if i != actuator]
+    assert np.all(np.abs(d.qfrc_actuator[[dofs[i] for i in others]]) > 1.0)
+
+
+def test_weakened_joint_is_scaled():
+    full, weak = HalfCheetahEnv(), HalfCheetahEnv(CrippledLeg(2, 0.25))
+    assert weak.model.actuator_gear[2, 0] == pytest.approx(0.25 * full.model.actuator_gear[2, 0])
+    assert np.array_equal(np.delete(weak.model.actuator_gear[:, 0], 2), np.delete(full.model.actuator_gear[:, 0], 2))
+
+
+def test_crippling_changes_motion():
+    def run(task):
+        env = HalfCheetahEnv(task)
+        env.reset(seed=1)
+        for t in range(100):
+            obs, *_ = env.step(np.sin(0.2 * t + np.arange(6)))
+        return obs
+
+    assert not np.allclose(run(NoPerturbation()), run(CrippledLeg(0, 0.0)), atol=1e-3)
+
+
+def test_reset_with_a_new_task_replaces_the_perturbation():
+    env = HalfCheetahEnv(CrippledLeg(0, 0.0))
+    _, info = env.reset(seed=0, task=NoPerturbation())
+    assert info["task"] == {"perturbation": "none"} and env.model.actuator_gear[0, 0] > 0
+
+
+def test_task_distribution_is_seeded_and_in_range():
+    dist = TaskDistribution("crippled_leg", joints=(1, 4), strength_range=(0.1, 0.4))
+    a = [dist.sample(np.random.default_rng(9)) for _ in range(3)]
+    assert a[0] == a[1] == a[2]
+    tasks = [dist.sample(np.random.default_rng(s)) for s in range(50)]
+    assert {t.actuator for t in tasks} == {1, 4}
+    assert all(0.1 <= t.strength <= 0.4 for t in tasks)
+    assert perturbation_from_params(tasks[0].params()) == tasks[0]
+
+
+def test_bad_perturbations_are_rejected():
+    with pytest.raises(ValueError, match="strength"):
+        CrippledLeg(0, 1.5)
+    with pytest.raises(ValueError, match="actuators"):
+        HalfCheetahEnv(CrippledLeg(9, 0.0))
+    with pytest.raises(ValueError, match="unknown perturbation"):
+        TaskDistribution("earthquake")
