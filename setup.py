@@ -44,7 +44,6 @@ setup(
     zip_safe=True,
     maintainer="adaptive_control developers",
     maintainer_email="adaptive-control@example.invalid",
-    tests_require=["pytest"],
     entry_points={
         "console_scripts": [
             "adaptive-control = adaptive_control.cli:main",

@@ -73,9 +73,32 @@ class HalfCheetahEnv:
             perturbation.apply_mjcf(root)
             self._models[key] = compile_mjcf(root)
         self.model = self._models[key]
+        self._live_originals: dict = {}
         self.data = mujoco.MjData(self.model)
         self.frame_skip = max(1, round(self.control_dt / self.model.opt.timestep))
         self.perturbation = perturbation
+
+    def switch(self, perturbation: Perturbation) -> None:
+        """Change the perturbation now, mid-episode, by editing the compiled model (no recompile).
+
+        The state carries on; the edited fields' originals are remembered and restored by the next
+        ``switch`` or ``reset``. (``reset(task=...)`` applies a task structurally instead.)
+        """
+        self._restore_live()
+        self._live_originals = perturbation.apply_model(self.model)
+        self.live_perturbation = perturbation
+
+    def _restore_live(self) -> None:
+        for name, original in self._live_originals.items():
+            getattr(self.model, name)[:] = original
+        self._live_originals = {}
+        self.live_perturbation = None
+
+    @property
+    def task_params(self) -> dict:
+        """The perturbation in force now: the mid-episode one if any, else the reset-time one."""
+        live = getattr(self, "live_perturbation", None)
+        return (live or self.perturbation).params()
 
     # -- named accessors ---------------------------------------------------------------------
     @property
@@ -94,6 +117,7 @@ class HalfCheetahEnv:
         """Start an episode; ``task`` replaces the perturbation. Returns ``(obs, info)``."""
         if seed is not None:
             self.random = np.random.default_rng(seed)
+        self._restore_live()
         if task is not None and task != self.perturbation:
             self._load(task)
         mujoco.mj_resetData(self.model, self.data)

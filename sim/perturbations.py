@@ -21,6 +21,9 @@ class Perturbation(Protocol):
     def params(self) -> dict:
         """Plain-data description (JSON-safe), e.g. ``{"perturbation": "crippled_leg", ...}``."""
 
+    def apply_model(self, model) -> dict:
+        """Edit a compiled ``mujoco.MjModel`` in place (mid-episode); return ``{field: original copy}``."""
+
 
 @dataclass(frozen=True)
 class NoPerturbation:
@@ -28,6 +31,9 @@ class NoPerturbation:
 
     def apply_mjcf(self, root) -> None:
         return None
+
+    def apply_model(self, model) -> dict:
+        return {}
 
     def params(self) -> dict:
         return {"perturbation": "none"}
@@ -57,6 +63,13 @@ class CrippledLeg:
         act = actuators[self.actuator]
         gear = np.asarray(act.gear if act.gear is not None else [1.0], dtype=float)
         act.gear = gear * self.strength
+
+    def apply_model(self, model) -> dict:
+        if self.actuator >= model.nu:
+            raise ValueError(f"CrippledLeg.actuator={self.actuator} but the model has {model.nu} actuators")
+        original = {"actuator_gear": model.actuator_gear.copy()}
+        model.actuator_gear[self.actuator] *= self.strength
+        return original
 
     def params(self) -> dict:
         return {"perturbation": "crippled_leg", "actuator": int(self.actuator), "strength": float(self.strength)}

@@ -99,3 +99,23 @@ def test_bad_perturbations_are_rejected():
         HalfCheetahEnv(CrippledLeg(9, 0.0))
     with pytest.raises(ValueError, match="unknown perturbation"):
         TaskDistribution("earthquake")
+
+
+def test_mid_episode_switch_edits_the_compiled_model_and_is_restored_exactly():
+    env = HalfCheetahEnv()
+    env.reset(seed=0)
+    original = env.model.actuator_gear.copy()
+    for _ in range(10):
+        env.step(np.ones(6))
+    qpos = env.data.qpos.copy()
+    env.switch(CrippledLeg(3, 0.0))
+    assert np.array_equal(env.data.qpos, qpos)  # the state carries on
+    assert env.model.actuator_gear[3, 0] == 0.0 and env.task_params["actuator"] == 3
+    env.step(np.ones(6))
+    dof = env.model.jnt_dofadr[env.model.actuator_trnid[3, 0]]
+    assert env.data.qfrc_actuator[dof] == 0.0
+    env.switch(CrippledLeg(1, 0.5))  # a second switch restores the first's edit before applying
+    assert env.model.actuator_gear[3, 0] == original[3, 0]
+    assert env.model.actuator_gear[1, 0] == 0.5 * original[1, 0]
+    env.reset(seed=0)
+    assert np.array_equal(env.model.actuator_gear, original) and env.task_params == {"perturbation": "none"}
