@@ -102,12 +102,16 @@ class AdaptiveController:
         self.reset()
 
     def _dynamics(self, state: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
-        return self.model.predict_next(self.params, state, action)
+        return self._predict(state, action)
+
+    def _set_params(self, params) -> None:
+        self.params = params
+        self._predict = self.model.predictor(params)
 
     def reset(self) -> None:
         """Start a new episode: empty history, prior parameters, fresh planner warm start."""
         self.history.clear()
-        self.params = self.prior
+        self._set_params(self.prior)
         self.planner.reset()
         self._prev_obs: torch.Tensor | None = None
         self._prev_act: torch.Tensor | None = None
@@ -130,7 +134,7 @@ class AdaptiveController:
         if self._prev_obs is not None:
             self.history.push(self._prev_obs, self._prev_act, obs_t)
         if len(self.history):
-            self.params = self.adapter.adapt(self.prior, *self.history.window())
+            self._set_params(self.adapter.adapt(self.prior, *self.history.window()))
         t1 = time.perf_counter()
         action = self.planner.command(obs_t)
         action = action.detach().to("cpu", torch.float64).numpy()

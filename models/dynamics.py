@@ -48,6 +48,14 @@ class DynamicsModel(nn.Module, abc.ABC):
         """Next state (B, nx) from state (B, nx) and action (B, nu) under ``params``."""
         return obs + self.normalizer.denormalize_delta(self.predict_delta_n(params, obs, act))
 
+    def predictor(self, params: Params, dtype: torch.dtype | None = None):
+        """A fast ``f(obs (K,nx), act (K,nu)) -> next_obs (K,nx)`` for ``params``, for planning.
+
+        Built once per tick (after adaptation) and called T times per plan; the default is
+        :meth:`predict_next` itself. Subclasses fold normalisation into their weights.
+        """
+        return lambda obs, act: self.predict_next(params, obs, act)
+
     def loss(self, params: Params, obs: torch.Tensor, act: torch.Tensor, next_obs: torch.Tensor) -> torch.Tensor:
         """Mean squared error of the normalised state change over a batch (B, .) -> scalar."""
         target = self.normalizer.normalize_delta(next_obs - obs)
@@ -81,6 +89,44 @@ class MLPDynamics(DynamicsModel):
 
     def forward(self, obs: torch.Tensor, act: torch.Tensor) -> torch.Tensor:
         return self.net(self.normalizer.normalize_inputs(obs, act))
+
+    @torch.no_grad()
+    def predictor(self, params: Params, dtype: torch.dtype | None = None):
+        """Planning fast path: normaliser folded into the first and last layers (exact up to rounding).
+
+        ``W1 x_n + b1`` with ``x_n = (x - mean) / std`` equals ``(W1 / std) x + (b1 - (W1 / std) mean)``,
+        split into its state and action columns so no concatenation is needed; the output layer is
+        scaled by the delta std and shifted by its mean. Each step is then two ``addmm`` s, the
+        hidden ``addmm`` s and one fused add of the state. ``dtype`` (e.g. ``torch.bfloat16``)
+        runs the matrix products in that precision, with states kept in float32.
+        """
+        n = self.normalizer
+        names = [f"net.{i}" for i, m in enumerate(self.net) if isinstance(m, nn.Linear)]
+        w = [params[f"{k}.weight"] for k in names]
+        b = [params[f"{k}.bias"] for k in names]
+        inv = torch.cat([1.0 / n.obs_std, 1.0 / n.act_std])
+        mean = torch.cat([n.obs_mean, n.act_mean])
+        w0 = w[0] * inv
+        b0 = b[0] - w0 @ mean
+        wl = w[-1] * n.delta_std[:, None]
+        bl = b[-1] * n.delta_std + n.delta_mean
+        mm_dtype = dtype or w0.dtype
+        nx = self.obs_size
+        ws_t = w0[:, :nx].t().contiguous().to(mm_dtype)
+        wa_t = w0[:, nx:].t().contiguous().to(mm_dtype)
+        b0 = b0.to(mm_dtype)
+        hidden = [(wi.t().contiguous().to(mm_dtype), bi.to(mm_dtype)) for wi, bi in zip(w[1:-1], b[1:-1])]
+        wl_t, bl = wl.t().contiguous().to(mm_dtype), bl.to(mm_dtype)
+        act_fn = {"relu": torch.relu, "tanh": torch.tanh, "silu": torch.nn.functional.silu}[self.activation]
+
+        def f(obs: torch.Tensor, act: torch.Tensor) -> torch.Tensor:
+            o, a = obs.to(mm_dtype), act.to(mm_dtype)
+            h = act_fn(torch.addmm(b0, o, ws_t).addmm_(a, wa_t))
+            for wt, bt in hidden:
+                h = act_fn(torch.addmm(bt, h, wt))
+            return torch.addmm(bl, h, wl_t).to(obs.dtype).add_(obs)
+
+        return f
 
     def spec(self) -> dict:
         return {

@@ -6,12 +6,11 @@ softmin weights. The nominal sequence is warm-started by shifting it one step af
 """
 from __future__ import annotations
 
-from typing import Callable
+import math
 
 import torch
 
-Dynamics = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
-Cost = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
+from planners.shooting import Cost, Dynamics, as_bounds, check_state, rollout_costs
 
 
 class MPPI:
@@ -23,6 +22,8 @@ class MPPI:
         nx: state size. nu: action size.
         horizon: T. samples: K.
         noise_sigma: standard deviation of the Gaussian action noise (scalar or (nu,)).
+        noise_correlation: rho in [0, 1): time-correlated (AR(1), smoothed) noise
+            ``e_t = rho e_{t-1} + sqrt(1 - rho^2) w_t`` with the same marginal sigma; 0 = white noise.
         temperature: softmin temperature relative to the standard deviation of the K costs, so
             one value works across robots and cost scales.
         action_low, action_high: bounds (scalars or (nu,)); every sampled and returned action lies
@@ -33,27 +34,32 @@ class MPPI:
     """
 
     def __init__(self, dynamics: Dynamics, cost: Cost, nx: int, nu: int, *, horizon: int = 10, samples: int = 500,
-                 noise_sigma=0.5, temperature: float = 0.05, action_low=-1.0, action_high=1.0, iterations: int = 1,
-                 seed: int = 0, device: str | torch.device = "cpu", dtype: torch.dtype = torch.float32):
+                 noise_sigma=0.5, noise_correlation: float = 0.0, temperature: float = 0.05, action_low=-1.0,
+                 action_high=1.0, iterations: int = 1, seed: int = 0, device: str | torch.device = "cpu",
+                 dtype: torch.dtype = torch.float32):
         if horizon < 1 or samples < 2 or iterations < 1:
             raise ValueError(f"need horizon >= 1, samples >= 2, iterations >= 1; got {horizon}, {samples}, {iterations}")
         if temperature <= 0:
             raise ValueError(f"temperature must be positive, got {temperature}")
+        if not 0.0 <= noise_correlation < 1.0:
+            raise ValueError(f"noise_correlation must be in [0, 1), got {noise_correlation}")
         self.dynamics, self.cost = dynamics, cost
         self.nx, self.nu, self.T, self.K = nx, nu, horizon, samples
         self.iterations = iterations
         self.temperature = float(temperature)
+        self.rho = float(noise_correlation)
         self.device, self.dtype = torch.device(device), dtype
-        vec = lambda v: torch.as_tensor(v, dtype=dtype, device=self.device).expand(nu).clone()  # noqa: E731
-        self.sigma = vec(noise_sigma)
-        self.low, self.high = vec(action_low), vec(action_high)
+        self.sigma = as_bounds(noise_sigma, nu, dtype, self.device)
+        self.low, self.high = (as_bounds(v, nu, dtype, self.device) for v in (action_low, action_high))
         if torch.any(self.low >= self.high):
             raise ValueError("action_low must be below action_high")
         self.seed = seed
         self.generator = torch.Generator(device=self.device)
         # Preallocated buffers, reused every command.
         self._noise = torch.empty(samples, horizon, nu, dtype=dtype, device=self.device)
+        self._actions = torch.empty(samples, horizon, nu, dtype=dtype, device=self.device)
         self._costs = torch.empty(samples, dtype=dtype, device=self.device)
+        self._sample_noise = self._correlated_noise if self.rho > 0 else self._white_noise
         self.reset()
 
     def reset(self) -> None:
@@ -61,39 +67,33 @@ class MPPI:
         self.generator.manual_seed(self.seed)
         self.nominal = ((self.low + self.high) / 2).expand(self.T, self.nu).clone()
 
-    @torch.no_grad()
-    def rollout(self, state: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
-        """Total cost (K,) of action sequences (K, T, nu) from one state (nx,)."""
-        k = actions.shape[0]
-        s = state.expand(k, self.nx)
-        total = self._costs[:k].zero_()
-        for t in range(self.T):
-            a = actions[:, t]
-            s_next = self.dynamics(s, a)
-            total += self.cost(s, a, s_next)
-            s = s_next
-        return total
+    def _white_noise(self) -> None:
+        torch.randn(self._noise.shape, generator=self.generator, out=self._noise, dtype=self.dtype, device=self.device)
+
+    def _correlated_noise(self) -> None:
+        self._white_noise()
+        e, c = self._noise, math.sqrt(1.0 - self.rho ** 2)
+        for t in range(1, self.T):  # AR(1) filter along the horizon: T small in-place ops
+            e[:, t].mul_(c).add_(e[:, t - 1], alpha=self.rho)
 
     @torch.no_grad()
     def command(self, state) -> torch.Tensor:
         """Best first action (nu,) from ``state`` (nx,); also shifts the nominal sequence."""
-        state = torch.as_tensor(state, dtype=self.dtype, device=self.device)
-        if state.shape != (self.nx,):
-            raise ValueError(f"state must have shape ({self.nx},), got {tuple(state.shape)}")
+        state = check_state(state, self.nx, self.dtype, self.device)
         for _ in range(self.iterations):
-            torch.randn(self._noise.shape, generator=self.generator, out=self._noise, dtype=self.dtype, device=self.device)
+            self._sample_noise()
             self._noise.mul_(self.sigma)
             self._noise[0].zero_()  # the nominal sequence itself is always a candidate
-            actions = torch.clamp(self.nominal + self._noise, self.low, self.high)
-            costs = self.rollout(state, actions)
-            costs = torch.nan_to_num(costs, nan=float("inf"), posinf=float("inf"))
+            actions = torch.clamp(torch.add(self.nominal, self._noise, out=self._actions), self.low, self.high,
+                                  out=self._actions)
+            costs = rollout_costs(self.dynamics, self.cost, state.expand(self.K, self.nx), actions, out=self._costs)
             finite = torch.isfinite(costs)
             if not bool(finite.any()):
                 break  # every rollout diverged: keep the current nominal sequence
-            spread = costs[finite].std() if finite.sum() > 1 else costs.new_tensor(1.0)
-            z = -(costs - costs[finite].min()) / (self.temperature * spread + 1e-9)
-            w = torch.softmax(z, 0)
-            self.nominal = torch.einsum("k,ktu->tu", w, actions)
+            c = torch.where(finite, costs, costs[finite].max())
+            z = (c.min() - c) / (self.temperature * c.std() + 1e-9)
+            w = torch.where(finite, torch.softmax(z, 0), 0.0)
+            self.nominal = torch.einsum("k,ktu->tu", w / w.sum(), actions)
         action = self.nominal[0].clone()
         self.nominal = torch.roll(self.nominal, -1, 0)
         self.nominal[-1] = self.nominal[-2] if self.T > 1 else (self.low + self.high) / 2

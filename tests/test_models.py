@@ -156,3 +156,16 @@ def test_checkpoint_round_trip_and_robot_check(tmp_path):
     (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
     with pytest.raises(CheckpointError, match="junk.pt"):
         load_checkpoint(tmp_path / "junk.pt")
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "silu"])
+def test_fast_predictor_matches_predict_next(activation):
+    m = MLPDynamics(17, 6, (64, 64), activation=activation)
+    seeded_init(m, 1)
+    o, a = torch.randn(300, 17) * 3 + 1, torch.randn(300, 6)
+    m.normalizer.fit(o, a, o + torch.randn(300, 17) * torch.linspace(0.01, 2, 17))
+    params = {k: v + 0.01 * torch.randn_like(v) for k, v in m.params().items()}  # e.g. adapted params
+    torch.testing.assert_close(m.predictor(params)(o, a), m.predict_next(params, o, a), atol=2e-5, rtol=1e-5)
+    bf16 = m.predictor(params, dtype=torch.bfloat16)(o, a)
+    assert bf16.dtype == torch.float32
+    assert (bf16 - m.predict_next(params, o, a)).abs().max() < 0.1 * o.abs().max()
