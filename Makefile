@@ -12,7 +12,7 @@ RUNS ?= runs/half_cheetah
 
 $(STAMP): setup.py
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -e ".[test]"
+	$(PY) -m pip install -q --disable-pip-version-check -e ".[test,bench]"
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -40,6 +40,8 @@ setup(
     ],
     extras_require={
         "test": ["pytest>=7"],
+        # benchmark-only: the public MPPI library our planner is compared with
+        "bench": ["pytorch_mppi==0.9.1"],
     },
     zip_safe=True,
     maintainer="adaptive_control developers",

@@ -10,7 +10,9 @@ from adaptive_control.config import ControllerConfig, PlannerConfig, TaskConfig
 from adaptive_control.controller import AdaptiveController
 from models.adaptation import GradientAdapter, NoAdaptation
 from models.checkpoint import Checkpoint, CheckpointError, load_checkpoint
+from planners.cem import CEM
 from planners.mppi import MPPI
+from planners.random_shooting import RandomShooting
 from sim.perturbations import TaskDistribution
 from sim.robots import cost_fn, make_env
 
@@ -51,7 +53,7 @@ def load_for_method(method: str, robot: str, path: str | None = None, device="cp
 
 
 def build_controller(ckpt: Checkpoint, robot: str, planner_cfg: PlannerConfig, ctrl_cfg: ControllerConfig) -> AdaptiveController:
-    """An :class:`AdaptiveController` for ``ctrl_cfg.method`` on ``robot`` with MPPI from ``planner_cfg``."""
+    """An :class:`AdaptiveController` for ``ctrl_cfg.method`` on ``robot`` with the planner of ``planner_cfg``."""
     device = torch.device(ctrl_cfg.device)
     if device.type == "cpu":
         torch.set_num_threads(ctrl_cfg.threads)
@@ -64,13 +66,39 @@ def build_controller(ckpt: Checkpoint, robot: str, planner_cfg: PlannerConfig, c
         if not isinstance(lr, dict) and ctrl_cfg.method == "mb_de" and ctrl_cfg.inner_lr is None:
             lr = float(ckpt.config.get("train", {}).get("inner_lr", 1e-3))
         adapter = GradientAdapter(model, lr, first_order=True)
+    late = {}  # the CasADi planner reads the controller's current (adapted) weights each tick
+    planner_factory = make_planner_factory(planner_cfg, robot, device, model=model,
+                                           params_fn=lambda: late["controller"].params)
+    ctrl = AdaptiveController(model, adapter, planner_factory, adapt_window=ctrl_cfg.adapt_window,
+                              action_low=env.action_low, action_high=env.action_high, device=device,
+                              deadline_ms=ctrl_cfg.deadline_ms,
+                              planning_dtype=torch.bfloat16 if planner_cfg.precision == "bfloat16" else None)
+    late["controller"] = ctrl
+    return ctrl
+
+
+def make_planner_factory(cfg: PlannerConfig, robot: str, device, model=None, params_fn=None):
+    """``factory(dynamics) -> planner`` for ``cfg.type`` with the robot's cost and action bounds.
+
+    The CasADi planner embeds the network symbolically, so it needs ``model`` and ``params_fn()``
+    (the current parameter dict) too.
+    """
+    env = make_env(robot)
     cost = cost_fn(robot)
+    common = dict(horizon=cfg.horizon, action_low=env.action_low, action_high=env.action_high, seed=cfg.seed,
+                  device=device)
+    nx, nu = env.obs_size, env.action_size
+    if cfg.type == "mppi":
+        return lambda dyn: MPPI(dyn, cost, nx, nu, samples=cfg.samples, noise_sigma=cfg.noise_sigma,
+                                noise_correlation=cfg.noise_correlation, temperature=cfg.temperature,
+                                iterations=cfg.iterations, **common)
+    if cfg.type == "cem":
+        return lambda dyn: CEM(dyn, cost, nx, nu, samples=cfg.samples, elites=cfg.elites, init_sigma=cfg.noise_sigma,
+                               iterations=cfg.iterations, **common)
+    if cfg.type == "random_shooting":
+        return lambda dyn: RandomShooting(dyn, cost, nx, nu, samples=cfg.samples, **common)
+    if cfg.type == "casadi":
+        from adaptive_control.casadi_bridge import casadi_planner_factory
 
-    def planner_factory(dynamics):
-        return MPPI(dynamics, cost, env.obs_size, env.action_size, horizon=planner_cfg.horizon,
-                    samples=planner_cfg.samples, noise_sigma=planner_cfg.noise_sigma,
-                    temperature=planner_cfg.temperature, action_low=env.action_low, action_high=env.action_high,
-                    iterations=planner_cfg.iterations, seed=planner_cfg.seed, device=device)
-
-    return AdaptiveController(model, adapter, planner_factory, adapt_window=ctrl_cfg.adapt_window,
-                              action_low=env.action_low, action_high=env.action_high, device=device)
+        return casadi_planner_factory(cfg, robot, model, env, params_fn)
+    raise ValueError(f"unknown planner type {cfg.type!r}")

@@ -146,6 +146,17 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_bench(args) -> int:
+    from adaptive_control.bench import run_bench
+    from models.dataset import atomic_write
+
+    out = run_bench(quick=args.quick, ticks=args.ticks)
+    atomic_write(args.json, lambda fh: fh.write(json.dumps(out, indent=2).encode()))
+    print(f"tick p99 {out['p99_ms']:.2f} ms (median {out['median_ms']:.2f}); our plan / pytorch_mppi's: "
+          f"{out['ratio_vs_pytorch_mppi']:.2f}; wrote {args.json}")
+    return 0
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="adaptive-control", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -188,6 +199,12 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, default=1000, help="control steps per episode (default: %(default)s)")
     p.add_argument("--out", default="out/demo", help="output folder (default: %(default)s)")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("bench", help="tick benchmark (adapt + plan) over model sizes, K and T; vs pytorch_mppi")
+    p.add_argument("--json", required=True, help="write the results to this JSON file")
+    p.add_argument("--quick", action="store_true", help="the default config only (under a minute)")
+    p.add_argument("--ticks", type=int, default=200, help="timed ticks per grid point (default: %(default)s)")
+    p.set_defaults(func=cmd_bench)
     return parser
 
 

@@ -131,28 +131,47 @@ class TrainConfig:
             raise ConfigError(f"validation_fraction: must be in [0, 1), got {self.validation_fraction}")
 
 
+PLANNERS = ("mppi", "cem", "random_shooting", "casadi")
+
+
 @dataclass(frozen=True)
 class PlannerConfig:
-    """MPPI: sampled action sequences, exponentially weighted by cost (costs are minimised)."""
+    """The MPC planner (MPPI by default); costs are minimised."""
 
+    type: str = "mppi"
+    """``mppi``, ``cem`` (elite mean), ``random_shooting`` (GrBAL's reference planner) or ``casadi`` (NLP MPC)."""
     horizon: int = 10
     """T: planning horizon in control steps."""
     samples: int = 500
     """K: sampled action sequences per plan."""
     noise_sigma: float = 0.5
-    """Standard deviation of the action noise (actions are in [-1, 1])."""
+    """Standard deviation of the action noise (actions are in [-1, 1]); CEM's initial sigma."""
+    noise_correlation: float = 0.0
+    """MPPI: AR(1) time correlation of the noise in [0, 1) (smoother action sequences); 0 = white."""
+    elites: int = 50
+    """CEM: number of lowest-cost samples refitted each iteration."""
+    precision: str = "float32"
+    """Matrix products of the planning rollouts: ``float32`` or ``bfloat16`` (states stay float32)."""
     temperature: float = 0.05
     """lambda: softmin temperature, relative to the cost spread of each plan (scale-free)."""
     iterations: int = 1
-    """Refinement iterations per tick (warm start makes 1 enough at 100 Hz)."""
+    """Refinement iterations per tick (warm start makes 1 enough at 100 Hz for MPPI; CEM uses more)."""
+    max_solver_iterations: int = 30
+    """CasADi: IPOPT iteration limit per tick (warm-started)."""
     seed: int = 0
     """Seed of the planner's own torch.Generator."""
 
     def validate(self) -> None:
-        for name in ("horizon", "samples", "iterations"):
+        _one_of("type", self.type, PLANNERS)
+        _one_of("precision", self.precision, ("float32", "bfloat16"))
+        for name in ("horizon", "samples", "iterations", "elites", "max_solver_iterations"):
             _positive(name, getattr(self, name))
         if self.noise_sigma <= 0 or self.temperature <= 0:
             raise ConfigError("noise_sigma and temperature must be positive")
+        if not 0.0 <= self.noise_correlation < 1.0:
+            raise ConfigError(f"noise_correlation: must be in [0, 1), got {self.noise_correlation}")
+        if self.type == "cem" and self.elites > self.samples:
+            raise ConfigError(f"elites: {self.elites} is more than samples ({self.samples})")
 
 
 @dataclass(frozen=True)
@@ -169,9 +188,14 @@ class ControllerConfig:
     """Torch device for adaptation and planning (``cpu`` or ``cuda``)."""
     threads: int = 2
     """torch intra-op threads on CPU (the machine's cores)."""
+    deadline_ms: float | None = None
+    """Tick deadline: a plan not done by then is replaced by the shifted previous plan and counted
+    as a miss (real-time use: ROS 2, hardware). ``None``: always wait (reproducible offline runs)."""
 
     def validate(self) -> None:
         _one_of("method", self.method, METHODS)
+        if self.deadline_ms is not None and self.deadline_ms <= 0:
+            raise ConfigError(f"deadline_ms: must be positive, got {self.deadline_ms}")
         _positive("adapt_window", self.adapt_window)
         _positive("threads", self.threads)
         if self.inner_lr is not None and self.inner_lr <= 0:

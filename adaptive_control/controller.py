@@ -7,10 +7,18 @@ rule); the prior is never mutated. The planner sees the adapted model only throu
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+
+
+def _as_numpy(x) -> np.ndarray:
+    """A planner's tensor (torch planners) or array (CasADi) as float64 numpy on the CPU."""
+    if isinstance(x, torch.Tensor):
+        return x.detach().to("cpu", torch.float64).numpy()
+    return np.asarray(x, dtype=np.float64)
 
 
 class InvalidObservation(ValueError):
@@ -59,9 +67,11 @@ class TickStats:
     plan_ms: list = field(default_factory=list)
     total_ms: list = field(default_factory=list)
     unsafe_actions: int = 0
+    deadline_misses: int = 0
 
     def summary(self) -> dict:
-        out = {"ticks": len(self.total_ms), "unsafe_actions": self.unsafe_actions}
+        out = {"ticks": len(self.total_ms), "unsafe_actions": self.unsafe_actions,
+               "deadline_misses": self.deadline_misses}
         for name in ("adapt_ms", "plan_ms", "total_ms"):
             v = np.asarray(getattr(self, name), dtype=float)
             key = name[:-3]
@@ -82,12 +92,19 @@ class AdaptiveController:
         action_low, action_high: (nu,) bounds; returned actions always lie within them.
         safe_action: (nu,) action returned when the planner produces a non-finite one.
         device: torch device of model, history and planner.
+        deadline_ms: when set, planning runs in a worker thread; a tick whose plan is not done
+            ``deadline_ms`` after the tick began applies the next action of the previous (shifted)
+            plan instead and counts a miss. The late plan finishes in the background and is
+            discarded (it was for an old state); no new plan or adaptation starts until it has.
+        planning_dtype: precision of the model's matrix products inside plans (e.g. bfloat16).
     """
 
     def __init__(self, model, adapter, planner_factory, *, adapt_window: int, action_low, action_high,
-                 safe_action=None, device: str | torch.device = "cpu"):
+                 safe_action=None, device: str | torch.device = "cpu", deadline_ms: float | None = None,
+                 planning_dtype: torch.dtype | None = None):
         self.model = model
         self.adapter = adapter
+        self.planning_dtype = planning_dtype
         self.device = torch.device(device)
         self.nx, self.nu = model.obs_size, model.action_size
         self.prior = model.params()  # detached; never modified
@@ -98,6 +115,9 @@ class AdaptiveController:
         self.safe_action = np.clip(safe, self.low, self.high)
         self.history = TransitionHistory(adapt_window, self.nx, self.nu, self.device)
         self.planner = planner_factory(self._dynamics)
+        self.deadline_s = None if deadline_ms is None else deadline_ms / 1e3
+        self._worker = ThreadPoolExecutor(1, thread_name_prefix="planner") if deadline_ms is not None else None
+        self._pending: Future | None = None
         self.stats = TickStats()
         self.reset()
 
@@ -106,13 +126,15 @@ class AdaptiveController:
 
     def _set_params(self, params) -> None:
         self.params = params
-        self._predict = self.model.predictor(params)
+        self._predict = self.model.predictor(params, dtype=self.planning_dtype)
 
     def reset(self) -> None:
         """Start a new episode: empty history, prior parameters, fresh planner warm start."""
+        self._wait_pending()
         self.history.clear()
         self._set_params(self.prior)
         self.planner.reset()
+        self._fallback = None  # (T, nu) shifted previous plan, used when a plan misses the deadline
         self._prev_obs: torch.Tensor | None = None
         self._prev_act: torch.Tensor | None = None
         self.stats = TickStats()
@@ -133,11 +155,14 @@ class AdaptiveController:
         obs_t = torch.as_tensor(self.check_observation(obs), dtype=torch.float32, device=self.device)
         if self._prev_obs is not None:
             self.history.push(self._prev_obs, self._prev_act, obs_t)
-        if len(self.history):
+        busy = self._pending is not None and not self._pending.done()
+        if len(self.history) and not busy:
             self._set_params(self.adapter.adapt(self.prior, *self.history.window()))
         t1 = time.perf_counter()
-        action = self.planner.command(obs_t)
-        action = action.detach().to("cpu", torch.float64).numpy()
+        if self._worker is None:
+            action, self._fallback = self._plan(obs_t)
+        else:
+            action = self._plan_with_deadline(obs_t, busy, t0)
         t2 = time.perf_counter()
         action = self.filter(action)
         self._prev_obs = obs_t
@@ -147,6 +172,46 @@ class AdaptiveController:
         self.stats.plan_ms.append(1e3 * (t2 - t1))
         self.stats.total_ms.append(1e3 * (t3 - t0))
         return action
+
+    def _plan(self, obs_t: torch.Tensor):
+        """(action (nu,), shifted plan (T, nu) or None), as float64 numpy."""
+        action = _as_numpy(self.planner.command(obs_t))
+        plan = getattr(self.planner, "next_plan", None)
+        return action, (None if plan is None else _as_numpy(plan).copy())
+
+    def _plan_with_deadline(self, obs_t: torch.Tensor, busy: bool, t0: float) -> np.ndarray:
+        if not busy:
+            if self._pending is not None:  # a late plan finished since: its result is stale
+                self._pending.exception()
+            self._pending = self._worker.submit(self._plan, obs_t)
+            remaining = self.deadline_s - (time.perf_counter() - t0)
+            try:
+                action, self._fallback = self._pending.result(timeout=max(remaining, 0.0))
+                self._pending = None
+                return action
+            except TimeoutError:
+                pass
+        self.stats.deadline_misses += 1
+        return self._next_fallback_action()
+
+    def _next_fallback_action(self) -> np.ndarray:
+        """The next action of the shifted previous plan (the safe action when there is none)."""
+        if self._fallback is None or not len(self._fallback):
+            return self.safe_action.copy()
+        action = self._fallback[0].copy()
+        self._fallback = np.concatenate([self._fallback[1:], self._fallback[-1:]], 0)
+        return action
+
+    def _wait_pending(self) -> None:
+        if getattr(self, "_pending", None) is not None:
+            self._pending.exception()  # wait for it; its result is not used
+            self._pending = None
+
+    def close(self) -> None:
+        """Stop the planning worker thread (if any)."""
+        self._wait_pending()
+        if self._worker is not None:
+            self._worker.shutdown(wait=True)
 
     def filter(self, action: np.ndarray) -> np.ndarray:
         """Safety filter: a non-finite or wrong-sized action becomes the safe action; clip to bounds."""

@@ -49,6 +49,11 @@ class CEM:
         self.generator.manual_seed(self.seed)
         self.mean = ((self.low + self.high) / 2).expand(self.T, self.nu).clone()
 
+    @property
+    def next_plan(self) -> torch.Tensor:
+        """(T, nu) the shifted elite mean: row 0 is the action for the next tick."""
+        return self.mean
+
     @torch.no_grad()
     def plan_batch(self, states: torch.Tensor, mean: torch.Tensor | None = None) -> torch.Tensor:
         """Elite-mean action sequences (B, T, nu) for B states (B, nx), planned independently."""

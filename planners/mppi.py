@@ -67,6 +67,11 @@ class MPPI:
         self.generator.manual_seed(self.seed)
         self.nominal = ((self.low + self.high) / 2).expand(self.T, self.nu).clone()
 
+    @property
+    def next_plan(self) -> torch.Tensor:
+        """(T, nu) the shifted plan: row 0 is the action for the next tick if no new plan arrives."""
+        return self.nominal
+
     def _white_noise(self) -> None:
         torch.randn(self._noise.shape, generator=self.generator, out=self._noise, dtype=self.dtype, device=self.device)
 

@@ -32,6 +32,7 @@ class RandomShooting:
     def reset(self) -> None:
         self.generator.manual_seed(self.seed)
         self.best = None
+        self.next_plan = ((self.low + self.high) / 2).expand(self.T, self.nu).clone()
 
     @torch.no_grad()
     def command(self, state) -> torch.Tensor:
@@ -40,4 +41,5 @@ class RandomShooting:
         acts = self.low + (self.high - self.low) * self._u
         costs = rollout_costs(self.dynamics, self.cost, state.expand(self.K, self.nx), acts, out=self._costs)
         self.best = acts[torch.argmin(costs)].clone()
+        self.next_plan = torch.cat([self.best[1:], self.best[-1:]], 0)  # shifted: the fallback plan
         return self.best[0].clone()

@@ -12,12 +12,13 @@ from sim.half_cheetah import HalfCheetahEnv
 from sim.perturbations import CrippledLeg
 
 
-def make(adapter_lr=0.01, samples=64, planner=None):
+def make(adapter_lr=0.01, samples=64, planner=None, deadline_ms=None):
     m = MLPDynamics(17, 6, (32, 32))
     seeded_init(m, 0)
     adapter = GradientAdapter(m, adapter_lr) if adapter_lr else NoAdaptation()
     factory = planner or (lambda dyn: MPPI(dyn, half_cheetah_cost, 17, 6, horizon=5, samples=samples))
-    return AdaptiveController(m, adapter, factory, adapt_window=16, action_low=-1.0, action_high=1.0)
+    return AdaptiveController(m, adapter, factory, adapt_window=16, action_low=-1.0, action_high=1.0,
+                              deadline_ms=deadline_ms)
 
 
 def test_ticks_adapt_from_the_prior_without_mutating_it():
@@ -72,3 +73,45 @@ def test_non_finite_plan_becomes_the_safe_action():
     ctrl = make(planner=lambda dyn: NaNPlannerDouble())
     a = ctrl.step(np.zeros(17))
     assert np.array_equal(a, np.zeros(6)) and ctrl.stats.unsafe_actions == 1
+
+
+class SlowPlannerDouble:
+    """Test double: a planner that takes ``delays[i]`` seconds on its i-th command (a contention stall)."""
+
+    def __init__(self, delays):
+        self.delays = list(delays)
+        self.calls = 0
+        self.T = 4
+
+    def reset(self):
+        self.next_plan = torch.zeros(self.T, 6)
+
+    def command(self, state):
+        import time as _time
+
+        _time.sleep(self.delays[min(self.calls, len(self.delays) - 1)])
+        value = 0.1 * (self.calls + 1)
+        self.calls += 1
+        plan = torch.full((self.T + 1, 6), value) + torch.arange(self.T + 1)[:, None] * 0.01
+        self.next_plan = plan[1:].clone()
+        return plan[0].clone()
+
+
+def test_missed_deadline_applies_the_shifted_previous_plan():
+    planner = SlowPlannerDouble([0.0, 0.3, 0.0])
+    ctrl = make(planner=lambda dyn: planner, deadline_ms=100.0)
+    obs = np.zeros(17)
+    a0 = ctrl.step(obs)  # on time: plan 1 -> 0.10, next plan rows 0.11, 0.12, ...
+    np.testing.assert_allclose(a0, 0.1)
+    a1 = ctrl.step(obs)  # plan 2 stalls 0.3 s: miss -> previous plan's next action (0.11)
+    np.testing.assert_allclose(a1, 0.11)
+    a2 = ctrl.step(obs)  # plan 2 still running: another miss, shifted once more (0.12)
+    np.testing.assert_allclose(a2, 0.12)
+    assert ctrl.stats.deadline_misses == 2
+    import time as _time
+
+    _time.sleep(0.35)  # the late plan finishes in the background and is discarded
+    a3 = ctrl.step(obs)  # plan 3 is on time again
+    np.testing.assert_allclose(a3, 0.3)
+    assert ctrl.stats.deadline_misses == 2 and all(t < 200 for t in ctrl.stats.total_ms)
+    ctrl.close()

@@ -1,0 +1,210 @@
+"""Tick benchmark: adapt + plan for a grid of model sizes, K and T, against this machine's matmul floor.
+
+For each grid point it times whole control ticks (adaptation on the last M transitions, then an
+MPPI plan) over realistic half-cheetah states, interleaved in blocks with ``pytorch_mppi`` (the
+public MPPI library) planning on the same network, K and T, so ratios are measured in one run on a
+noisy machine. The float32 matmul rate is measured in the same run; the plan floor is
+``K * T * flops_per_sample / rate``.
+"""
+from __future__ import annotations
+
+import os
+import platform
+import time
+
+import numpy as np
+import torch
+
+from adaptive_control.build import make_planner_factory
+from adaptive_control.collect import RandomPolicy
+from adaptive_control.config import PlannerConfig
+from adaptive_control.controller import AdaptiveController
+from adaptive_control.episode import run_episode
+from models.adaptation import GradientAdapter
+from models.dynamics import MLPDynamics
+from models.training import seeded_init
+from sim.costs import HALF_CHEETAH_CTRL_WEIGHT, HALF_CHEETAH_VX
+from sim.robots import make_env
+
+DEFAULT = {"hidden": (256, 256), "samples": 500, "horizon": 10}
+GRID_HIDDEN = [(256, 256), (512, 512, 512)]
+GRID_SAMPLES = [250, 500, 1000, 2000]
+GRID_HORIZON = [10, 20]
+
+
+def machine_info() -> dict:
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as fh:
+            cpu = next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(), "torch": torch.__version__,
+            "python": platform.python_version(), "platform": platform.platform()}
+
+
+def matmul_rate(dtype=torch.float32, n: int = 1024, repeats: int = 15) -> float:
+    """Median GFLOP/s of an n x n x n matmul on this machine (the compute floor's rate)."""
+    a, b = torch.randn(n, n).to(dtype), torch.randn(n, n).to(dtype)
+    out = torch.empty(n, n, dtype=dtype)
+    for _ in range(3):
+        torch.mm(a, b, out=out)
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        torch.mm(a, b, out=out)
+        times.append(time.perf_counter() - t)
+    return 2 * n ** 3 / float(np.median(times)) / 1e9
+
+
+def cheetah_states(steps: int = 400, seed: int = 0):
+    """Observations, actions and next observations of a real random-action half-cheetah run."""
+    env = make_env("half_cheetah")
+    rng = np.random.default_rng(seed)
+    res = run_episode(env, RandomPolicy(6, -1.0, 1.0, 0.5, rng), steps, seed=seed, record=True)
+    return [torch.as_tensor(x, dtype=torch.float32) for x in res.transitions]
+
+
+def make_model(hidden, obs, act, nxt) -> MLPDynamics:
+    m = MLPDynamics(17, 6, hidden)
+    seeded_init(m, 0)
+    m.normalizer.fit(obs, act, nxt)
+    return m.eval()
+
+
+def pytorch_mppi_planner(dynamics, samples: int, horizon: int, sigma: float = 0.5):
+    """pytorch_mppi's MPPI with the half-cheetah cost (its running cost sees the post-step state)."""
+    from pytorch_mppi import MPPI as LibMPPI
+
+    def running_cost(state, action):
+        return -state[:, HALF_CHEETAH_VX] + HALF_CHEETAH_CTRL_WEIGHT * (action * action).sum(-1)
+
+    return LibMPPI(dynamics, running_cost, 17, noise_sigma=torch.eye(6) * sigma ** 2, num_samples=samples,
+                   horizon=horizon, lambda_=1.0, u_min=-torch.ones(6), u_max=torch.ones(6), device="cpu")
+
+
+class _Ticker:
+    """Runs ticks of one planner over the recorded states; keeps per-tick milliseconds."""
+
+    def __init__(self, step, obs):
+        self.step, self.obs, self.i, self.ms = step, obs, 0, []
+
+    def run(self, n: int, keep: bool = True) -> None:
+        for _ in range(n):
+            o = self.obs[self.i % len(self.obs)]
+            self.i += 1
+            t = time.perf_counter()
+            self.step(o)
+            if keep:
+                self.ms.append(1e3 * (time.perf_counter() - t))
+
+
+def bench_point(hidden, samples: int, horizon: int, data, rate: float, ticks: int, warmup: int, block: int = 25,
+                precision: str = "float32", compare: bool = True) -> dict:
+    """Time our tick (adapt + MPPI plan) and pytorch_mppi on the same network, interleaved in blocks."""
+    obs, act, nxt = data
+    model = make_model(hidden, obs, act, nxt)
+    cfg = PlannerConfig(samples=samples, horizon=horizon, precision=precision)
+    ctrl = AdaptiveController(model, GradientAdapter(model, 0.01), make_planner_factory(cfg, "half_cheetah", "cpu"),
+                              adapt_window=16, action_low=-1.0, action_high=1.0,
+                              planning_dtype=torch.bfloat16 if precision == "bfloat16" else None)
+    ctrl.reset()
+    ours = _Ticker(lambda o: ctrl.step(o.numpy()), obs)
+    tickers = {"ours": ours}
+    if compare:
+        prior = model.params()
+        plain = lambda s, a: model.predict_next(prior, s, a)  # noqa: E731  (how a user would wire the model)
+        lib_plain = pytorch_mppi_planner(plain, samples, horizon)
+        lib_fast = pytorch_mppi_planner(model.predictor(prior), samples, horizon)
+        tickers["pytorch_mppi"] = _Ticker(lib_plain.command, obs)
+        tickers["pytorch_mppi_folded_model"] = _Ticker(lib_fast.command, obs)
+    # torch.func.grad (our adaptation step) ignores an outer no_grad, so every contender runs under it
+    with torch.no_grad():
+        for t in tickers.values():
+            t.run(warmup, keep=False)
+        while len(ours.ms) < ticks:  # interleave blocks so contention bursts hit every contender alike
+            for t in tickers.values():
+                t.run(min(block, ticks - len(t.ms)))
+    s = ctrl.stats
+    adapt = np.asarray(s.adapt_ms[-ticks:])
+    plan = np.asarray(s.plan_ms[-ticks:])
+    total = np.asarray(ours.ms)
+    flops = samples * horizon * model.flops_per_sample()
+    floor_ms = flops / (rate * 1e9) * 1e3
+    row = {
+        "model": "x".join(map(str, hidden)), "samples": samples, "horizon": horizon, "precision": precision,
+        "ticks": len(total),
+        "tick_median_ms": float(np.median(total)), "tick_p99_ms": float(np.percentile(total, 99)),
+        "adapt_median_ms": float(np.median(adapt)), "adapt_p99_ms": float(np.percentile(adapt, 99)),
+        "plan_median_ms": float(np.median(plan)), "plan_p99_ms": float(np.percentile(plan, 99)),
+        "plan_floor_ms": floor_ms, "plan_over_floor": float(np.median(plan)) / floor_ms,
+        "fraction_of_matmul_rate": floor_ms / float(np.median(plan)),
+    }
+    if compare:
+        for name in ("pytorch_mppi", "pytorch_mppi_folded_model"):
+            lib = float(np.median(tickers[name].ms))
+            row[f"{name}_median_ms"] = lib
+            row[f"plan_ratio_vs_{name}"] = float(np.median(plan)) / lib
+    return row
+
+
+def deadline_misses(data, deadline_ms: float, ticks: int, warmup: int = 30) -> dict:
+    """Default config with a tick deadline: how many ticks fell back to the shifted plan."""
+    obs, act, nxt = data
+    model = make_model(DEFAULT["hidden"], obs, act, nxt)
+    cfg = PlannerConfig()
+    ctrl = AdaptiveController(model, GradientAdapter(model, 0.01), make_planner_factory(cfg, "half_cheetah", "cpu"),
+                              adapt_window=16, action_low=-1.0, action_high=1.0, deadline_ms=deadline_ms)
+    ticker = _Ticker(lambda o: ctrl.step(o.numpy()), obs)
+    ticker.run(warmup, keep=False)
+    misses0 = ctrl.stats.deadline_misses
+    ticker.run(ticks)
+    ctrl.close()
+    return {"deadline_ms": deadline_ms, "ticks": ticks, "misses": ctrl.stats.deadline_misses - misses0}
+
+
+def run_bench(quick: bool = False, ticks: int = 200, warmup: int = 30, progress=print) -> dict:
+    """The whole benchmark; ``quick``: the default point only (well under a minute)."""
+    torch.set_num_threads(min(2, os.cpu_count() or 1))
+    data = cheetah_states()
+    rate = matmul_rate()
+    bf16_rate = matmul_rate(torch.bfloat16)
+    out = {"benchmark": "tick", "date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine_info(),
+           "matmul_gflops_float32": rate, "matmul_gflops_bfloat16": bf16_rate, "ticks_per_point": ticks,
+           "warmup": warmup, "adapt_window": 16}
+    progress(f"float32 matmul {rate:.0f} GFLOP/s, bfloat16 {bf16_rate:.0f} GFLOP/s")
+    default = bench_point(DEFAULT["hidden"], DEFAULT["samples"], DEFAULT["horizon"], data, rate, ticks, warmup)
+    out["default"] = default
+    out["p99_ms"] = default["tick_p99_ms"]
+    out["median_ms"] = default["tick_median_ms"]
+    out["ratio_vs_pytorch_mppi"] = default["plan_ratio_vs_pytorch_mppi"]
+    out["ratio_vs_pytorch_mppi_folded_model"] = default["plan_ratio_vs_pytorch_mppi_folded_model"]
+    progress(_fmt(default))
+    out["deadline"] = deadline_misses(data, 10.0, ticks)
+    progress(f"deadline 10 ms: {out['deadline']['misses']} misses in {out['deadline']['ticks']} ticks")
+    if quick:
+        return out
+    grid = []
+    for hidden in GRID_HIDDEN:
+        for horizon in GRID_HORIZON:
+            for samples in GRID_SAMPLES:
+                row = bench_point(hidden, samples, horizon, data, rate, ticks, warmup)
+                grid.append(row)
+                progress(_fmt(row))
+    out["grid"] = grid
+    bf16 = [bench_point(DEFAULT["hidden"], k, DEFAULT["horizon"], data, rate, ticks, warmup, precision="bfloat16",
+                        compare=False) for k in (500, 1000)]
+    for row in bf16:
+        progress(_fmt(row))
+    out["bfloat16"] = bf16
+    return out
+
+
+def _fmt(row: dict) -> str:
+    s = (f"{row['model']:>11s} K={row['samples']:<5d} T={row['horizon']:<3d} {row['precision']:8s} tick "
+         f"{row['tick_median_ms']:7.2f} ms (p99 {row['tick_p99_ms']:7.2f}) plan {row['plan_median_ms']:7.2f} ms = "
+         f"{row['plan_over_floor']:.2f}x floor")
+    if "plan_ratio_vs_pytorch_mppi" in row:
+        s += (f"; vs pytorch_mppi {row['plan_ratio_vs_pytorch_mppi']:.2f}x"
+              f" (same folded model: {row['plan_ratio_vs_pytorch_mppi_folded_model']:.2f}x)")
+    return s

@@ -1,0 +1,71 @@
+"""Config -> controller for every planner type and method, on real checkpoints and real physics."""
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from adaptive_control.bench import bench_point, cheetah_states
+from adaptive_control.build import build_controller, load_for_method
+from adaptive_control.config import ControllerConfig, PlannerConfig
+from models.checkpoint import CheckpointError, save_checkpoint
+from models.dynamics import MLPDynamics
+from models.training import seeded_init
+from sim.half_cheetah import HalfCheetahEnv
+from sim.perturbations import CrippledLeg
+
+
+def drive(ctrl, steps=5):
+    env = HalfCheetahEnv(CrippledLeg(1, 0.0))
+    obs, _ = env.reset(seed=0)
+    for _ in range(steps):
+        a = ctrl.step(obs)
+        assert a.shape == (6,) and np.all(np.isfinite(a)) and np.all(np.abs(a) <= 1.0)
+        obs, *_ = env.step(a)
+    return ctrl
+
+
+@pytest.mark.parametrize("method", ["grbal", "mb", "mb_de"])
+@pytest.mark.parametrize("planner", ["mppi", "cem", "random_shooting"])
+def test_every_method_and_sampling_planner_runs_on_the_shipped_checkpoints(method, planner):
+    ckpt = load_for_method(method, "half_cheetah")
+    cfg = PlannerConfig(type=planner, samples=64, horizon=5, iterations=2 if planner == "cem" else 1, elites=8)
+    ctrl = drive(build_controller(ckpt, "half_cheetah", cfg, ControllerConfig(method=method)))
+    assert type(ctrl.planner).__name__ == {"mppi": "MPPI", "cem": "CEM", "random_shooting": "RandomShooting"}[planner]
+    moved = any(not torch.equal(ctrl.params[k], ctrl.prior[k]) for k in ctrl.prior)
+    assert moved == (method != "mb")
+
+
+def test_casadi_planner_runs_with_adapted_weights(tmp_path):
+    m = MLPDynamics(17, 6, (16, 16))
+    seeded_init(m, 0)
+    obs, act, nxt = cheetah_states(100)
+    m.normalizer.fit(obs, act, nxt)
+    path = tmp_path / "small.pt"
+    save_checkpoint(path, m, robot="half_cheetah", kind="grbal", inner_lr=0.01)
+    ckpt = load_for_method("grbal", "half_cheetah", str(path))
+    ctrl = drive(build_controller(ckpt, "half_cheetah", PlannerConfig(type="casadi", horizon=5, max_solver_iterations=10),
+                                  ControllerConfig()), steps=4)
+    assert type(ctrl.planner).__name__ == "CasadiMPC" and ctrl.planner.failures == 0
+
+
+def test_bfloat16_planning_runs():
+    ckpt = load_for_method("grbal", "half_cheetah")
+    ctrl = drive(build_controller(ckpt, "half_cheetah", PlannerConfig(samples=64, horizon=5, precision="bfloat16"),
+                                  ControllerConfig()))
+    assert ctrl.planning_dtype == torch.bfloat16
+
+
+def test_wrong_kind_of_checkpoint_for_the_method():
+    with pytest.raises(CheckpointError, match="needs a 'grbal' checkpoint"):
+        from adaptive_control.build import default_checkpoint
+
+        load_for_method("grbal", "half_cheetah", default_checkpoint("half_cheetah", "mb"))
+
+
+def test_bench_point_reports_every_field():
+    # structure only: the benchmark's timings are reported by `adaptive-control bench`, not asserted here
+    data = cheetah_states(60)
+    row = bench_point((32, 32), 16, 3, data, rate=100.0, ticks=6, warmup=2, block=3)
+    assert row["ticks"] == 6 and row["plan_floor_ms"] > 0
+    assert {"tick_p99_ms", "plan_ratio_vs_pytorch_mppi", "plan_ratio_vs_pytorch_mppi_folded_model"} <= set(row)
