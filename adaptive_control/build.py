@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 
 import torch
@@ -53,7 +54,20 @@ def load_for_method(method: str, robot: str, path: str | None = None, device="cp
 
 
 def build_controller(ckpt: Checkpoint, robot: str, planner_cfg: PlannerConfig, ctrl_cfg: ControllerConfig) -> AdaptiveController:
-    """An :class:`AdaptiveController` for ``ctrl_cfg.method`` on ``robot`` with the planner of ``planner_cfg``."""
+    """An :class:`AdaptiveController` for ``ctrl_cfg.method`` on ``robot`` with the planner of ``planner_cfg``.
+
+    With ``ctrl_cfg.deadline_ms`` set, the controller is constructed on its own compute thread,
+    where all its torch work then runs (see :class:`AdaptiveController`).
+    """
+    if ctrl_cfg.deadline_ms is None:
+        return _build_controller(ckpt, robot, planner_cfg, ctrl_cfg, None)
+    executor = ThreadPoolExecutor(1, thread_name_prefix="controller")
+    ctrl = executor.submit(_build_controller, ckpt, robot, planner_cfg, ctrl_cfg, executor).result()
+    ctrl.warm_up()  # a real-time controller pays its one-time costs before the first tick
+    return ctrl
+
+
+def _build_controller(ckpt, robot, planner_cfg, ctrl_cfg, executor) -> AdaptiveController:
     device = torch.device(ctrl_cfg.device)
     if device.type == "cpu":
         torch.set_num_threads(ctrl_cfg.threads)
@@ -72,7 +86,8 @@ def build_controller(ckpt: Checkpoint, robot: str, planner_cfg: PlannerConfig, c
     ctrl = AdaptiveController(model, adapter, planner_factory, adapt_window=ctrl_cfg.adapt_window,
                               action_low=env.action_low, action_high=env.action_high, device=device,
                               deadline_ms=ctrl_cfg.deadline_ms,
-                              planning_dtype=torch.bfloat16 if planner_cfg.precision == "bfloat16" else None)
+                              planning_dtype=torch.bfloat16 if planner_cfg.precision == "bfloat16" else None,
+                              executor=executor)
     late["controller"] = ctrl
     return ctrl
 

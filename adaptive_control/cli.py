@@ -195,7 +195,7 @@ def make_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.add_argument("--perturbation", help="perturbation family (default: the config's)")
     p.add_argument("--methods", nargs="+", default=["grbal", "mb"], choices=["grbal", "mb", "mb_de"])
-    p.add_argument("--seeds", nargs="+", type=int, default=[100], help="episode seeds (default: %(default)s)")
+    p.add_argument("--seeds", nargs="+", type=int, default=[100, 101, 102], help="episode seeds (default: %(default)s)")
     p.add_argument("--steps", type=int, default=1000, help="control steps per episode (default: %(default)s)")
     p.add_argument("--out", default="out/demo", help="output folder (default: %(default)s)")
     p.set_defaults(func=cmd_demo)

@@ -6,6 +6,7 @@ rule); the prior is never mutated. The planner sees the adapted model only throu
 """
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -92,16 +93,22 @@ class AdaptiveController:
         action_low, action_high: (nu,) bounds; returned actions always lie within them.
         safe_action: (nu,) action returned when the planner produces a non-finite one.
         device: torch device of model, history and planner.
-        deadline_ms: when set, planning runs in a worker thread; a tick whose plan is not done
+        deadline_ms: when set, planning runs on the controller's compute thread; a tick whose plan is not done
             ``deadline_ms`` after the tick began applies the next action of the previous (shifted)
             plan instead and counts a miss. The late plan finishes in the background and is
             discarded (it was for an old state); no new plan or adaptation starts until it has.
+            In this mode every torch operation of the controller (adaptation, planning, reset,
+            diagnostics) runs on that one thread, so the adapt time is reported inside the plan
+            time. Build such a controller on its thread too (``build_controller`` does): OpenMP
+            keeps one thread team per calling thread, and two teams on 2 cores throttle each other
+            (measured: plans 2.7x slower on the worker once the main thread had run kernels).
+        executor: the single-thread executor to use as the compute thread (deadline mode).
         planning_dtype: precision of the model's matrix products inside plans (e.g. bfloat16).
     """
 
     def __init__(self, model, adapter, planner_factory, *, adapt_window: int, action_low, action_high,
                  safe_action=None, device: str | torch.device = "cpu", deadline_ms: float | None = None,
-                 planning_dtype: torch.dtype | None = None):
+                 planning_dtype: torch.dtype | None = None, executor: ThreadPoolExecutor | None = None):
         self.model = model
         self.adapter = adapter
         self.planning_dtype = planning_dtype
@@ -116,7 +123,10 @@ class AdaptiveController:
         self.history = TransitionHistory(adapt_window, self.nx, self.nu, self.device)
         self.planner = planner_factory(self._dynamics)
         self.deadline_s = None if deadline_ms is None else deadline_ms / 1e3
-        self._worker = ThreadPoolExecutor(1, thread_name_prefix="planner") if deadline_ms is not None else None
+        if deadline_ms is None:
+            self._worker = None
+        else:
+            self._worker = executor or ThreadPoolExecutor(1, thread_name_prefix="controller")
         self._pending: Future | None = None
         self.stats = TickStats()
         self.reset()
@@ -128,9 +138,35 @@ class AdaptiveController:
         self.params = params
         self._predict = self.model.predictor(params, dtype=self.planning_dtype)
 
+    def _on_compute_thread(self, fn, *args):
+        """Run ``fn`` on the compute thread in deadline mode (inline otherwise) and return its result."""
+        if self._worker is None or threading.current_thread().name.startswith("controller"):
+            return fn(*args)
+        return self._worker.submit(fn, *args).result()
+
     def reset(self) -> None:
         """Start a new episode: empty history, prior parameters, fresh planner warm start."""
         self._wait_pending()
+        self._on_compute_thread(self._reset)
+
+    def warm_up(self, ticks: int = 5) -> None:
+        """Pay one-time costs (lazy torch initialisation, first kernels: ~1 s) before the first real tick.
+
+        Runs adapt + plan on the model's mean observation on the compute thread, then resets.
+        """
+        def run():
+            obs = self.model.normalizer.obs_mean.detach().to(self.device, torch.float32).clone()
+            act = torch.zeros(self.nu, device=self.device)
+            for _ in range(ticks):
+                self.history.push(obs, act, obs)
+                self._adapt()
+                self._plan(obs)
+            self._reset()
+
+        self._wait_pending()
+        self._on_compute_thread(run)
+
+    def _reset(self) -> None:
         self.history.clear()
         self._set_params(self.prior)
         self.planner.reset()
@@ -155,14 +191,13 @@ class AdaptiveController:
         obs_t = torch.as_tensor(self.check_observation(obs), dtype=torch.float32, device=self.device)
         if self._prev_obs is not None:
             self.history.push(self._prev_obs, self._prev_act, obs_t)
-        busy = self._pending is not None and not self._pending.done()
-        if len(self.history) and not busy:
-            self._set_params(self.adapter.adapt(self.prior, *self.history.window()))
-        t1 = time.perf_counter()
         if self._worker is None:
+            self._adapt()
+            t1 = time.perf_counter()
             action, self._fallback = self._plan(obs_t)
         else:
-            action = self._plan_with_deadline(obs_t, busy, t0)
+            t1 = time.perf_counter()
+            action = self._plan_with_deadline(obs_t, t0)
         t2 = time.perf_counter()
         action = self.filter(action)
         self._prev_obs = obs_t
@@ -173,17 +208,30 @@ class AdaptiveController:
         self.stats.total_ms.append(1e3 * (t3 - t0))
         return action
 
+    def _adapt(self, window=None) -> None:
+        window = self.history.window() if window is None else window
+        if len(window[0]):
+            self._set_params(self.adapter.adapt(self.prior, *window))
+
+    def _adapt_and_plan(self, obs_t: torch.Tensor, window):
+        # One thread does all torch work: adapting on another thread would leave that thread's
+        # OpenMP team spinning and stealing the cores from the planning team (measured: ~3x slower).
+        self._adapt(window)
+        return self._plan(obs_t)
+
     def _plan(self, obs_t: torch.Tensor):
         """(action (nu,), shifted plan (T, nu) or None), as float64 numpy."""
         action = _as_numpy(self.planner.command(obs_t))
         plan = getattr(self.planner, "next_plan", None)
         return action, (None if plan is None else _as_numpy(plan).copy())
 
-    def _plan_with_deadline(self, obs_t: torch.Tensor, busy: bool, t0: float) -> np.ndarray:
+    def _plan_with_deadline(self, obs_t: torch.Tensor, t0: float) -> np.ndarray:
+        busy = self._pending is not None and not self._pending.done()
         if not busy:
             if self._pending is not None:  # a late plan finished since: its result is stale
                 self._pending.exception()
-            self._pending = self._worker.submit(self._plan, obs_t)
+            window = tuple(t.clone() for t in self.history.window())  # the ring changes under the worker
+            self._pending = self._worker.submit(self._adapt_and_plan, obs_t, window)
             remaining = self.deadline_s - (time.perf_counter() - t0)
             try:
                 action, self._fallback = self._pending.result(timeout=max(remaining, 0.0))
@@ -220,9 +268,13 @@ class AdaptiveController:
             return self.safe_action.copy()
         return np.clip(action, self.low, self.high)
 
-    @torch.no_grad()
     def adaptation_loss(self) -> float:
         """Loss of the current (adapted) parameters on the current window (diagnostics; not on the hot path)."""
+        self._wait_pending()
+        return self._on_compute_thread(self._adaptation_loss)
+
+    @torch.no_grad()
+    def _adaptation_loss(self) -> float:
         if not len(self.history):
             return float("nan")
         return float(self.model.loss(self.params, *self.history.window()))

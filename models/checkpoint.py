@@ -79,7 +79,9 @@ def load_checkpoint(path, *, robot: str | None = None, obs_size: int | None = No
         if want is not None and payload[name] != want:
             raise CheckpointError(f"{path}: checkpoint has {name}={payload[name]}, this robot needs {want}")
     model = build_model(payload["model_spec"])
-    model.load_state_dict(payload["state_dict"])
+    # assign=True adopts the loaded tensors instead of copying into fresh ones: no compute kernels
+    # run here, so a real-time controller can keep all of its torch work on one thread.
+    model.load_state_dict(payload["state_dict"], assign=True)
     model.to(device).eval()
     lr = payload["inner_lr"]
     if isinstance(lr, dict):
