@@ -55,9 +55,10 @@ class MPPI:
             raise ValueError("action_low must be below action_high")
         self.seed = seed
         self.generator = torch.Generator(device=self.device)
-        # Preallocated buffers, reused every command.
-        self._noise = torch.empty(samples, horizon, nu, dtype=dtype, device=self.device)
-        self._actions = torch.empty(samples, horizon, nu, dtype=dtype, device=self.device)
+        # Preallocated buffers, reused every command; time-major (T, K, nu) so each step's slice is
+        # contiguous for the model's matmuls.
+        self._noise = torch.empty(horizon, samples, nu, dtype=dtype, device=self.device)
+        self._actions = torch.empty(horizon, samples, nu, dtype=dtype, device=self.device)
         self._costs = torch.empty(samples, dtype=dtype, device=self.device)
         self._sample_noise = self._correlated_noise if self.rho > 0 else self._white_noise
         self.reset()
@@ -79,7 +80,7 @@ class MPPI:
         self._white_noise()
         e, c = self._noise, math.sqrt(1.0 - self.rho ** 2)
         for t in range(1, self.T):  # AR(1) filter along the horizon: T small in-place ops
-            e[:, t].mul_(c).add_(e[:, t - 1], alpha=self.rho)
+            e[t].mul_(c).add_(e[t - 1], alpha=self.rho)
 
     @torch.no_grad()
     def command(self, state) -> torch.Tensor:
@@ -88,17 +89,18 @@ class MPPI:
         for _ in range(self.iterations):
             self._sample_noise()
             self._noise.mul_(self.sigma)
-            self._noise[0].zero_()  # the nominal sequence itself is always a candidate
-            actions = torch.clamp(torch.add(self.nominal, self._noise, out=self._actions), self.low, self.high,
-                                  out=self._actions)
-            costs = rollout_costs(self.dynamics, self.cost, state.expand(self.K, self.nx), actions, out=self._costs)
+            self._noise[:, 0].zero_()  # the nominal sequence itself is always a candidate
+            actions = torch.clamp(torch.add(self.nominal[:, None], self._noise, out=self._actions), self.low,
+                                  self.high, out=self._actions)
+            costs = rollout_costs(self.dynamics, self.cost, state.expand(self.K, self.nx), actions, out=self._costs,
+                                  time_major=True)
             finite = torch.isfinite(costs)
             if not bool(finite.any()):
                 break  # every rollout diverged: keep the current nominal sequence
             c = torch.where(finite, costs, costs[finite].max())
             z = (c.min() - c) / (self.temperature * c.std() + 1e-9)
             w = torch.where(finite, torch.softmax(z, 0), 0.0)
-            self.nominal = torch.einsum("k,ktu->tu", w / w.sum(), actions)
+            self.nominal = torch.einsum("k,tku->tu", w / w.sum(), actions)
         action = self.nominal[0].clone()
         self.nominal = torch.roll(self.nominal, -1, 0)
         self.nominal[-1] = self.nominal[-2] if self.T > 1 else (self.low + self.high) / 2

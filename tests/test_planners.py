@@ -21,7 +21,7 @@ def make_goal_cost(goal):
 
 
 PLANNERS = {
-    "mppi": lambda d, c, **kw: MPPI(d, c, 1, 1, noise_sigma=0.5, temperature=0.02, iterations=5, **kw),
+    "mppi": lambda d, c, **kw: MPPI(d, c, 1, 1, noise_sigma=0.3, temperature=0.02, iterations=10, **kw),
     "cem": lambda d, c, **kw: CEM(d, c, 1, 1, elites=20, iterations=5, **kw),
     "random_shooting": lambda d, c, **kw: RandomShooting(d, c, 1, 1, **kw),
 }
@@ -84,13 +84,13 @@ def test_cem_returns_elite_mean_not_best_sample():
 def test_mppi_correlated_noise_has_target_marginal_and_correlation():
     p = MPPI(integrator, make_goal_cost(0.0), 1, 1, horizon=12, samples=20000, noise_sigma=1.0, noise_correlation=0.8)
     p._sample_noise()
-    e = p._noise[:, :, 0]
-    assert e.std(0).sub(1.0).abs().max() < 0.05  # unit marginal at every step
-    corr = torch.corrcoef(torch.stack([e[:, 5], e[:, 6]]))[0, 1]
+    e = p._noise[:, :, 0]  # (T, K): time-major
+    assert e.std(1).sub(1.0).abs().max() < 0.05  # unit marginal at every step
+    corr = torch.corrcoef(torch.stack([e[5], e[6]]))[0, 1]
     assert abs(float(corr) - 0.8) < 0.03
     white = MPPI(integrator, make_goal_cost(0.0), 1, 1, horizon=12, samples=20000)
     white._sample_noise()
-    assert abs(float(torch.corrcoef(white._noise[:, 5:7, 0].T)[0, 1])) < 0.03
+    assert abs(float(torch.corrcoef(white._noise[5:7, :, 0])[0, 1])) < 0.03
 
 
 def test_random_shooting_keeps_best_sequence():
