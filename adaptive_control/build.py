@@ -11,6 +11,7 @@ from adaptive_control.config import ControllerConfig, PlannerConfig, TaskConfig
 from adaptive_control.controller import AdaptiveController
 from models.adaptation import GradientAdapter, NoAdaptation
 from models.checkpoint import Checkpoint, CheckpointError, load_checkpoint
+from models.recurrent import RecurrentAdapter
 from planners.cem import CEM
 from planners.mppi import MPPI
 from planners.random_shooting import RandomShooting
@@ -18,7 +19,7 @@ from sim.perturbations import TaskDistribution
 from sim.robots import cost_fn, make_env
 
 #: Which checkpoint kind each online method runs on.
-CHECKPOINT_KIND = {"grbal": "grbal", "mb": "mb", "mb_de": "mb"}
+CHECKPOINT_KIND = {"grbal": "grbal", "mb": "mb", "mb_de": "mb", "rebal": "rebal"}
 
 
 def assets_dir() -> str:
@@ -75,6 +76,8 @@ def _build_controller(ckpt, robot, planner_cfg, ctrl_cfg, executor) -> AdaptiveC
     model = ckpt.model.to(device)
     if ctrl_cfg.method == "mb":
         adapter = NoAdaptation()
+    elif ctrl_cfg.method == "rebal":
+        adapter = RecurrentAdapter(model)
     else:
         lr = ctrl_cfg.inner_lr if ctrl_cfg.inner_lr is not None else ckpt.inner_lr
         if not isinstance(lr, dict) and ctrl_cfg.method == "mb_de" and ctrl_cfg.inner_lr is None:

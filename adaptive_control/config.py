@@ -22,7 +22,7 @@ class ConfigError(ValueError):
 
 ROBOTS = ("half_cheetah",)
 PERTURBATIONS = ("none", "crippled_leg")
-METHODS = ("grbal", "mb", "mb_de")
+METHODS = ("grbal", "mb", "mb_de", "rebal")
 
 
 @dataclass(frozen=True)
@@ -87,8 +87,11 @@ class ModelConfig:
     """Widths of the hidden layers; 2x256 fits a 100 Hz tick on 2 CPU cores, 3x512 is for GPUs."""
     activation: str = "relu"
     """Hidden activation: ``relu``, ``tanh`` or ``silu``."""
+    context_size: int = 64
+    """ReBAL only: size of the GRU context that carries the adaptation."""
 
     def validate(self) -> None:
+        _positive("context_size", self.context_size)
         if not self.hidden_sizes or any(h <= 0 for h in self.hidden_sizes):
             raise ConfigError(f"hidden_sizes: need positive widths, got {self.hidden_sizes}")
         _one_of("activation", self.activation, ("relu", "tanh", "silu"))
@@ -99,7 +102,8 @@ class TrainConfig:
     """Offline training: GrBAL meta-training, or plain supervised training for the MB baseline."""
 
     method: str = "grbal"
-    """``grbal`` (MAML through one inner SGD step) or ``mb`` (plain regression on all tasks)."""
+    """``grbal`` (MAML through one inner SGD step), ``mb`` (plain regression on all tasks) or
+    ``rebal`` (recurrent model, truncated BPTT over the M + N windows)."""
     adapt_window: int = 16
     """M: past transitions the inner step adapts on."""
     future_window: int = 16
@@ -122,7 +126,7 @@ class TrainConfig:
     """Seed of initialisation and window sampling."""
 
     def validate(self) -> None:
-        _one_of("method", self.method, ("grbal", "mb"))
+        _one_of("method", self.method, ("grbal", "mb", "rebal"))
         for name in ("adapt_window", "future_window", "meta_batch_size", "steps"):
             _positive(name, getattr(self, name))
         if self.inner_lr <= 0 or self.lr <= 0:
@@ -179,7 +183,8 @@ class ControllerConfig:
     """The online loop: adapt the prior on the last M transitions, then plan."""
 
     method: str = "grbal"
-    """``grbal`` (meta-learned prior + one gradient step), ``mb`` (no adaptation), ``mb_de`` (MB + the same step)."""
+    """``grbal`` (meta-learned prior + one gradient step), ``mb`` (no adaptation), ``mb_de`` (MB + the same
+    step), ``rebal`` (recurrent model; its carried hidden state is the adaptation)."""
     adapt_window: int = 16
     """M: newest transitions used by the online adaptation step."""
     inner_lr: float | None = None

@@ -111,6 +111,9 @@ class AdaptiveController:
                  planning_dtype: torch.dtype | None = None, executor: ThreadPoolExecutor | None = None):
         self.model = model
         self.adapter = adapter
+        # Stateful adapters (ReBAL) fold each newest transition into a carried context instead of
+        # taking a gradient step on the window.
+        self._recurrent = hasattr(adapter, "observe")
         self.planning_dtype = planning_dtype
         self.device = torch.device(device)
         self.nx, self.nu = model.obs_size, model.action_size
@@ -136,7 +139,10 @@ class AdaptiveController:
 
     def _set_params(self, params) -> None:
         self.params = params
-        self._predict = self.model.predictor(params, dtype=self.planning_dtype)
+        if self._recurrent:
+            self._predict = self.model.predictor(params, dtype=self.planning_dtype, context=self.adapter.context)
+        else:
+            self._predict = self.model.predictor(params, dtype=self.planning_dtype)
 
     def _on_compute_thread(self, fn, *args):
         """Run ``fn`` on the compute thread in deadline mode (inline otherwise) and return its result."""
@@ -159,7 +165,7 @@ class AdaptiveController:
             act = torch.zeros(self.nu, device=self.device)
             for _ in range(ticks):
                 self.history.push(obs, act, obs)
-                self._adapt()
+                self._adapt(newest=(obs, act, obs))
                 self._plan(obs)
             self._reset()
 
@@ -167,6 +173,8 @@ class AdaptiveController:
         self._on_compute_thread(run)
 
     def _reset(self) -> None:
+        if self._recurrent:
+            self.adapter.reset()
         self.history.clear()
         self._set_params(self.prior)
         self.planner.reset()
@@ -174,7 +182,6 @@ class AdaptiveController:
         self._prev_obs: torch.Tensor | None = None
         self._prev_act: torch.Tensor | None = None
         self.stats = TickStats()
-        self.last_adapt_loss = float("nan")
 
     def check_observation(self, obs) -> np.ndarray:
         """The observation as a finite (nx,) float array, or :class:`InvalidObservation`."""
@@ -189,15 +196,17 @@ class AdaptiveController:
         """One control tick: ``obs`` (nx,) -> finite, in-bounds action (nu,)."""
         t0 = time.perf_counter()
         obs_t = torch.as_tensor(self.check_observation(obs), dtype=torch.float32, device=self.device)
+        newest = None
         if self._prev_obs is not None:
-            self.history.push(self._prev_obs, self._prev_act, obs_t)
+            newest = (self._prev_obs, self._prev_act, obs_t)
+            self.history.push(*newest)
         if self._worker is None:
-            self._adapt()
+            self._adapt(newest=newest)
             t1 = time.perf_counter()
             action, self._fallback = self._plan(obs_t)
         else:
             t1 = time.perf_counter()
-            action = self._plan_with_deadline(obs_t, t0)
+            action = self._plan_with_deadline(obs_t, t0, newest)
         t2 = time.perf_counter()
         action = self.filter(action)
         self._prev_obs = obs_t
@@ -208,15 +217,20 @@ class AdaptiveController:
         self.stats.total_ms.append(1e3 * (t3 - t0))
         return action
 
-    def _adapt(self, window=None) -> None:
+    def _adapt(self, window=None, newest=None) -> None:
+        if self._recurrent:
+            if newest is not None:
+                self.adapter.observe(self.prior, *newest)
+                self._set_params(self.prior)
+            return
         window = self.history.window() if window is None else window
         if len(window[0]):
             self._set_params(self.adapter.adapt(self.prior, *window))
 
-    def _adapt_and_plan(self, obs_t: torch.Tensor, window):
+    def _adapt_and_plan(self, obs_t: torch.Tensor, window, newest):
         # One thread does all torch work: adapting on another thread would leave that thread's
         # OpenMP team spinning and stealing the cores from the planning team (measured: ~3x slower).
-        self._adapt(window)
+        self._adapt(window, newest)
         return self._plan(obs_t)
 
     def _plan(self, obs_t: torch.Tensor):
@@ -225,13 +239,13 @@ class AdaptiveController:
         plan = getattr(self.planner, "next_plan", None)
         return action, (None if plan is None else _as_numpy(plan).copy())
 
-    def _plan_with_deadline(self, obs_t: torch.Tensor, t0: float) -> np.ndarray:
+    def _plan_with_deadline(self, obs_t: torch.Tensor, t0: float, newest=None) -> np.ndarray:
         busy = self._pending is not None and not self._pending.done()
         if not busy:
             if self._pending is not None:  # a late plan finished since: its result is stale
                 self._pending.exception()
             window = tuple(t.clone() for t in self.history.window())  # the ring changes under the worker
-            self._pending = self._worker.submit(self._adapt_and_plan, obs_t, window)
+            self._pending = self._worker.submit(self._adapt_and_plan, obs_t, window, newest)
             remaining = self.deadline_s - (time.perf_counter() - t0)
             try:
                 action, self._fallback = self._pending.result(timeout=max(remaining, 0.0))

@@ -7,6 +7,7 @@ from adaptive_control.config import ExperimentConfig, to_dict
 from models.checkpoint import save_checkpoint
 from models.dataset import TransitionDataset
 from models.dynamics import MLPDynamics
+from models.recurrent import RecurrentDynamics
 from models.training import seeded_init, train_dynamics
 
 
@@ -21,9 +22,13 @@ def load_datasets(paths, robot: str) -> TransitionDataset:
 def train_checkpoint(cfg: ExperimentConfig, data: TransitionDataset, out: str, *, show_progress: bool = True) -> dict:
     """Train a model as ``cfg.train`` says (``grbal`` or ``mb``) and save it to ``out``. Returns metrics."""
     t = cfg.train
-    model = MLPDynamics(data.obs_size, data.action_size, cfg.model.hidden_sizes, cfg.model.activation)
+    if t.method == "rebal":
+        model = RecurrentDynamics(data.obs_size, data.action_size, cfg.model.hidden_sizes, cfg.model.context_size,
+                                  cfg.model.activation)
+    else:
+        model = MLPDynamics(data.obs_size, data.action_size, cfg.model.hidden_sizes, cfg.model.activation)
     seeded_init(model, t.seed)
-    bar = tqdm(total=t.steps, desc=f"meta-train {t.method}" if t.method == "grbal" else "train mb",
+    bar = tqdm(total=t.steps, desc=f"train {t.method}",
                disable=not show_progress, unit="step", dynamic_ncols=True)
 
     def on_step(step, metrics):

@@ -148,4 +148,9 @@ def build_model(spec: dict) -> DynamicsModel:
     kind = spec.get("type")
     if kind == "mlp":
         return MLPDynamics(spec["obs_size"], spec["action_size"], spec["hidden_sizes"], spec.get("activation", "relu"))
-    raise ValueError(f"unknown model type {kind!r} (known: mlp)")
+    if kind == "rebal":
+        from models.recurrent import RecurrentDynamics
+
+        return RecurrentDynamics(spec["obs_size"], spec["action_size"], spec["hidden_sizes"], spec["context_size"],
+                                 spec.get("activation", "relu"))
+    raise ValueError(f"unknown model type {kind!r} (known: mlp, rebal)")

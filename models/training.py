@@ -87,8 +87,10 @@ def train_dynamics(
         batch_size: B windows per step.
         callback: called as ``callback(step, metrics)`` after every step (progress bars).
     """
-    if method not in ("grbal", "mb"):
-        raise ValueError(f"method must be 'grbal' or 'mb', got {method!r}")
+    if method not in ("grbal", "mb", "rebal"):
+        raise ValueError(f"method must be 'grbal', 'mb' or 'rebal', got {method!r}")
+    if (method == "rebal") != hasattr(model, "sequence_loss"):
+        raise ValueError(f"method {method!r} does not fit a {type(model).__name__}")
     if (dataset.obs_size, dataset.action_size) != (model.obs_size, model.action_size):
         raise ValueError(
             f"dataset has nx={dataset.obs_size}, nu={dataset.action_size}; model has "
@@ -127,6 +129,8 @@ def train_dynamics(
     def loss_on(o, a, n):
         if method == "grbal":
             return meta_loss(model, params, adapter, o, a, n, adapt_window)
+        if method == "rebal":  # truncated BPTT over the window; the first steps only build context
+            return model.sequence_loss(params, o, a, n, burn_in=min(4, adapt_window))
         return model.loss(params, o.flatten(0, 1), a.flatten(0, 1), n.flatten(0, 1))
 
     history = []
@@ -139,7 +143,11 @@ def train_dynamics(
         opt.step()
         metrics = {"loss": float(loss.detach())}
         if step % eval_every == 0 or step == steps:
-            metrics.update(evaluate_windows(model, adapter, *_val_batch(batch, val_starts, starts), adapt_window))
+            val = _val_batch(batch, val_starts, starts)
+            if method == "rebal":
+                metrics.update(evaluate_recurrent(model, *val, adapt_window))
+            else:
+                metrics.update(evaluate_windows(model, adapter, *val, adapt_window))
             history.append({"step": step, **metrics})
         if callback is not None:
             callback(step, metrics)
@@ -162,6 +170,16 @@ def evaluate_windows(model: DynamicsModel, adapter: GradientAdapter, obs, act, n
     prior = model.loss(params, obs[:, m:].flatten(0, 1), act[:, m:].flatten(0, 1), next_obs[:, m:].flatten(0, 1))
     eval_adapter = GradientAdapter(model, _detached(adapter.inner_lr), first_order=True)
     adapted = meta_loss(model, params, eval_adapter, obs, act, next_obs, m)
+    return {"val_loss_prior": float(prior), "val_loss_adapted": float(adapted)}
+
+
+@torch.no_grad()
+def evaluate_recurrent(model, obs, act, next_obs, m: int) -> dict:
+    """Recurrent model: future-part loss with an empty context vs. with the context of the first M steps."""
+    params = model.params()
+    n = obs[:, m:].flatten(0, 1), act[:, m:].flatten(0, 1), next_obs[:, m:].flatten(0, 1)
+    prior = model.loss(params, *n)  # forward() with zero context
+    adapted = model.sequence_loss(params, obs, act, next_obs, burn_in=m)
     return {"val_loss_prior": float(prior), "val_loss_adapted": float(adapted)}
 
 
