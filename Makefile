@@ -28,7 +28,8 @@ bench: $(STAMP)
 
 # Remake the shipped checkpoints (adaptive_control/assets/half_cheetah/{grbal,mb}.pt) from scratch:
 # random-action data, then two rounds of data aggregation with the MPC controllers (as in GrBAL),
-# retraining both models on everything collected so far (both models see the same data).
+# retraining both models on everything collected so far (both models see the same data); finally
+# ReBAL (recurrent) on all of it.
 AGG_ROUNDS ?= 1 2
 checkpoints: $(STAMP)
 	@mkdir -p $(RUNS)
@@ -41,8 +42,9 @@ checkpoints: $(STAMP)
 	  data="$$data $(RUNS)/data_$${i}_grbal.npz $(RUNS)/data_$${i}_mb.npz"; \
 	  $(CLI) meta-train --method grbal --data $$data --out $(RUNS)/grbal.pt; \
 	  $(CLI) meta-train --method mb --data $$data --out $(RUNS)/mb.pt; \
-	done
-	cp $(RUNS)/grbal.pt $(RUNS)/mb.pt adaptive_control/assets/half_cheetah/
+	done; \
+	$(CLI) meta-train --method rebal --data $$data --out $(RUNS)/rebal.pt
+	cp $(RUNS)/grbal.pt $(RUNS)/mb.pt $(RUNS)/rebal.pt adaptive_control/assets/half_cheetah/
 
 clean:
 	rm -rf out build install log *.egg-info

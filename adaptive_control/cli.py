@@ -146,6 +146,22 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_evaluate(args) -> int:
+    from tqdm import tqdm
+
+    from adaptive_control.evaluate import cells, evaluate, load_eval_config, read_records
+
+    cfg = load_eval_config(args.config)
+    total = len(cells(cfg))
+    finished = len({r["id"] for r in read_records(os.path.join(args.out, "results.jsonl"))})
+    bar = tqdm(total=total, initial=min(finished, total), desc="evaluate", unit="episode", dynamic_ncols=True)
+    records = evaluate(cfg, args.out, progress=lambda rec: bar.update(1))
+    bar.close()
+    print(open(os.path.join(args.out, "results.md"), encoding="utf-8").read())
+    print(f"{len(records)} episodes; results in {args.out}/results.json, results.md, returns.png, switch_velocity.png")
+    return 0
+
+
 def cmd_bench(args) -> int:
     from adaptive_control.bench import run_bench
     from models.dataset import atomic_write
@@ -200,6 +216,11 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, default=1000, help="control steps per episode (default: %(default)s)")
     p.add_argument("--out", default="out/demo", help="output folder (default: %(default)s)")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("evaluate", help="run a robot x perturbation x method x seed matrix (resumable)")
+    p.add_argument("--config", required=True, help="evaluation YAML (see adaptive_control/evaluate.py: EvalConfig)")
+    p.add_argument("--out", required=True, help="output folder (finished episodes there are not rerun)")
+    p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("bench", help="tick benchmark (adapt + plan) over model sizes, K and T; vs pytorch_mppi")
     p.add_argument("--json", required=True, help="write the results to this JSON file")

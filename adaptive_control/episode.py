@@ -23,8 +23,12 @@ class EpisodeResult:
         return {"return": self.episode_return, "steps": self.steps, "task": self.task, "latency": self.latency}
 
 
-def run_episode(env, policy, steps: int, *, seed: int, task=None, record: bool = False, progress=None) -> EpisodeResult:
+def run_episode(env, policy, steps: int, *, seed: int, task=None, record: bool = False, progress=None,
+                switch=None) -> EpisodeResult:
     """Reset ``env`` (with ``task``), then run ``policy(obs) -> action`` for ``steps`` ticks.
+
+    ``switch=(step, perturbation)`` switches the perturbation on mid-episode, just before ``step``
+    (through the compiled model; ``env.switch``); the result's ``task`` is then the switched one.
 
     ``policy`` may be an ``AdaptiveController`` (its ``reset`` is called and its tick timings are
     reported) or any callable. ``progress`` is called once per step when given.
@@ -37,6 +41,9 @@ def run_episode(env, policy, steps: int, *, seed: int, task=None, record: bool =
     rewards, vel = np.zeros(steps), np.zeros(steps)
     rec_o, rec_a, rec_n = [], [], []
     for t in range(steps):
+        if switch is not None and t == switch[0]:
+            env.switch(switch[1])
+            info = {"task": env.task_params}
         action = act_fn(obs)
         nxt, reward, terminated, truncated, step_info = env.step(action)
         rewards[t], vel[t] = reward, step_info["forward_velocity"]

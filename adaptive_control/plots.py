@@ -6,13 +6,81 @@ import os
 import numpy as np
 
 
-def plot_velocities(results: dict, path: str, dt: float, title: str = "") -> None:
-    """Forward velocity over time, one line per method (``results``: method -> EpisodeResult)."""
+def _pyplot():
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def _save(fig, path: str) -> None:
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = path + ".tmp.png"
+    fig.savefig(tmp, dpi=110)
+    os.replace(tmp, path)
+
+
+def plot_returns(rows: list, path: str) -> None:
+    """Grouped bars: mean return ± standard error per method, one group per (robot, perturbation)."""
+    plt = _pyplot()
+    keys = sorted({(r["robot"], r["family"], r["switch_at"]) for r in rows}, key=lambda k: tuple(map(str, k)))
+    methods = sorted({r["method"] for r in rows})
+    cell = {(r["robot"], r["family"], r["switch_at"], r["method"]): r for r in rows}
+    fig, ax = plt.subplots(figsize=(max(6, 1.3 * len(keys) * max(1, len(methods)) / 3), 4.5))
+    width = 0.8 / max(1, len(methods))
+    for j, m in enumerate(methods):
+        xs, ys, es = [], [], []
+        for i, k in enumerate(keys):
+            r = cell.get((*k, m))
+            if r is not None:
+                xs.append(i + (j - (len(methods) - 1) / 2) * width)
+                ys.append(r["mean"])
+                es.append(r["stderr"] or 0.0)
+        ax.bar(xs, ys, width, yerr=es, capsize=2, label=m)
+    ax.set_xticks(range(len(keys)))
+    ax.set_xticklabels([f"{k[0]}\n{k[1]}" + (f"\n@{k[2]}" if k[2] is not None else "") for k in keys], fontsize=8)
+    ax.set_ylabel("episode return (mean ± s.e.)")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    _save(fig, path)
+    plt.close(fig)
+
+
+def plot_switch(records: list, path: str, window_s: float = 1.0) -> None:
+    """Forward velocity (1 s moving average, mean over seeds) around each mid-episode switch, per method."""
+    switched = [r for r in records if r.get("switch_at") is not None]
+    if not switched:
+        return
+    plt = _pyplot()
+    groups: dict = {}
+    for r in switched:
+        groups.setdefault((r["robot"], r["family"], r["switch_at"]), {}).setdefault(r["method"], []).append(r)
+    fig, axes = plt.subplots(len(groups), 1, figsize=(9, 3.2 * len(groups)), squeeze=False)
+    for ax, ((robot, family, at), by_method) in zip(axes[:, 0], sorted(groups.items(), key=lambda kv: str(kv[0]))):
+        for method, rs in sorted(by_method.items()):
+            dt = rs[0]["dt"]
+            n = max(1, int(round(window_s / dt)))
+            v = np.mean([np.convolve(r["forward_velocity"], np.ones(n) / n, mode="full")[: len(r["forward_velocity"])]
+                         for r in rs], axis=0)
+            t = (np.arange(len(v)) - at) * dt
+            ax.plot(t, v, label=f"{method} (n={len(rs)})")
+        ax.axvline(0, color="k", lw=0.8, ls="--")
+        ax.set_title(f"{robot}: {family} switched on at t = 0", fontsize=9)
+        ax.set_xlabel("time since the switch [s]")
+        ax.set_ylabel("forward velocity, 1 s avg [m/s]")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    _save(fig, path)
+    plt.close(fig)
+
+
+def plot_velocities(results: dict, path: str, dt: float, title: str = "") -> None:
+    """Forward velocity over time, one line per method (``results``: method -> EpisodeResult)."""
+    plt = _pyplot()
     fig, ax = plt.subplots(figsize=(9, 4))
     for method, res in results.items():
         v = np.asarray(res.forward_velocity)
@@ -26,8 +94,5 @@ def plot_velocities(results: dict, path: str, dt: float, title: str = "") -> Non
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    tmp = path + ".tmp.png"
-    fig.savefig(tmp, dpi=110)
-    os.replace(tmp, path)
+    _save(fig, path)
     plt.close(fig)

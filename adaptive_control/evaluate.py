@@ -1,0 +1,350 @@
+"""The adaptation benchmark: robot x perturbation family x method x seed, plus mid-episode switches.
+
+``adaptive-control evaluate --config FILE --out DIR`` runs every cell of the matrix once, in
+worker processes, and appends one record per finished episode to ``DIR/results.jsonl`` as soon
+as it ends, so an interrupted run resumes where it stopped (finished cells are never rerun).
+From the records it writes ``DIR/results.json``, ``DIR/results.md`` (mean ± standard error per
+cell) and plots.
+
+Recovery after a mid-episode switch: the time from the switch until the 1-second trailing
+moving average of forward velocity, having left the band of ±20% around its level at the same
+step of the unperturbed episode (same method and seed), is back inside it; 0 if it never left,
+``None`` ("not recovered") if it never returns before the episode ends.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from adaptive_control.config import ConfigError, ExperimentConfig, _build, load_config
+
+# ---------------------------------------------------------------------------------------------
+# Configuration
+
+
+@dataclass(frozen=True)
+class SwitchConfig:
+    """Mid-episode switches: the perturbation starts at ``at_step`` of an unperturbed start."""
+
+    families: tuple[str, ...] = ("crippled_leg",)
+    """Families switched on mid-episode (each its own cell, with a matching unperturbed run)."""
+    at_step: int = 300
+    """Control step at which the perturbation starts."""
+
+
+@dataclass(frozen=True)
+class OracleConfig:
+    """The oracle: an MB model trained on data collected on the test task itself."""
+
+    paths: int = 20
+    """Random-action trajectories collected on the test task."""
+    path_length: int = 200
+    """Steps per trajectory."""
+    steps: int = 1500
+    """Training steps."""
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """One evaluation matrix."""
+
+    robots: tuple[str, ...] = ("half_cheetah",)
+    """Robots (each needs checkpoints: ``checkpoints`` or the shipped ones)."""
+    families: tuple[str, ...] = ("none", "crippled_leg")
+    """Perturbation families, sampled from their held-out test ranges."""
+    methods: tuple[str, ...] = ("grbal", "mb", "mb_de", "rebal", "oracle")
+    """Online methods (``oracle`` trains one MB model per test task, cached in ``DIR/oracle``)."""
+    seeds: tuple[int, ...] = (100, 101, 102, 103, 104)
+    """Episode seeds (task, initial state); disjoint from the collection seeds."""
+    steps: int = 1000
+    """Control steps per episode."""
+    split: str = "test"
+    """Which range tasks come from: ``test`` (held out) or ``train``."""
+    workers: int = 2
+    """Worker processes (each runs torch with one thread)."""
+    switch: SwitchConfig = field(default_factory=SwitchConfig)
+    oracle: OracleConfig = field(default_factory=OracleConfig)
+    checkpoint_dir: str | None = None
+    """Folder with ``<robot>/<kind>.pt`` checkpoints; ``None``: the shipped ones."""
+    experiment: str | None = None
+    """Experiment YAML (planner, controller settings) relative to this file; ``None``: each robot's shipped one."""
+
+    def validate(self) -> None:
+        from adaptive_control.config import METHODS
+
+        for m in self.methods:
+            if m not in (*METHODS, "oracle"):
+                raise ConfigError(f"methods: unknown method {m!r}")
+        if self.split not in ("train", "test"):
+            raise ConfigError(f"split: must be 'train' or 'test', got {self.split!r}")
+        if self.steps <= 0 or self.workers <= 0 or not self.seeds:
+            raise ConfigError("steps and workers must be positive and seeds non-empty")
+        if not 0 < self.switch.at_step < self.steps:
+            raise ConfigError(f"switch.at_step must be inside the episode (0, {self.steps})")
+
+
+def load_eval_config(path: str) -> EvalConfig:
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh) or {}
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    cfg = _build(EvalConfig, data, path, prefix="")
+    try:
+        cfg.validate()
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    if cfg.experiment is not None and not os.path.isabs(cfg.experiment):
+        cfg = dataclasses.replace(cfg, experiment=os.path.join(os.path.dirname(os.path.abspath(path)), cfg.experiment))
+    return cfg
+
+
+# ---------------------------------------------------------------------------------------------
+# Cells
+
+
+def cells(cfg: EvalConfig) -> list[dict]:
+    """Every episode of the matrix, as plain records with a stable ``id``."""
+    out = []
+    for robot in cfg.robots:
+        for seed in cfg.seeds:
+            for method in cfg.methods:
+                for family in cfg.families:
+                    out.append({"robot": robot, "family": family, "method": method, "seed": seed, "switch_at": None})
+                for family in cfg.switch.families:
+                    out.append({"robot": robot, "family": family, "method": method, "seed": seed,
+                                "switch_at": cfg.switch.at_step})
+                if cfg.switch.families and "none" not in cfg.families:  # the unperturbed reference run
+                    out.append({"robot": robot, "family": "none", "method": method, "seed": seed, "switch_at": None})
+    for c in out:
+        c["id"] = cell_id(c)
+    return out
+
+
+def cell_id(c: dict) -> str:
+    sw = f"@{c['switch_at']}" if c["switch_at"] is not None else ""
+    return f"{c['robot']}/{c['family']}{sw}/{c['method']}/{c['seed']}"
+
+
+def sample_task(robot: str, family: str, split: str, seed: int):
+    from sim.tasks import make_distribution
+
+    return make_distribution(robot, family, split).sample(np.random.default_rng(seed))
+
+
+# ---------------------------------------------------------------------------------------------
+# One episode (runs in a worker process)
+
+
+def run_cell(cell: dict, cfg: EvalConfig, out_dir: str) -> dict:
+    import torch
+
+    from adaptive_control.build import build_controller, default_config_path, load_for_method
+    from adaptive_control.episode import run_episode
+    from sim.robots import make_env
+
+    torch.set_num_threads(1)
+    robot, method, seed = cell["robot"], cell["method"], cell["seed"]
+    exp = load_config(cfg.experiment or default_config_path(robot))
+    ctrl_cfg = dataclasses.replace(exp.controller, method="mb" if method == "oracle" else method, threads=1)
+    task = sample_task(robot, cell["family"], cfg.split, seed)
+    if method == "oracle":
+        ckpt_path = oracle_checkpoint(robot, task, cfg, exp, out_dir)
+        ckpt = load_for_method("mb", robot, ckpt_path)
+    else:
+        path = os.path.join(cfg.checkpoint_dir, robot, f"{_kind(method)}.pt") if cfg.checkpoint_dir else None
+        ckpt = load_for_method(method, robot, path)
+    ctrl = build_controller(ckpt, robot, exp.planner, ctrl_cfg)
+    env = make_env(robot)
+    if cell["switch_at"] is None:
+        res = run_episode(env, ctrl, cfg.steps, seed=seed, task=task)
+    else:  # unperturbed start (the same initial state as the reference run), then the switch
+        nominal = sample_task(robot, "none", cfg.split, seed)
+        res = run_episode(env, ctrl, cfg.steps, seed=seed, task=nominal, switch=(cell["switch_at"], task))
+    return {**cell, "perturbation": task.params(), "return": res.episode_return, "steps": res.steps,
+            "latency": res.latency, "forward_velocity": np.round(res.forward_velocity, 4).tolist(),
+            "dt": env.control_dt}
+
+
+def _kind(method: str) -> str:
+    from adaptive_control.build import CHECKPOINT_KIND
+
+    return CHECKPOINT_KIND[method]
+
+
+def oracle_checkpoint(robot: str, task, cfg: EvalConfig, exp: ExperimentConfig, out_dir: str) -> str:
+    """An MB model trained on the test task's own data, cached by task (``DIR/oracle/...``)."""
+    import hashlib
+
+    from adaptive_control.collect import collect
+    from adaptive_control.config import CollectConfig
+    from adaptive_control.training import train_checkpoint
+    from sim.robots import make_env
+
+    key = hashlib.sha1(json.dumps(task.params(), sort_keys=True).encode()).hexdigest()[:12]
+    path = os.path.join(out_dir, "oracle", f"{robot}_{key}.pt")
+    if os.path.exists(path):
+        return path
+
+    class OneTask:
+        def sample(self, rng):
+            return task
+
+    o = cfg.oracle
+    data = collect(make_env(robot), OneTask(), CollectConfig(paths=o.paths, path_length=o.path_length,
+                                                             action_smoothing=0.5, seed=1))
+    train = dataclasses.replace(exp.train, method="mb", steps=o.steps)
+    train_checkpoint(dataclasses.replace(exp, train=train), data, path, show_progress=False)
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# The matrix
+
+
+def evaluate(cfg: EvalConfig, out_dir: str, progress=None) -> list[dict]:
+    """Run every unfinished cell (in ``cfg.workers`` processes) and write the reports. Returns all records."""
+    import multiprocessing
+
+    os.makedirs(out_dir, exist_ok=True)
+    log = os.path.join(out_dir, "results.jsonl")
+    done = {r["id"]: r for r in read_records(log)}
+    todo = [c for c in cells(cfg) if c["id"] not in done]
+    # oracle cells train (and cache) a model per task: run them after the others so a crash in
+    # one does not hold back the cheap cells
+    todo.sort(key=lambda c: c["method"] == "oracle")
+    if todo:
+        ctx = multiprocessing.get_context("spawn")
+        with ctx.Pool(min(cfg.workers, len(todo))) as pool, open(log, "a", encoding="utf-8") as fh:
+            jobs = [pool.apply_async(run_cell, (c, cfg, out_dir)) for c in todo]
+            for job in jobs:
+                rec = job.get()
+                fh.write(json.dumps(rec) + "\n")
+                fh.flush()
+                done[rec["id"]] = rec
+                if progress:
+                    progress(rec)
+    records = [done[c["id"]] for c in cells(cfg) if c["id"] in done]
+    write_reports(records, out_dir)
+    return records
+
+
+def read_records(path: str) -> list[dict]:
+    """Records of finished episodes (a torn last line from an interrupted run is ignored)."""
+    if not os.path.exists(path):
+        return []
+    out = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            try:
+                out.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Metrics and reports
+
+
+def moving_average(v: np.ndarray, n: int) -> np.ndarray:
+    """Trailing mean over the last ``n`` samples (fewer at the start)."""
+    c = np.cumsum(np.insert(np.asarray(v, float), 0, 0.0))
+    i = np.arange(1, len(v) + 1)
+    lo = np.maximum(i - n, 0)
+    return (c[i] - c[lo]) / (i - lo)
+
+
+def recovery_time(v_switch, v_reference, switch_step: int, dt: float, window_s: float = 1.0,
+                  tolerance: float = 0.2) -> float | None:
+    """Seconds from the switch until the velocity's 1 s moving average is back within ±20% of the reference's.
+
+    0.0 if it never leaves the band after the switch; ``None`` if it leaves and never returns.
+    """
+    n = max(1, int(round(window_s / dt)))
+    a, b = moving_average(v_switch, n), moving_average(v_reference, n)
+    inside = np.abs(a - b) <= tolerance * np.abs(b)
+    after = inside[switch_step:]
+    left = np.flatnonzero(~after)
+    if not len(left):
+        return 0.0
+    back = np.flatnonzero(after[left[0]:])
+    return None if not len(back) else float((left[0] + back[0]) * dt)
+
+
+def summarize(records: list[dict]) -> list[dict]:
+    """Mean ± standard error of the return (and recovery) per (robot, family, switch, method)."""
+    groups: dict = {}
+    for r in records:
+        groups.setdefault((r["robot"], r["family"], r["switch_at"], r["method"]), []).append(r)
+    refs = {(r["robot"], r["method"], r["seed"]): r for r in records if r["family"] == "none" and r["switch_at"] is None}
+    rows = []
+    for (robot, family, switch_at, method), rs in sorted(groups.items(), key=lambda kv: tuple(map(str, kv[0]))):
+        ret = np.array([r["return"] for r in rs])
+        row = {"robot": robot, "family": family, "switch_at": switch_at, "method": method, "n": len(rs),
+               "mean": float(ret.mean()), "stderr": float(ret.std(ddof=1) / np.sqrt(len(rs))) if len(rs) > 1 else None,
+               "tick_median_ms": float(np.median([r["latency"]["total_median_ms"] for r in rs]))}
+        if switch_at is not None:
+            times = []
+            for r in rs:
+                ref = refs.get((robot, method, r["seed"]))
+                if ref is not None:
+                    times.append(recovery_time(r["forward_velocity"], ref["forward_velocity"], switch_at, r["dt"]))
+            row["recovery_s"] = times
+        rows.append(row)
+    return rows
+
+
+def write_reports(records: list[dict], out_dir: str) -> None:
+    from models.dataset import atomic_write
+
+    slim = [{k: v for k, v in r.items() if k != "forward_velocity"} for r in records]
+    atomic_write(os.path.join(out_dir, "results.json"), lambda fh: fh.write(json.dumps(slim, indent=1).encode()))
+    rows = summarize(records)
+    atomic_write(os.path.join(out_dir, "results.md"), lambda fh: fh.write(markdown_table(rows).encode()))
+    if records:
+        from adaptive_control.plots import plot_returns, plot_switch
+
+        plot_returns(rows, os.path.join(out_dir, "returns.png"))
+        plot_switch(records, os.path.join(out_dir, "switch_velocity.png"))
+
+
+def markdown_table(rows: list[dict]) -> str:
+    methods = sorted({r["method"] for r in rows}, key=lambda m: ["grbal", "rebal", "mb_de", "mb", "oracle"].index(m)
+                     if m in ("grbal", "rebal", "mb_de", "mb", "oracle") else 9)
+    cellmap = {(r["robot"], r["family"], r["switch_at"], r["method"]): r for r in rows}
+    keys = sorted({(r["robot"], r["family"], r["switch_at"]) for r in rows}, key=lambda k: tuple(map(str, k)))
+    lines = ["# Episode return, mean ± standard error over seeds (test ranges)", "",
+             "| robot | perturbation | " + " | ".join(methods) + " |", "|---|---|" + "---|" * len(methods)]
+    for robot, family, switch_at in keys:
+        label = family + (f" (switched on at step {switch_at})" if switch_at is not None else "")
+        vals = []
+        for m in methods:
+            r = cellmap.get((robot, family, switch_at, m))
+            if r is None:
+                vals.append("")
+            elif r["stderr"] is None:
+                vals.append(f"{r['mean']:.0f} (n=1)")
+            else:
+                vals.append(f"{r['mean']:.0f} ± {r['stderr']:.0f}")
+        lines.append(f"| {robot} | {label} | " + " | ".join(vals) + " |")
+    rec = [r for r in rows if r.get("recovery_s")]
+    if rec:
+        lines += ["", "# Recovery after a mid-episode switch", "",
+                  "Seconds until the 1 s moving average of forward velocity is back within 20% of the unperturbed "
+                  "episode's (same method and seed); 0: never left the band; -: not recovered.", "",
+                  "| robot | perturbation | method | median recovery [s] | per seed |", "|---|---|---|---|---|"]
+        for r in rec:
+            t = r["recovery_s"]
+            finite = [x for x in t if x is not None]
+            med = f"{np.median(finite):.2f}" if len(finite) == len(t) else ("-" if not finite else
+                                                                           f"≥{np.median(finite):.2f}")
+            per = ", ".join("-" if x is None else f"{x:.2f}" for x in t)
+            lines.append(f"| {r['robot']} | {r['family']} @ {r['switch_at']} | {r['method']} | {med} | {per} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,77 @@
+"""The adaptation benchmark's pieces: cells, the recovery metric, the tables, config validation."""
+import numpy as np
+import pytest
+
+from adaptive_control.config import ConfigError
+from adaptive_control.evaluate import (EvalConfig, SwitchConfig, cells, load_eval_config, markdown_table,
+                                       moving_average, read_records, recovery_time, summarize)
+
+
+def test_moving_average_is_trailing():
+    v = np.array([0, 0, 3, 3, 3, 3], float)
+    np.testing.assert_allclose(moving_average(v, 3), [0, 0, 1, 2, 3, 3])
+
+
+def test_recovery_time_cases():
+    dt, n = 0.01, 1000
+    ref = np.full(n, 2.0)
+    # drops to 0 at step 300, back to full speed from step 600: the 1 s average re-enters the band
+    # when 80% of its window is back at 2.0, i.e. 80 steps after 600
+    v = ref.copy()
+    v[300:600] = 0.0
+    t = recovery_time(v, ref, 300, dt)
+    assert t == pytest.approx((600 + 80 - 300) * dt, abs=2 * dt)
+    assert recovery_time(ref.copy(), ref, 300, dt) == 0.0  # never left the band
+    never = ref.copy()
+    never[300:] = 0.5
+    assert recovery_time(never, ref, 300, dt) is None  # not recovered
+
+
+def test_cells_cover_the_matrix_with_unperturbed_references():
+    cfg = EvalConfig(robots=("half_cheetah",), families=("crippled_leg",), methods=("grbal", "mb"), seeds=(1, 2),
+                     switch=SwitchConfig(families=("crippled_leg",), at_step=50), steps=100)
+    cs = cells(cfg)
+    ids = [c["id"] for c in cs]
+    assert len(ids) == len(set(ids)) == 2 * 2 * 3  # per method and seed: perturbed, switched, reference
+    assert "half_cheetah/crippled_leg@50/grbal/1" in ids and "half_cheetah/none/mb/2" in ids
+
+
+def test_eval_config_rejects_typos_and_bad_values(tmp_path):
+    p = tmp_path / "e.yaml"
+    p.write_text("methds: [grbal]\n")
+    with pytest.raises(ConfigError, match="methds"):
+        load_eval_config(str(p))
+    p.write_text("steps: 100\nswitch: {at_step: 200}\n")
+    with pytest.raises(ConfigError, match="at_step"):
+        load_eval_config(str(p))
+    p.write_text("methods: [grbal, telepathy]\n")
+    with pytest.raises(ConfigError, match="telepathy"):
+        load_eval_config(str(p))
+
+
+def test_summary_and_table_from_records(tmp_path):
+    recs = []
+    for seed, (g, m) in enumerate([(10.0, 5.0), (14.0, 7.0), (12.0, 6.0)]):
+        for method, ret in (("grbal", g), ("mb", m)):
+            base = {"robot": "half_cheetah", "method": method, "seed": seed, "latency": {"total_median_ms": 5.0},
+                    "dt": 0.01}
+            recs.append({**base, "family": "crippled_leg", "switch_at": None, "return": ret,
+                         "forward_velocity": [1.0] * 200})
+            recs.append({**base, "family": "none", "switch_at": None, "return": ret + 1,
+                         "forward_velocity": [1.0] * 200})
+            recs.append({**base, "family": "crippled_leg", "switch_at": 100, "return": ret - 1,
+                         "forward_velocity": [1.0] * 100 + [0.0] * 100})
+    rows = summarize(recs)
+    g = next(r for r in rows if r["method"] == "grbal" and r["family"] == "crippled_leg" and r["switch_at"] is None)
+    assert g["mean"] == pytest.approx(12.0) and g["stderr"] == pytest.approx(np.std([10, 14, 12], ddof=1) / np.sqrt(3))
+    sw = next(r for r in rows if r["method"] == "mb" and r["switch_at"] == 100)
+    assert sw["recovery_s"] == [None, None, None]
+    md = markdown_table(rows)
+    assert "| half_cheetah | crippled_leg | 12 ± 1 | 6 ± 1 |" in md
+    assert "crippled_leg @ 100 | grbal | - |" in md
+
+
+def test_torn_last_line_is_ignored(tmp_path):
+    p = tmp_path / "results.jsonl"
+    p.write_text('{"id": "a"}\n{"id": "b"}\n{"id": "c", "ret')
+    assert [r["id"] for r in read_records(str(p))] == ["a", "b"]
