@@ -80,7 +80,7 @@ def cmd_meta_train(args) -> int:
     data = load_datasets(args.data, cfg.robot.name)
     metrics = train_checkpoint(cfg, data, args.out)
     print(f"wrote {train.method} checkpoint to {args.out}: val loss prior {metrics['val_loss_prior']:.4f}, "
-          f"after one adaptation step {metrics['val_loss_adapted']:.4f}")
+          f"adapted (one step, or the carried context for rebal) {metrics['val_loss_adapted']:.4f}")
     return 0
 
 
