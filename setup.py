@@ -32,6 +32,7 @@ setup(
         # dm_control 1.0.50 needs mujoco 3.17.0 exactly (mujoco 4 breaks dm_control.suite.load).
         "mujoco==3.17.0",
         "dm_control==1.0.50",
+        "gymnasium==1.4.0",  # only its ant.xml is used (sim/ant.py); pulls no other mujoco
         "casadi>=3.6",
         "numpy>=1.24",
         "pyyaml>=6.0",

@@ -11,6 +11,10 @@ import torch
 HALF_CHEETAH_VX = 8
 #: Weight of the control cost in the half-cheetah reward.
 HALF_CHEETAH_CTRL_WEIGHT = 0.05
+#: Index of the torso x velocity in the ant observation.
+ANT_VX = 13
+#: Weight of the control cost in the ant reward.
+ANT_CTRL_WEIGHT = 0.005
 
 
 def half_cheetah_cost(state: torch.Tensor, action: torch.Tensor, next_state: torch.Tensor) -> torch.Tensor:
@@ -30,4 +34,18 @@ def half_cheetah_cost(state: torch.Tensor, action: torch.Tensor, next_state: tor
     return -next_state[..., HALF_CHEETAH_VX] + HALF_CHEETAH_CTRL_WEIGHT * (action * action).sum(-1)
 
 
-COSTS = {"half_cheetah": half_cheetah_cost}
+def ant_cost(state: torch.Tensor, action: torch.Tensor, next_state: torch.Tensor) -> torch.Tensor:
+    """Ant running cost: ``-vx(next_state) + 0.005 * ||action||^2`` (the torso x velocity at the step's end).
+
+    Args:
+        state: (K, nx) states before the step (unused; kept for the common cost signature).
+        action: (K, nu) actions.
+        next_state: (K, nx) states after the step.
+
+    Returns:
+        (K,) costs.
+    """
+    return -next_state[..., ANT_VX] + ANT_CTRL_WEIGHT * (action * action).sum(-1)
+
+
+COSTS = {"half_cheetah": half_cheetah_cost, "ant": ant_cost}

@@ -5,11 +5,15 @@ from sim.costs import COSTS
 
 
 def make_env(robot: str, perturbation=None, seed: int | None = None):
-    """Build the named robot's environment."""
+    """Build the named robot's environment (``half_cheetah`` or ``ant``)."""
     if robot == "half_cheetah":
         from sim.half_cheetah import HalfCheetahEnv
 
         return HalfCheetahEnv(perturbation=perturbation, seed=seed)
+    if robot == "ant":
+        from sim.ant import AntEnv
+
+        return AntEnv(perturbation=perturbation, seed=seed)
     raise ValueError(f"unknown robot {robot!r} (known: {', '.join(ROBOTS)})")
 
 

@@ -119,3 +119,69 @@ def test_mid_episode_switch_edits_the_compiled_model_and_is_restored_exactly():
     assert env.model.actuator_gear[1, 0] == 0.5 * original[1, 0]
     env.reset(seed=0)
     assert np.array_equal(env.model.actuator_gear, original) and env.task_params == {"perturbation": "none"}
+
+
+# -- the ant --------------------------------------------------------------------------------------
+
+
+def test_ant_env_api_control_rate_and_registry():
+    from sim.ant import AntEnv
+    from sim.robots import ROBOTS, cost_fn, make_env
+
+    env = make_env("ant", seed=0)
+    assert isinstance(env, AntEnv) and "ant" in ROBOTS and cost_fn("ant") is not None
+    obs, info = env.reset(seed=3)
+    assert obs.shape == (27,) and info["task"] == {"perturbation": "none"}
+    assert env.model.opt.timestep * env.frame_skip == pytest.approx(0.02)
+    assert env.model.nu == env.action_size == len(env.actuator_names)
+    names = [mujoco.mj_id2name(env.model, mujoco.mjtObj.mjOBJ_JOINT, env.model.actuator_trnid[i, 0]) for i in range(8)]
+    assert tuple(names) == env.actuator_names
+    assert np.linalg.norm(env.data.qpos[3:7]) == pytest.approx(1.0)  # the noisy quaternion is normalised
+    obs2, r, term, trunc, info = env.step(np.zeros(8))
+    assert obs2[13] == info["forward_velocity"] == env.data.qvel[0] and not term and not trunc
+    with pytest.raises(ValueError, match="shape"):
+        env.step(np.zeros(6))
+    a, _ = AntEnv().reset(seed=5)
+    b, _ = AntEnv().reset(seed=5)
+    assert np.array_equal(a, b)
+
+
+def test_ant_cost_equals_negative_env_reward():
+    from sim.ant import AntEnv
+    from sim.costs import ant_cost
+
+    env = AntEnv()
+    rng = np.random.default_rng(0)
+    obs, _ = env.reset(seed=0)
+    states, actions, nexts, rewards = [], [], [], []
+    for _ in range(200):
+        a = rng.uniform(-1, 1, env.action_size)
+        nxt, r, *_ = env.step(a)
+        states.append(obs), actions.append(a), nexts.append(nxt), rewards.append(r)
+        obs = nxt
+    cost = ant_cost(*(torch.tensor(np.array(x), dtype=torch.float64) for x in (states, actions, nexts)))
+    assert cost.shape == (200,)
+    np.testing.assert_allclose(-cost.numpy(), rewards, rtol=0, atol=1e-12)
+    assert np.ptp(rewards) > 0.1
+
+
+def test_terrain_slot_leaves_the_nominal_physics_bit_identical():
+    """Every model carries an inactive height field; the robot must not feel it."""
+    from sim.mujoco_env import compile_mjcf
+    from dm_control import mjcf
+
+    for env in (HalfCheetahEnv(), __import__("sim.ant", fromlist=["AntEnv"]).AntEnv()):
+        xml, assets = env._mjcf_source()
+        bare = compile_mjcf(mjcf.from_xml_string(xml, assets=assets))
+        assert bare.ngeom == env.model.ngeom - 1
+        env.reset(seed=2)
+        d = mujoco.MjData(bare)
+        d.qpos[:], d.qvel[:] = env.data.qpos, env.data.qvel
+        rng = np.random.default_rng(0)
+        for _ in range(150):
+            a = rng.uniform(-1, 1, env.action_size)
+            env.step(a)
+            d.ctrl[:] = a
+            for _ in range(env.frame_skip):
+                mujoco.mj_step(bare, d)
+        assert np.array_equal(env.data.qpos, d.qpos) and np.array_equal(env.data.qvel, d.qvel)

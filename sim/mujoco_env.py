@@ -1,0 +1,192 @@
+"""The shared MuJoCo environment: model loading with perturbations, reset, step and live switches.
+
+A robot subclass names its MJCF (:meth:`MujocoEnv._mjcf_source`), its observation and its
+reward; everything else lives here. Every robot's model gets an inactive height-field floor slot
+(``terrain``, see :mod:`sim.terrain`) so terrain can be switched on mid-episode by editing the
+compiled model; an inactive geom takes part in no collision, so the nominal physics is unchanged.
+
+Perturbations act at two moments (see :mod:`sim.perturbations`):
+
+* ``reset(task=p)``: the model is rebuilt from MJCF with ``p.apply_mjcf`` (structural edits) and,
+  for perturbations with ``reset_edits_model = True``, ``p.apply_model`` on the compiled model.
+  Compiled models are cached per task.
+* ``switch(p)``, mid-episode: ``p.apply_model`` edits the compiled model in place; the state
+  carries on, and the edited fields' originals are restored exactly by the next switch or reset.
+"""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("MUJOCO_GL", "disable")  # nothing renders; avoids GLFW probing for a display
+
+import mujoco
+import numpy as np
+from dm_control import mjcf
+
+from sim.perturbations import NoPerturbation, Perturbation
+from sim.terrain import add_terrain_slot
+
+
+def compile_mjcf(root) -> mujoco.MjModel:
+    """Compile an ``mjcf.RootElement`` to a raw ``mujoco.MjModel``."""
+    return mujoco.MjModel.from_xml_string(root.to_xml_string(), assets=root.get_assets())
+
+
+def _field_owner(model, name: str):
+    """``(object, attribute)`` of a possibly dotted model field name such as ``opt.gravity``."""
+    *path, attr = name.split(".")
+    obj = model
+    for part in path:
+        obj = getattr(obj, part)
+    return obj, attr
+
+
+def restore_fields(model, originals: dict) -> None:
+    """Write back ``{field: original copy}`` (as returned by ``apply_model``) into ``model``."""
+    for name, original in originals.items():
+        obj, attr = _field_owner(model, name)
+        getattr(obj, attr)[...] = original
+
+
+class MujocoEnv:
+    """A MuJoCo robot with an optional perturbation, gymnasium-style (``reset``/``step``).
+
+    Subclasses set the class attributes below and implement ``_mjcf_source``, ``observation``
+    and ``_progress``. The robot's own joints must come first in the model (bodies that
+    perturbations add, such as pier blocks, come after them); ``robot_nq``/``robot_nv`` count them.
+
+    Args:
+        perturbation: applied to the model at every reset until replaced (``reset(task=...)``).
+        seed: seed of the environment's own generator (initial-state noise).
+        reset_noise: scale of the uniform qpos / normal qvel noise at reset.
+    """
+
+    name = ""
+    obs_size = 0
+    action_size = 0
+    control_dt = 0.01
+    action_low = -1.0
+    action_high = 1.0
+    actuator_names: tuple[str, ...] = ()
+    robot_nq = 0
+    robot_nv = 0
+    ctrl_weight = 0.0
+    _source_cache: dict = {}
+
+    def __init__(self, perturbation: Perturbation | None = None, seed: int | None = None, reset_noise: float = 0.1):
+        self.random = np.random.default_rng(seed)
+        self.reset_noise = reset_noise
+        self._models: dict = {}
+        self._live_originals: dict = {}
+        self.live_perturbation = None
+        self.perturbation: Perturbation = perturbation or NoPerturbation()
+        self._load(self.perturbation)
+
+    # -- model -------------------------------------------------------------------------------
+    @classmethod
+    def _mjcf_source(cls) -> tuple[str, dict]:
+        """``(xml, assets)`` of the robot's unperturbed MJCF."""
+        raise NotImplementedError
+
+    @classmethod
+    def base_mjcf(cls):
+        """The robot's MJCF with the inactive terrain slot, as a fresh editable ``mjcf.RootElement``."""
+        if cls.name not in MujocoEnv._source_cache:
+            MujocoEnv._source_cache[cls.name] = cls._mjcf_source()
+        xml, assets = MujocoEnv._source_cache[cls.name]
+        root = mjcf.from_xml_string(xml, assets=assets)
+        add_terrain_slot(root)
+        return root
+
+    def _load(self, perturbation: Perturbation) -> None:
+        key = repr(perturbation)
+        if key not in self._models:
+            root = self.base_mjcf()
+            perturbation.apply_mjcf(root)
+            model = compile_mjcf(root)
+            if getattr(perturbation, "reset_edits_model", False):
+                perturbation.apply_model(model)  # compile-free families: the same edit as a switch
+            self._models[key] = model
+        self.model = self._models[key]
+        self._live_originals = {}
+        self.live_perturbation = None
+        self.data = mujoco.MjData(self.model)
+        self.frame_skip = max(1, round(self.control_dt / self.model.opt.timestep))
+        self.perturbation = perturbation
+
+    def switch(self, perturbation: Perturbation) -> None:
+        """Change the perturbation now, mid-episode, by editing the compiled model (no recompile).
+
+        The state carries on; the edited fields' originals are remembered and restored by the next
+        ``switch`` or ``reset``. Perturbations laid out along the track (terrain) are first moved
+        ahead of the robot (``perturbation.anchored(x)``); ``task_params`` records where.
+        Perturbations that cannot be applied to a compiled model raise ``UnsupportedSwitch``.
+        """
+        self._restore_live()
+        anchored = getattr(perturbation, "anchored", None)
+        if anchored is not None:
+            perturbation = anchored(self.x_position)
+        self._live_originals = perturbation.apply_model(self.model)
+        self.live_perturbation = perturbation
+
+    def _restore_live(self) -> None:
+        restore_fields(self.model, self._live_originals)
+        self._live_originals = {}
+        self.live_perturbation = None
+
+    @property
+    def task_params(self) -> dict:
+        """The perturbation in force now: the mid-episode one if any, else the reset-time one."""
+        return (self.live_perturbation or self.perturbation).params()
+
+    # -- named accessors ---------------------------------------------------------------------
+    @property
+    def x_position(self) -> float:
+        """Root x position (m)."""
+        return float(self.data.qpos[0])
+
+    @property
+    def forward_velocity(self) -> float:
+        """Root x velocity (m/s)."""
+        return float(self.data.qvel[0])
+
+    def observation(self) -> np.ndarray:
+        """The (nx,) observation."""
+        raise NotImplementedError
+
+    def _progress(self, x_before: float) -> float:
+        """Forward progress term of the reward for the step that started at ``x_before``."""
+        raise NotImplementedError
+
+    # -- gymnasium-style API -----------------------------------------------------------------
+    def reset(self, seed: int | None = None, task: Perturbation | None = None):
+        """Start an episode; ``task`` replaces the perturbation. Returns ``(obs, info)``."""
+        if seed is not None:
+            self.random = np.random.default_rng(seed)
+        self._restore_live()
+        if task is not None and task != self.perturbation:
+            self._load(task)
+        mujoco.mj_resetData(self.model, self.data)
+        n, nq, nv = self.reset_noise, self.robot_nq, self.robot_nv
+        self.data.qpos[:nq] = self.model.qpos0[:nq] + self.random.uniform(-n, n, nq)
+        self.data.qvel[:nv] = n * self.random.standard_normal(nv)
+        mujoco.mj_normalizeQuat(self.model, self.data.qpos)
+        mujoco.mj_forward(self.model, self.data)
+        return self.observation(), {"task": self.perturbation.params()}
+
+    def step(self, action):
+        """Apply ``action`` (nu,) for one control step. Returns ``(obs, reward, terminated, truncated, info)``."""
+        a = np.asarray(action, dtype=np.float64).reshape(-1)
+        if a.shape != (self.action_size,):
+            raise ValueError(f"action must have shape ({self.action_size},), got {np.shape(action)}")
+        if not np.all(np.isfinite(a)):
+            raise ValueError("action contains non-finite values")
+        a = np.clip(a, self.action_low, self.action_high)
+        x_before = self.x_position
+        self.data.ctrl[:] = a
+        for _ in range(self.frame_skip):
+            mujoco.mj_step(self.model, self.data)
+        forward = self._progress(x_before)
+        reward = forward - self.ctrl_weight * float(a @ a)
+        info = {"forward_velocity": forward, "x_position": self.x_position}
+        return self.observation(), reward, False, False, info

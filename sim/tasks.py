@@ -1,0 +1,165 @@
+"""The perturbation suite: per-robot families, each with a training range and a held-out test range.
+
+``make_distribution(robot, family, split).sample(rng)`` draws one task (a perturbation) from a
+seeded ``np.random.Generator`` owned by the caller. Every family's train and test ranges are
+disjoint (:meth:`TaskFamily.disjoint_from`), so test tasks are never seen in training.
+
+======================  ==========================  ==========================  =======================
+family                  train                       test                        applied (reset / switch)
+======================  ==========================  ==========================  =======================
+none                    nominal                     nominal                     -
+crippled_leg (cheetah)  actuator 0-3, strength 0    actuator 4-5, strength 0    MJCF gear / gear
+crippled_leg (ant)      leg 0-2 (2 motors, shrunk)  leg 3                       MJCF gear+geoms / gear
+terrain_ramps           slope U(0.2, 0.4)           slope U(0.45, 0.6)          height field / same
+tilted_floor            ±U(0.05, 0.15) rad          ±U(0.2, 0.3) rad            gravity / same
+pier (cheetah only)     block damping U(0, 40)      block damping U(80, 250)    MJCF blocks / unsupported
+friction                scale U(0.5, 1.5)           scale U(0.2, 0.4)           geom_friction / same
+payload                 +U(0.1, 0.5) robot mass     +U(0.6, 1.0) robot mass     body_mass,inertia / same
+motor_gain              scale U(0.7, 1.3)           scale U(0.35, 0.55)         actuator_gear / same
+joint_damping           scale U(0.5, 2.0)           scale U(3.0, 5.0)           dof_damping / same
+======================  ==========================  ==========================  =======================
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from sim.perturbations import (CrippledAntLeg, CrippledLeg, Friction, JointDamping, MotorGain, NoPerturbation,
+                               Payload, Perturbation, TiltedFloor)
+from sim.terrain import Pier, TerrainRamps
+
+#: Blocks in a pier (2 m each: 60 m of pier after the start).
+PIER_BLOCKS = 30
+
+
+@dataclass(frozen=True)
+class Interval:
+    """Uniform on [lo, hi]; with ``signed`` the sign is drawn too (uniform on ±[lo, hi])."""
+
+    lo: float
+    hi: float
+    signed: bool = False
+
+    def sample(self, rng: np.random.Generator) -> float:
+        """One value."""
+        v = float(rng.uniform(self.lo, self.hi))
+        return -v if self.signed and rng.random() < 0.5 else v
+
+    def contains(self, v: float) -> bool:
+        """Whether ``v`` can be drawn."""
+        return self.lo <= (abs(v) if self.signed else v) <= self.hi
+
+    def disjoint_from(self, other: "Interval") -> bool:
+        """No value can be drawn from both."""
+        return self.hi < other.lo or other.hi < self.lo
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """Uniform over a finite set of values."""
+
+    values: tuple
+
+    def sample(self, rng: np.random.Generator) -> Any:
+        """One value."""
+        return self.values[int(rng.integers(len(self.values)))]
+
+    def contains(self, v) -> bool:
+        """Whether ``v`` can be drawn."""
+        return v in self.values
+
+    def disjoint_from(self, other: "OneOf") -> bool:
+        """No value can be drawn from both."""
+        return not set(self.values) & set(other.values)
+
+
+@dataclass(frozen=True)
+class EachOf:
+    """A tuple of ``n`` independent draws from ``item``."""
+
+    item: Interval
+    n: int
+
+    def sample(self, rng: np.random.Generator) -> tuple:
+        """One tuple."""
+        return tuple(self.item.sample(rng) for _ in range(self.n))
+
+    def contains(self, v) -> bool:
+        """Whether ``v`` can be drawn."""
+        return len(v) == self.n and all(self.item.contains(x) for x in v)
+
+    def disjoint_from(self, other: "EachOf") -> bool:
+        """No tuple can be drawn from both."""
+        return self.item.disjoint_from(other.item)
+
+
+@dataclass(frozen=True)
+class TaskFamily:
+    """A seeded distribution over one family's perturbations: ``factory(**drawn ranges, **fixed)``."""
+
+    family: str
+    split: str
+    factory: Callable[..., Perturbation]
+    ranges: dict
+    fixed: dict
+
+    def sample(self, rng: np.random.Generator) -> Perturbation:
+        """One task, drawn from ``rng`` (ranges drawn in sorted key order)."""
+        return self.factory(**{k: self.ranges[k].sample(rng) for k in sorted(self.ranges)}, **self.fixed)
+
+    def contains(self, task: Perturbation) -> bool:
+        """Whether ``task`` could have been drawn from this distribution."""
+        if type(task) is not self.factory:
+            return False
+        return all(r.contains(getattr(task, k)) for k, r in self.ranges.items()) and all(
+            getattr(task, k) == v for k, v in self.fixed.items())
+
+    def disjoint_from(self, other: "TaskFamily") -> bool:
+        """No task can be drawn from both (some parameter's ranges do not overlap)."""
+        return self.factory is not other.factory or any(
+            r.disjoint_from(other.ranges[k]) for k, r in self.ranges.items() if k in other.ranges)
+
+
+# (factory, {split: ranges}, fixed); "both" ranges hold in both splits.
+_COMMON = {
+    "terrain_ramps": (TerrainRamps, {"train": {"slope": Interval(0.2, 0.4)}, "test": {"slope": Interval(0.45, 0.6)}}, {}),
+    "tilted_floor": (TiltedFloor, {"train": {"angle": Interval(0.05, 0.15, signed=True)},
+                                   "test": {"angle": Interval(0.2, 0.3, signed=True)}}, {}),
+    "friction": (Friction, {"train": {"scale": Interval(0.5, 1.5)}, "test": {"scale": Interval(0.2, 0.4)}}, {}),
+    "payload": (Payload, {"train": {"fraction": Interval(0.1, 0.5)}, "test": {"fraction": Interval(0.6, 1.0)}}, {}),
+    "motor_gain": (MotorGain, {"train": {"scale": Interval(0.7, 1.3)}, "test": {"scale": Interval(0.35, 0.55)}}, {}),
+    "joint_damping": (JointDamping, {"train": {"scale": Interval(0.5, 2.0)}, "test": {"scale": Interval(3.0, 5.0)}}, {}),
+}
+_SPECS = {
+    "half_cheetah": {
+        "crippled_leg": (CrippledLeg, {"train": {"actuator": OneOf((0, 1, 2, 3))}, "test": {"actuator": OneOf((4, 5))}},
+                         {"strength": 0.0}),
+        "pier": (Pier, {"train": {"dampings": EachOf(Interval(0.0, 40.0), PIER_BLOCKS)},
+                        "test": {"dampings": EachOf(Interval(80.0, 250.0), PIER_BLOCKS)}}, {}),
+        **_COMMON,
+    },
+    "ant": {
+        "crippled_leg": (CrippledAntLeg, {"train": {"leg": OneOf((0, 1, 2))}, "test": {"leg": OneOf((3,))}}, {}),
+        **_COMMON,
+    },
+}
+
+#: Perturbation families of each robot (``none`` first).
+FAMILIES: dict[str, tuple[str, ...]] = {robot: ("none", *specs) for robot, specs in _SPECS.items()}
+SPLITS = ("train", "test")
+
+
+def make_distribution(robot: str, family: str, split: str) -> TaskFamily:
+    """The task distribution of ``family`` on ``robot`` for ``split`` (``train`` or ``test``)."""
+    if robot not in FAMILIES:
+        raise ValueError(f"unknown robot {robot!r} (known: {', '.join(FAMILIES)})")
+    if family not in FAMILIES[robot]:
+        raise ValueError(f"unknown perturbation family {family!r} for {robot} (known: {', '.join(FAMILIES[robot])})")
+    if split not in SPLITS:
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    if family == "none":
+        return TaskFamily("none", split, NoPerturbation, {}, {})
+    factory, ranges, fixed = _SPECS[robot][family]
+    return TaskFamily(family, split, factory, ranges[split], fixed)
