@@ -163,3 +163,24 @@ def make_distribution(robot: str, family: str, split: str) -> TaskFamily:
         return TaskFamily("none", split, NoPerturbation, {}, {})
     factory, ranges, fixed = _SPECS[robot][family]
     return TaskFamily(family, split, factory, ranges[split], fixed)
+
+
+def config_distribution(robot: str, perturbation: str, indices=(0,), strength_range=(0.0, 0.0)):
+    """The sampler a training config (``task:`` section) describes, per robot.
+
+    Half-cheetah: :class:`sim.perturbations.TaskDistribution` over the actuators ``indices``
+    (unchanged, so seeded collections stay reproducible). Ant: the legs ``indices`` crippled as in
+    :class:`sim.perturbations.CrippledAntLeg` (``strength_range`` must be (0, 0): a crippled ant
+    leg has no torque). ``perturbation`` is ``none`` or ``crippled_leg``.
+    """
+    from sim.perturbations import TaskDistribution
+
+    if robot == "half_cheetah" or perturbation == "none":
+        return TaskDistribution(perturbation, indices, strength_range)
+    if robot != "ant":
+        raise ValueError(f"unknown robot {robot!r} (known: {', '.join(FAMILIES)})")
+    if perturbation != "crippled_leg":
+        raise ValueError(f"unknown perturbation family {perturbation!r} (known: none, crippled_leg)")
+    if tuple(strength_range) != (0.0, 0.0):
+        raise ValueError("the ant's crippled legs have no torque: strength_range must be [0, 0]")
+    return TaskFamily("crippled_leg", "config", CrippledAntLeg, {"leg": OneOf(tuple(int(i) for i in indices))}, {})

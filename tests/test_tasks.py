@@ -307,3 +307,17 @@ def test_pier_blocks_bob_under_the_cheetah_with_their_damping():
 def test_ant_and_cheetah_envs_are_independent_classes():
     assert AntEnv.obs_size == 27 and HalfCheetahEnv.obs_size == 17
     assert set(FAMILIES["ant"]) == set(FAMILIES["half_cheetah"]) - {"pier"}
+
+
+def test_config_distribution_per_robot():
+    from sim.perturbations import TaskDistribution
+    from sim.tasks import config_distribution
+
+    cheetah = config_distribution("half_cheetah", "crippled_leg", (1, 4), (0.0, 0.0))
+    assert isinstance(cheetah, TaskDistribution)  # the training configs' sampler, unchanged
+    ant = config_distribution("ant", "crippled_leg", (0, 1, 2))
+    legs = {ant.sample(np.random.default_rng(s)).leg for s in range(30)}
+    assert legs == {0, 1, 2}
+    assert config_distribution("ant", "none").sample(np.random.default_rng(0)) == NoPerturbation()
+    with pytest.raises(ValueError, match="strength"):
+        config_distribution("ant", "crippled_leg", (0,), (0.2, 0.5))
