@@ -9,12 +9,14 @@ Perturbations act at two moments (see :mod:`sim.perturbations`):
 
 * ``reset(task=p)``: the model is rebuilt from MJCF with ``p.apply_mjcf`` (structural edits) and,
   for perturbations with ``reset_edits_model = True``, ``p.apply_model`` on the compiled model.
-  Compiled models are cached per task.
+  Compiled models are cached for the last few tasks; the compile-free families start from a copy
+  of the nominal compiled model.
 * ``switch(p)``, mid-episode: ``p.apply_model`` edits the compiled model in place; the state
   carries on, and the edited fields' originals are restored exactly by the next switch or reset.
 """
 from __future__ import annotations
 
+import copy
 import os
 
 os.environ.setdefault("MUJOCO_GL", "disable")  # nothing renders; avoids GLFW probing for a display
@@ -71,12 +73,16 @@ class MujocoEnv:
     robot_nq = 0
     robot_nv = 0
     ctrl_weight = 0.0
+    #: Compiled models kept per task (least recently used dropped first); tasks are continuous, so
+    #: a collection over many tasks must not keep one model each.
+    model_cache_size = 8
     _source_cache: dict = {}
 
     def __init__(self, perturbation: Perturbation | None = None, seed: int | None = None, reset_noise: float = 0.1):
         self.random = np.random.default_rng(seed)
         self.reset_noise = reset_noise
         self._models: dict = {}
+        self._nominal = None
         self._live_originals: dict = {}
         self.live_perturbation = None
         self.perturbation: Perturbation = perturbation or NoPerturbation()
@@ -100,14 +106,22 @@ class MujocoEnv:
 
     def _load(self, perturbation: Perturbation) -> None:
         key = repr(perturbation)
-        if key not in self._models:
-            root = self.base_mjcf()
-            perturbation.apply_mjcf(root)
-            model = compile_mjcf(root)
+        model = self._models.pop(key, None)
+        if model is None:
             if getattr(perturbation, "reset_edits_model", False):
-                perturbation.apply_model(model)  # compile-free families: the same edit as a switch
-            self._models[key] = model
-        self.model = self._models[key]
+                # compile-free families: a copy of the nominal model with the same edit as a switch
+                if self._nominal is None:
+                    self._nominal = compile_mjcf(self.base_mjcf())
+                model = copy.deepcopy(self._nominal)
+                perturbation.apply_model(model)
+            else:
+                root = self.base_mjcf()
+                perturbation.apply_mjcf(root)
+                model = compile_mjcf(root)
+        self._models[key] = model  # most recently used last
+        while len(self._models) > self.model_cache_size:
+            self._models.pop(next(iter(self._models)))
+        self.model = model
         self._live_originals = {}
         self.live_perturbation = None
         self.data = mujoco.MjData(self.model)

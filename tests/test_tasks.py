@@ -321,3 +321,11 @@ def test_config_distribution_per_robot():
     assert config_distribution("ant", "none").sample(np.random.default_rng(0)) == NoPerturbation()
     with pytest.raises(ValueError, match="strength"):
         config_distribution("ant", "crippled_leg", (0,), (0.2, 0.5))
+
+
+def test_compiled_models_are_kept_for_the_last_few_tasks_only():
+    env = HalfCheetahEnv()
+    for i in range(3 * env.model_cache_size):
+        env.reset(seed=i, task=Friction(0.5 + 0.01 * i))
+    assert len(env._models) == env.model_cache_size
+    assert env.model.geom_friction[0, 0] == pytest.approx((0.5 + 0.01 * (3 * env.model_cache_size - 1)) * 1.0)
