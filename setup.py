@@ -40,9 +40,19 @@ setup(
         "matplotlib>=3.7",
     ],
     extras_require={
-        "test": ["pytest>=7"],
+        # colcon: the tests build the repo as a ROS 2 (ament_python) package
+        "test": ["pytest>=7", "colcon-common-extensions"],
         # benchmark-only: the public MPPI library our planner is compared with
         "bench": ["pytorch_mppi==0.9.1"],
+        # real ROS 2 (Kilted) from pip; the transport (rmw) must be named or `import rclpy` fails
+        "ros": [
+            "ros-kilted-rclpy",
+            "ros-kilted-std-msgs",
+            "ros-kilted-sensor-msgs",
+            "ros-kilted-nav-msgs",
+            "ros-kilted-diagnostic-msgs",
+            "ros-kilted-rmw-fastrtps-cpp",
+        ],
     },
     zip_safe=True,
     maintainer="adaptive_control developers",
@@ -50,6 +60,8 @@ setup(
     entry_points={
         "console_scripts": [
             "adaptive-control = adaptive_control.cli:main",
+            "adaptive_controller_node = robot_bridge.controller_node:main",
+            "mujoco_sim_node = robot_bridge.sim_node:main",
         ],
     },
 )

@@ -48,7 +48,7 @@ def cmd_collect(args) -> int:
                                                    ("policy", args.policy), ("seed", args.seed)) if v is not None})
     c.validate()
     env = make_env(cfg.robot.name)
-    tasks = task_distribution(cfg.task, args.perturbation)
+    tasks = task_distribution(cfg.robot.name, cfg.task, args.perturbation)
     factory = None
     if c.policy == "mpc":
         ckpt = load_for_method(args.method, cfg.robot.name, args.checkpoint, device=cfg.controller.device)
@@ -94,7 +94,7 @@ def run_one(cfg, method: str, seed: int, steps: int, checkpoint: str | None = No
     ckpt = load_for_method(method, cfg.robot.name, checkpoint, device=cfg.controller.device)
     ctrl = build_controller(ckpt, cfg.robot.name, cfg.planner, dataclasses.replace(cfg.controller, method=method))
     env = make_env(cfg.robot.name)
-    task = task_distribution(cfg.task, perturbation).sample(np.random.default_rng(seed))
+    task = task_distribution(cfg.robot.name, cfg.task, perturbation).sample(np.random.default_rng(seed))
     bar = _progress(steps, f"{method} seed {seed}") if progress else None
     res = run_episode(env, ctrl, steps, seed=seed, task=task, progress=bar.update if bar else None)
     if bar:
@@ -173,6 +173,42 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def cmd_sil(args) -> int:
+    from tqdm import tqdm
+
+    from adaptive_control import sil
+    from models.dataset import atomic_write
+    from sim.tasks import make_distribution
+
+    task = make_distribution(args.robot, args.perturbation, args.split).sample(np.random.default_rng(args.seed)).params()
+    work = args.work_dir or sil.temp_work_dir()
+    os.makedirs(work, exist_ok=True)
+    print(f"simulation in the loop over ROS 2: {args.robot}, {args.method}, task {task}"
+          + (f" switched on at {args.switch_at:g} s" if args.switch_at is not None else "") + f"; logs in {work}")
+    bar = tqdm(desc="sil", unit="s", dynamic_ncols=True, bar_format="{desc}: {elapsed} elapsed")
+    out = sil.run_sil(robot=args.robot, task=task, method=args.method, seed=args.seed, duration=args.duration,
+                      switch_at=args.switch_at, work_dir=work, controller_params=args.params, progress=bar.update)
+    bar.close()
+    line = (f"over ROS 2: return {out['return']:.1f} in {out['steps']} steps at {out['control_rate']:g} Hz "
+            f"(real-time factor {out['real_time_factor']:.2f}); missed deadlines {out['missed_deadlines']}, "
+            f"safe ticks {out['safe_ticks']}, late sim steps {out['late_sim_steps']}; round trip median "
+            f"{out['round_trip_median_ms']:.1f} ms, p99 {out['round_trip_p99_ms']:.1f} ms")
+    print(line)
+    if args.compare:
+        rate = out["control_rate"]
+        ref = sil.in_process_episode(robot=args.robot, task=task, method=args.method, seed=args.seed,
+                                     steps=out["steps"], controller_params=args.params,
+                                     switch_step=None if args.switch_at is None else int(round(args.switch_at * rate)))
+        out["in_process"] = ref
+        out["return_ratio_vs_in_process"] = out["return"] / ref["return"] if ref["return"] else float("nan")
+        print(f"in process, same episode: return {ref['return']:.1f}; ratio ROS 2 / in process "
+              f"{out['return_ratio_vs_in_process']:.3f}")
+    if args.json:
+        atomic_write(args.json, lambda fh: fh.write(json.dumps(out, indent=1).encode()))
+        print(f"wrote {args.json}")
+    return 0
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="adaptive-control", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -221,6 +257,21 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", required=True, help="evaluation YAML (see adaptive_control/evaluate.py: EvalConfig)")
     p.add_argument("--out", required=True, help="output folder (finished episodes there are not rerun)")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("sil", help="simulation in the loop over ROS 2: the sim node and the controller node")
+    p.add_argument("--robot", default="half_cheetah", help="robot (default: %(default)s)")
+    p.add_argument("--perturbation", default="crippled_leg", help="perturbation family (default: %(default)s)")
+    p.add_argument("--split", default="test", choices=["train", "test"], help="task range (default: %(default)s)")
+    p.add_argument("--method", default="grbal", choices=["grbal", "mb", "mb_de", "rebal"], help="(default: %(default)s)")
+    p.add_argument("--seed", type=int, default=100, help="seed of the task and initial state (default: %(default)s)")
+    p.add_argument("--duration", type=float, default=20.0, help="simulated seconds (default: %(default)s)")
+    p.add_argument("--switch-at", type=float, help="seconds after which the perturbation starts (default: from reset)")
+    p.add_argument("--params", nargs="*", default=[], help="extra controller parameter YAML files (applied last)")
+    p.add_argument("--no-compare", dest="compare", action="store_false",
+                   help="skip the same episode in process (run by default, for the return ratio)")
+    p.add_argument("--work-dir", help="folder for the nodes' logs and summaries (default: a new temp folder)")
+    p.add_argument("--json", help="write the result to this JSON file")
+    p.set_defaults(func=cmd_sil)
 
     p = sub.add_parser("bench", help="tick benchmark (adapt + plan) over model sizes, K and T; vs pytorch_mppi")
     p.add_argument("--json", required=True, help="write the results to this JSON file")

@@ -155,6 +155,12 @@ class AdaptiveController:
         self._wait_pending()
         self._on_compute_thread(self._reset)
 
+    def interrupt(self) -> None:
+        """The state stream broke (stale or bad state at the bridge): the next tick starts a new chain of
+        transitions, so no transition spans the gap. History, adaptation and warm start are kept."""
+        self._prev_obs = None
+        self._prev_act = None
+
     def warm_up(self, ticks: int = 5) -> None:
         """Pay one-time costs (lazy torch initialisation, first kernels: ~1 s) before the first real tick.
 

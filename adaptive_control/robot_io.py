@@ -1,0 +1,238 @@
+"""The ROS-free core of the robot bridge: robot state -> observation -> controller -> safe command.
+
+ROS 2 nodes (``robot_bridge/``) only convert messages to plain arrays and call :class:`ControlBridge`;
+everything that decides what reaches the actuators lives here, where it is tested without ROS.
+
+Observation layout: the model's observation (nx,) is assembled from named entries, each either a
+joint quantity ``<joint>.position`` / ``<joint>.velocity`` (matched by name in ``/joint_states``,
+never by order) or a base quantity ``odom.<field>`` from ``/odom`` with ``<field>`` one of
+``x y z qw qx qy qz roll pitch yaw vx vy vz wx wy wz``. ``roll``/``pitch``/``yaw`` are the angle of a
+rotation about one axis (``2*atan2(q_axis, qw)``), exact for planar robots such as the
+half-cheetah. An optional offset per entry is subtracted (e.g. the height of the base's reference
+pose).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+ODOM_FIELDS = ("x", "y", "z", "qw", "qx", "qy", "qz", "roll", "pitch", "yaw",
+               "vx", "vy", "vz", "wx", "wy", "wz")
+_PLANAR = {"roll": "qx", "pitch": "qy", "yaw": "qz"}
+
+
+class LayoutError(ValueError):
+    """An observation layout entry that cannot be parsed."""
+
+
+def odom_fields(position, quaternion_wxyz, linear, angular) -> dict:
+    """The ``odom.<field>`` values from a base pose (w, x, y, z quaternion) and twist."""
+    x, y, z = (float(v) for v in position)
+    qw, qx, qy, qz = (float(v) for v in quaternion_wxyz)
+    out = {"x": x, "y": y, "z": z, "qw": qw, "qx": qx, "qy": qy, "qz": qz}
+    for name, q in _PLANAR.items():
+        out[name] = 2.0 * math.atan2(out[q], qw)
+    out.update(zip(("vx", "vy", "vz"), (float(v) for v in linear)))
+    out.update(zip(("wx", "wy", "wz"), (float(v) for v in angular)))
+    return out
+
+
+@dataclass(frozen=True)
+class ObservationLayout:
+    """Where each of the nx observation entries comes from (see the module docstring)."""
+
+    entries: tuple[str, ...]
+    offsets: tuple[float, ...] = ()
+
+    def __post_init__(self):
+        if not self.entries:
+            raise LayoutError("observation layout is empty")
+        if self.offsets and len(self.offsets) != len(self.entries):
+            raise LayoutError(f"observation_offset has {len(self.offsets)} values for {len(self.entries)} entries")
+        for e in self.entries:
+            src, _, what = e.rpartition(".")
+            if not src:
+                raise LayoutError(f"observation entry {e!r}: expected '<joint>.position', '<joint>.velocity' or 'odom.<field>'")
+            if src == "odom" and what not in ODOM_FIELDS:
+                raise LayoutError(f"observation entry {e!r}: unknown odom field {what!r} (known: {' '.join(ODOM_FIELDS)})")
+            if src != "odom" and what not in ("position", "velocity"):
+                raise LayoutError(f"observation entry {e!r}: a joint entry ends in .position or .velocity")
+
+    @property
+    def joints(self) -> tuple[str, ...]:
+        """The joints the layout reads (each must be present in every ``/joint_states``)."""
+        seen = []
+        for e in self.entries:
+            src = e.rpartition(".")[0]
+            if src != "odom" and src not in seen:
+                seen.append(src)
+        return tuple(seen)
+
+    @property
+    def uses_odom(self) -> bool:
+        return any(e.startswith("odom.") for e in self.entries)
+
+    def build(self, positions: dict, velocities: dict, odom: dict | None) -> np.ndarray:
+        """(nx,) observation; ``KeyError`` names a missing joint or a missing ``/odom``."""
+        out = np.empty(len(self.entries))
+        for i, e in enumerate(self.entries):
+            src, _, what = e.rpartition(".")
+            if src == "odom":
+                if odom is None:
+                    raise KeyError("no /odom received")
+                out[i] = odom[what]
+            else:
+                table = positions if what == "position" else velocities
+                if src not in table:
+                    raise KeyError(f"joint {src!r} missing from /joint_states ({what})")
+                out[i] = table[src]
+        if self.offsets:
+            out -= np.asarray(self.offsets)
+        return out
+
+
+@dataclass
+class _Stamped:
+    value: object
+    received: float
+    stamp: float
+
+
+@dataclass
+class BridgeStats:
+    """Counters of the bridge (what the diagnostics topic reports)."""
+
+    ticks: int = 0
+    control_ticks: int = 0
+    safe_ticks: int = 0
+    troubles: int = 0
+    state_age_ms: list = field(default_factory=list)
+
+
+class ControlBridge:
+    """State in, command out, with the robot-safety rules of the bridge.
+
+    Args:
+        controller: object with ``step(obs (nx,)) -> action (nu,)`` (an ``AdaptiveController``) and
+            optionally ``interrupt()`` (called when state goes bad, so no transition spans the gap).
+        layout: how the observation is assembled.
+        action_joints: (nu,) joint names of the controller's action entries, in its order.
+        command_joints: joint names in the order of the published command (the ``joints`` parameter);
+            must be a permutation of ``action_joints``.
+        low, high: (nu,) command limits in ``command_joints`` order.
+        safe_command: (nu,) command published while the state is bad (``command_joints`` order).
+        stale_after_s: state older than this (by receive time) is bad.
+        log: ``log(level, message)``; trouble is logged once per episode of trouble.
+        recorder: optional :class:`adaptive_control.recording.TransitionRecorder`.
+    """
+
+    def __init__(self, controller, layout: ObservationLayout, action_joints: Sequence[str],
+                 command_joints: Sequence[str], low, high, safe_command, stale_after_s: float,
+                 log: Callable[[str, str], None] | None = None, recorder=None):
+        action_joints, command_joints = tuple(action_joints), tuple(command_joints)
+        if sorted(action_joints) != sorted(command_joints):
+            raise ValueError(f"joints {list(command_joints)} must be a permutation of the model's action joints "
+                             f"{list(action_joints)}")
+        nu = len(command_joints)
+        self.low = np.asarray(low, dtype=np.float64).reshape(-1)
+        self.high = np.asarray(high, dtype=np.float64).reshape(-1)
+        self.safe = np.asarray(safe_command, dtype=np.float64).reshape(-1)
+        for name, arr in (("action_low", self.low), ("action_high", self.high), ("safe_command", self.safe)):
+            if arr.shape != (nu,) or not np.all(np.isfinite(arr)):
+                raise ValueError(f"{name} must be {nu} finite numbers (one per joint), got {arr.tolist()}")
+        if np.any(self.low > self.high):
+            raise ValueError(f"action_low must be <= action_high, got {self.low.tolist()} > {self.high.tolist()}")
+        if np.any(self.safe < self.low) or np.any(self.safe > self.high):
+            raise ValueError(f"safe_command {self.safe.tolist()} lies outside the action limits")
+        if not stale_after_s > 0:
+            raise ValueError(f"stale_after must be > 0 s, got {stale_after_s}")
+        self.controller = controller
+        self.layout = layout
+        self.command_joints = command_joints
+        # command[k] = action[perm[k]]
+        self.perm = np.array([action_joints.index(j) for j in command_joints])
+        self.stale_after_s = float(stale_after_s)
+        self.log = log or (lambda level, msg: None)
+        self.recorder = recorder
+        self.stats = BridgeStats()
+        self.trouble: str | None = None
+        self._joints: _Stamped | None = None
+        self._odom: _Stamped | None = None
+        self._prev: tuple | None = None  # (obs, action in model order, stamp) of the last good tick
+
+    # -- inputs (called from the state callbacks) ------------------------------------------------
+    def on_joint_state(self, names: Sequence[str], positions: Sequence[float], velocities: Sequence[float],
+                       received: float, stamp: float) -> None:
+        """A ``/joint_states`` message: names with positions and velocities (velocities may be empty)."""
+        names = list(names)
+        pos = dict(zip(names, (float(p) for p in positions))) if len(positions) == len(names) else {}
+        vel = dict(zip(names, (float(v) for v in velocities))) if len(velocities) == len(names) else {}
+        self._joints = _Stamped((pos, vel), received, stamp)
+
+    def on_odom(self, fields: dict, received: float, stamp: float) -> None:
+        """An ``/odom`` message as :func:`odom_fields`."""
+        self._odom = _Stamped(fields, received, stamp)
+
+    # -- the tick --------------------------------------------------------------------------------
+    def observation(self, now: float) -> tuple[np.ndarray | None, str | None, float]:
+        """``(obs, None, stamp)`` when the state is good, else ``(None, reason, nan)``."""
+        if self._joints is None and self.layout.joints:
+            return None, "no /joint_states received yet", math.nan
+        sources = [s for s in (self._joints if self.layout.joints else None,
+                               self._odom if self.layout.uses_odom else None) if s is not None]
+        if self.layout.uses_odom and self._odom is None:
+            return None, "no /odom received yet", math.nan
+        oldest = min(s.received for s in sources)
+        if now - oldest > self.stale_after_s:
+            return None, f"state is stale ({1e3 * (now - oldest):.0f} ms old > {1e3 * self.stale_after_s:.0f} ms)", math.nan
+        pos, vel = self._joints.value if self._joints is not None else ({}, {})
+        try:
+            obs = self.layout.build(pos, vel, self._odom.value if self._odom is not None else None)
+        except KeyError as exc:
+            return None, str(exc.args[0]), math.nan
+        bad = np.flatnonzero(~np.isfinite(obs))
+        if bad.size:
+            return None, f"non-finite observation entries {[self.layout.entries[i] for i in bad]}", math.nan
+        self.stats.state_age_ms.append(1e3 * (now - oldest))
+        return obs, None, max(s.stamp for s in sources)
+
+    def tick(self, now: float) -> np.ndarray:
+        """One control tick at time ``now`` (s, the clock the receive times use): the command to publish,
+        in ``command_joints`` order, always finite and within the limits."""
+        self.stats.ticks += 1
+        obs, reason, stamp = self.observation(now)
+        if obs is None:
+            return self._safe(reason)
+        if self.trouble is not None:
+            self.log("info", f"state is good again ({self.trouble} before): control resumes")
+            self.trouble = None
+        try:
+            action = np.asarray(self.controller.step(obs), dtype=np.float64)
+        except Exception as exc:  # noqa: BLE001 - never let a controller fault reach the actuators
+            return self._safe(f"controller failed: {exc}")
+        if self.recorder is not None and self._prev is not None:
+            p_obs, p_act, p_stamp = self._prev
+            self.recorder.add(p_obs, p_act, obs, p_stamp, stamp)
+        self._prev = (obs, action, stamp)
+        command = action[self.perm] if action.shape == (len(self.perm),) else np.full(len(self.perm), np.nan)
+        if not np.all(np.isfinite(command)):
+            return self._safe("controller returned a non-finite action")
+        self.stats.control_ticks += 1
+        return np.clip(command, self.low, self.high)
+
+    def _safe(self, reason: str) -> np.ndarray:
+        self.stats.safe_ticks += 1
+        if self.trouble is None:  # a new episode of trouble: log it once, cut the transition chain
+            self.stats.troubles += 1
+            interrupt = getattr(self.controller, "interrupt", None)
+            if interrupt is not None:
+                interrupt()
+            if self.recorder is not None:
+                self.recorder.break_path()
+            self.log("warn", f"publishing the safe command until the state is good again: {reason}")
+        self.trouble = reason
+        self._prev = None
+        return self.safe.copy()

@@ -1,0 +1,158 @@
+"""Simulation in the loop over ROS 2 without the launch tool: ``adaptive-control sil``.
+
+Starts the same two nodes as ``launch/sim_in_the_loop.launch.py`` (``mujoco_sim_node`` and
+``adaptive_controller_node``) as processes with the same YAML, plus a generated override file for
+this run (task, seed, switch, duration, summary paths), on loopback with its own
+``ROS_DOMAIN_ID``. When the simulated episode ends, it stops the controller, merges both nodes'
+summaries, optionally runs the same episode in process for comparison, and writes one JSON.
+This module does not import rclpy (the nodes do).
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+SIL_PARAMS = "sim_in_the_loop.yaml"
+
+
+def launch_dir() -> Path:
+    """The ``launch/`` folder: installed ``share/adaptive_control/launch`` or the source tree's."""
+    installed = Path(sys.prefix) / "share" / "adaptive_control" / "launch"
+    if (installed / SIL_PARAMS).exists():
+        return installed
+    return Path(__file__).resolve().parent.parent / "launch"
+
+
+def ros_environment(log_dir: str, domain_id: int | None = None) -> dict:
+    """Environment for nodes of one run: loopback discovery, a per-run domain, logs in ``log_dir``."""
+    env = dict(os.environ)
+    env.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
+    env["ROS_DOMAIN_ID"] = str(domain_id if domain_id is not None else 1 + os.getpid() % 100)
+    env["ROS_LOG_DIR"] = log_dir
+    env.setdefault("MUJOCO_GL", "disable")
+    env.setdefault("RMW_IMPLEMENTATION", "rmw_fastrtps_cpp")
+    return env
+
+
+def node_command(module: str, params: list[str]) -> list[str]:
+    """Command line of a node of this package run with this interpreter."""
+    cmd = [sys.executable, "-m", module, "--ros-args"]
+    for p in params:
+        cmd += ["--params-file", p]
+    return cmd
+
+
+def _stop(proc: subprocess.Popen, timeout: float = 20.0) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def run_sil(*, robot: str, task: dict, method: str, seed: int, duration: float, switch_at: float | None,
+            work_dir: str, controller_params: list[str] | None = None, domain_id: int | None = None,
+            progress=None) -> dict:
+    """Run one episode over ROS 2; returns the merged summary (see the module docstring)."""
+    d = launch_dir()
+    sim_summary, ctrl_summary = os.path.join(work_dir, "sim.json"), os.path.join(work_dir, "controller.json")
+    override = {
+        "mujoco_sim": {"ros__parameters": {
+            "robot": robot, "seed": seed, "duration": float(duration), "summary": sim_summary,
+            "perturbation": json.dumps(task if switch_at is None else {"perturbation": "none"}),
+            "switch_at": float(switch_at) if switch_at is not None else -1.0,
+            "switch_perturbation": json.dumps(task)}},
+        "adaptive_controller": {"ros__parameters": {"robot": robot, "method": method, "summary": ctrl_summary}},
+    }
+    override_path = os.path.join(work_dir, "override.yaml")
+    with open(override_path, "w", encoding="utf-8") as fh:
+        yaml.safe_dump(override, fh)
+    base = [str(d / f"{robot}_controller.yaml"), str(d / SIL_PARAMS)]
+    params = base + list(controller_params or []) + [override_path]
+    env = ros_environment(os.path.join(work_dir, "ros_log"), domain_id)
+    logs = {name: open(os.path.join(work_dir, f"{name}.log"), "w", encoding="utf-8") for name in ("sim", "controller")}
+    ctrl = subprocess.Popen(node_command("robot_bridge.controller_node", params), env=env,
+                            stdout=logs["controller"], stderr=subprocess.STDOUT)
+    sim = subprocess.Popen(node_command("robot_bridge.sim_node", [str(d / f"{robot}_sim.yaml"), str(d / SIL_PARAMS), override_path]),
+                           env=env, stdout=logs["sim"], stderr=subprocess.STDOUT)
+    t0 = time.monotonic()
+    limit = 120.0 + 10.0 * duration
+    try:
+        while sim.poll() is None:
+            if ctrl.poll() is not None:
+                raise RuntimeError(f"the controller node exited early (code {ctrl.returncode}); "
+                                   f"see {os.path.join(work_dir, 'controller.log')}")
+            if time.monotonic() - t0 > limit:
+                raise RuntimeError(f"simulation in the loop did not finish in {limit:.0f} s; see {work_dir}")
+            if progress is not None:
+                progress()
+            time.sleep(0.2)
+    finally:
+        _stop(sim)
+        _stop(ctrl)
+        for fh in logs.values():
+            fh.close()
+    if not os.path.exists(sim_summary):
+        raise RuntimeError(f"the sim node wrote no summary (exit code {sim.returncode}); see {work_dir}/sim.log")
+    with open(sim_summary, encoding="utf-8") as fh:
+        s = json.load(fh)
+    c = {}
+    if os.path.exists(ctrl_summary):
+        with open(ctrl_summary, encoding="utf-8") as fh:
+            c = json.load(fh)
+    return {"robot": robot, "method": method, "seed": seed, "task": task, "duration_s": duration,
+            "switch_at_s": switch_at, "return": s["return"], "steps": s["steps"], "control_rate": s["control_rate"],
+            "real_time_factor": s["real_time_factor"],
+            "round_trip_median_ms": s["round_trip_median_ms"], "round_trip_p99_ms": s["round_trip_p99_ms"],
+            "late_sim_steps": s["late_steps"],
+            "ticks": c.get("bridge_ticks"), "control_ticks": c.get("control_ticks"), "safe_ticks": c.get("safe_ticks"),
+            "missed_deadlines": c.get("deadline_misses"), "late_ticks": c.get("late_ticks"),
+            "tick_median_ms": c.get("total_median_ms"), "tick_p99_ms": c.get("total_p99_ms"),
+            "state_age_median_ms": c.get("state_age_median_ms"), "state_age_p99_ms": c.get("state_age_p99_ms"),
+            "forward_velocity": s["forward_velocity"]}
+
+
+def in_process_episode(*, robot: str, task: dict, method: str, seed: int, steps: int, switch_step: int | None,
+                       controller_params: list[str] | None = None) -> dict:
+    """The same episode (controller settings from the same YAML) run in process, for comparison."""
+    from adaptive_control.deploy import ControllerNodeConfig, build_bridge
+    from adaptive_control.episode import run_episode
+    from sim.perturbations import NoPerturbation, perturbation_from_params
+    from sim.robots import make_env
+
+    d = launch_dir()
+    values: dict = {}
+    for path in [str(d / f"{robot}_controller.yaml"), str(d / SIL_PARAMS)] + list(controller_params or []):
+        with open(path, encoding="utf-8") as fh:
+            values.update((yaml.safe_load(fh) or {}).get("adaptive_controller", {}).get("ros__parameters", {}))
+    values.update(robot=robot, method=method, summary="", record="")
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+    fields = set(ControllerNodeConfig.__dataclass_fields__)
+    cfg = ControllerNodeConfig(**{k: v for k, v in values.items() if k in fields})
+    bridge = build_bridge(cfg)
+    ctrl = bridge.controller
+    try:
+        pert = perturbation_from_params(task)
+        env = make_env(robot)
+        if switch_step is None:
+            res = run_episode(env, ctrl, steps, seed=seed, task=pert)
+        else:
+            res = run_episode(env, ctrl, steps, seed=seed, task=NoPerturbation(), switch=(switch_step, pert))
+    finally:
+        ctrl.close()
+    return {"return": res.episode_return, "steps": res.steps, "deadline_misses": res.latency.get("deadline_misses"),
+            "tick_median_ms": res.latency.get("total_median_ms"), "tick_p99_ms": res.latency.get("total_p99_ms")}
+
+
+def temp_work_dir() -> str:
+    return tempfile.mkdtemp(prefix="adaptive_control_sil_")
