@@ -7,7 +7,7 @@ from importlib import resources
 
 import torch
 
-from adaptive_control.config import ControllerConfig, PlannerConfig, TaskConfig
+from adaptive_control.config import ConfigError, ControllerConfig, PlannerConfig, TaskConfig
 from adaptive_control.controller import AdaptiveController
 from models.adaptation import GradientAdapter, NoAdaptation
 from models.checkpoint import Checkpoint, CheckpointError, load_checkpoint
@@ -15,8 +15,8 @@ from models.recurrent import RecurrentAdapter
 from planners.cem import CEM
 from planners.mppi import MPPI
 from planners.random_shooting import RandomShooting
-from sim.perturbations import TaskDistribution
 from sim.robots import cost_fn, make_env
+from sim.tasks import FAMILIES, config_distribution, make_distribution
 
 #: Which checkpoint kind each online method runs on.
 CHECKPOINT_KIND = {"grbal": "grbal", "mb": "mb", "mb_de": "mb", "rebal": "rebal"}
@@ -36,8 +36,27 @@ def default_checkpoint(robot: str, method: str) -> str:
     return os.path.join(assets_dir(), robot, f"{CHECKPOINT_KIND[method]}.pt")
 
 
-def task_distribution(cfg: TaskConfig, perturbation: str | None = None) -> TaskDistribution:
-    return TaskDistribution(perturbation or cfg.perturbation, cfg.joints, cfg.strength_range)
+def task_distribution(robot: str, cfg: TaskConfig, perturbation: str | None = None):
+    """The seeded task sampler (``.sample(rng)``) that ``robot``'s config ``task:`` section describes.
+
+    ``perturbation`` (e.g. a command-line override) replaces ``cfg.perturbation``. ``none`` and
+    ``crippled_leg`` follow the config's ``joints`` (half-cheetah actuators, ant legs) and
+    ``strength_range`` (:func:`sim.tasks.config_distribution`); every other family samples its
+    training range (:func:`sim.tasks.make_distribution` with split ``train``).
+    Raises :class:`ConfigError` for a family the robot does not have or a range it cannot take.
+    """
+    family = perturbation or cfg.perturbation
+    if robot not in FAMILIES:
+        raise ConfigError(f"unknown robot {robot!r} (known: {', '.join(FAMILIES)})")
+    if family not in FAMILIES[robot]:
+        raise ConfigError(f"perturbation: {family!r} is not a perturbation family of {robot} "
+                          f"(known: {', '.join(FAMILIES[robot])})")
+    if family not in ("none", "crippled_leg"):
+        return make_distribution(robot, family, "train")
+    try:
+        return config_distribution(robot, family, cfg.joints, cfg.strength_range)
+    except ValueError as exc:
+        raise ConfigError(f"task: {exc}") from None
 
 
 def load_for_method(method: str, robot: str, path: str | None = None, device="cpu") -> Checkpoint:

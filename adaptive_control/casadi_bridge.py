@@ -12,7 +12,7 @@ import torch
 
 from models.dynamics import MLPDynamics
 from planners.casadi_mpc import CasadiMPC
-from sim.costs import HALF_CHEETAH_CTRL_WEIGHT, HALF_CHEETAH_VX
+from sim.costs import ANT_CTRL_WEIGHT, ANT_VX, HALF_CHEETAH_CTRL_WEIGHT, HALF_CHEETAH_VX
 
 _ACT = {"relu": lambda z: ca.fmax(z, 0), "tanh": ca.tanh, "silu": lambda z: z / (1 + ca.exp(-z))}
 
@@ -55,7 +55,13 @@ def half_cheetah_stage_cost() -> ca.Function:
     return ca.Function("cost", [x, u, xn], [-xn[HALF_CHEETAH_VX] + HALF_CHEETAH_CTRL_WEIGHT * ca.sumsqr(u)])
 
 
-STAGE_COSTS = {"half_cheetah": half_cheetah_stage_cost}
+def ant_stage_cost() -> ca.Function:
+    """The ant cost of ``sim.costs.ant_cost`` as a ``casadi.Function``."""
+    x, u, xn = ca.MX.sym("x", 27), ca.MX.sym("u", 8), ca.MX.sym("xn", 27)
+    return ca.Function("cost", [x, u, xn], [-xn[ANT_VX] + ANT_CTRL_WEIGHT * ca.sumsqr(u)])
+
+
+STAGE_COSTS = {"half_cheetah": half_cheetah_stage_cost, "ant": ant_stage_cost}
 
 
 def casadi_planner_factory(cfg, robot: str, model, env, params_fn):

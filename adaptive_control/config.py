@@ -15,13 +15,19 @@ from typing import Any, Mapping
 
 import yaml
 
+from sim.tasks import FAMILIES
+
 
 class ConfigError(ValueError):
     """A configuration value is unknown, mistyped or out of range."""
 
 
-ROBOTS = ("half_cheetah",)
-PERTURBATIONS = ("none", "crippled_leg")
+ROBOTS = ("half_cheetah", "ant")
+#: Every perturbation family of some robot (``sim.tasks.FAMILIES``); which robot has which is
+#: checked by :meth:`ExperimentConfig.validate`.
+PERTURBATIONS = tuple(dict.fromkeys(f for robot in ROBOTS for f in FAMILIES[robot]))
+#: How many indices ``task.joints`` can name: half-cheetah actuators 0-5, ant legs 0-3.
+JOINT_COUNTS = {"half_cheetah": 6, "ant": 4}
 METHODS = ("grbal", "mb", "mb_de", "rebal")
 
 
@@ -41,11 +47,15 @@ class TaskConfig:
     """The perturbation family and its ranges (tasks are sampled from a seeded generator)."""
 
     perturbation: str = "crippled_leg"
-    """Perturbation family; one of ``PERTURBATIONS``."""
+    """Perturbation family; one of the robot's ``sim.tasks.FAMILIES`` (``none``, ``crippled_leg``, ...).
+    ``crippled_leg`` uses ``joints`` and ``strength_range`` below; every other family samples its
+    training range (``sim.tasks.make_distribution(robot, family, "train")``)."""
     joints: tuple[int, ...] = (0, 1, 2, 3, 4, 5)
-    """Actuator indices that may be crippled (half-cheetah: 0-2 back leg, 3-5 front leg)."""
+    """Which may be crippled: half-cheetah actuator indices (0-2 back leg, 3-5 front leg); ant leg
+    indices (0 front left, 1 front right, 2 back left, 3 back right)."""
     strength_range: tuple[float, float] = (0.0, 0.0)
-    """Remaining strength of the crippled actuator, sampled uniformly in [low, high]; 0 disables it."""
+    """Remaining strength of the crippled actuator, sampled uniformly in [low, high]; 0 disables it
+    (the ant: must be [0, 0], a crippled leg has no torque)."""
 
     def validate(self) -> None:
         _one_of("perturbation", self.perturbation, PERTURBATIONS)
@@ -222,6 +232,18 @@ class ExperimentConfig:
     def validate(self) -> None:
         for f in dataclasses.fields(self):
             getattr(self, f.name).validate()
+        robot, task = self.robot.name, self.task
+        if task.perturbation not in FAMILIES[robot]:
+            raise ConfigError(f"task.perturbation: {task.perturbation!r} is not a perturbation family of {robot} "
+                              f"(known: {', '.join(FAMILIES[robot])})")
+        n = JOINT_COUNTS[robot]
+        bad = [j for j in task.joints if not 0 <= j < n]
+        if bad:
+            what = "actuator" if robot == "half_cheetah" else "leg"
+            raise ConfigError(f"task.joints: {bad} out of range: {robot} {what} indices are 0-{n - 1}")
+        if robot == "ant" and task.perturbation == "crippled_leg" and tuple(task.strength_range) != (0.0, 0.0):
+            raise ConfigError(f"task.strength_range: the ant's crippled leg has no torque, need [0, 0], "
+                              f"got {list(task.strength_range)}")
 
 
 # ---------------------------------------------------------------------------------------------

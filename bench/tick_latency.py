@@ -51,7 +51,7 @@ def main() -> None:
     runs = []
     for r in range(args.repeats):
         ctrl = build_controller(ckpt, "half_cheetah", cfg.planner, dataclasses.replace(cfg.controller, method=args.method))
-        task = task_distribution(cfg.task).sample(np.random.default_rng(1000 + r))
+        task = task_distribution(cfg.robot.name, cfg.task).sample(np.random.default_rng(1000 + r))
         # warm-up ticks are part of the same episode but dropped from the statistics
         res = run_episode(env, ctrl, args.warmup + args.ticks, seed=1000 + r, task=task)
         s = ctrl.stats

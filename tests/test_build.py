@@ -69,3 +69,56 @@ def test_bench_point_reports_every_field():
     row = bench_point((32, 32), 16, 3, data, rate=100.0, ticks=6, warmup=2, block=3)
     assert row["ticks"] == 6 and row["plan_floor_ms"] > 0
     assert {"tick_p99_ms", "plan_ratio_vs_pytorch_mppi", "plan_ratio_vs_pytorch_mppi_folded_model"} <= set(row)
+
+
+def test_task_distribution_follows_each_robots_config():
+    from adaptive_control.build import default_config_path, task_distribution
+    from adaptive_control.config import ConfigError, TaskConfig, load_config
+    from sim.perturbations import CrippledAntLeg, NoPerturbation, TaskDistribution
+    from sim.tasks import make_distribution
+
+    ant = load_config(default_config_path("ant")).task
+    legs = {task_distribution("ant", ant).sample(np.random.default_rng(s)).leg for s in range(40)}
+    assert legs == {0, 1, 2}  # the config's training legs; leg 3 is held out
+    held_out = dataclasses.replace(ant, joints=(3,))
+    assert task_distribution("ant", held_out).sample(np.random.default_rng(0)) == CrippledAntLeg(leg=3)
+    assert task_distribution("ant", ant, "none").sample(np.random.default_rng(0)) == NoPerturbation()
+    # the cheetah keeps its reproducible sampler: same tasks from the same seeds as before
+    cheetah = TaskConfig(joints=(1, 4), strength_range=(0.1, 0.4))
+    old = TaskDistribution("crippled_leg", (1, 4), (0.1, 0.4))
+    for s in range(5):
+        assert (task_distribution("half_cheetah", cheetah).sample(np.random.default_rng(s))
+                == old.sample(np.random.default_rng(s)))
+    # other families sample their training range
+    for robot in ("ant", "half_cheetah"):
+        t = task_distribution(robot, TaskConfig(joints=(0,)), "friction").sample(np.random.default_rng(0))
+        assert make_distribution(robot, "friction", "train").contains(t)
+    with pytest.raises(ConfigError, match="'pier' is not a perturbation family of ant"):
+        task_distribution("ant", ant, "pier")
+    with pytest.raises(ConfigError, match="strength_range"):
+        task_distribution("ant", dataclasses.replace(ant, strength_range=(0.2, 0.5)))
+
+
+@pytest.mark.parametrize("planner", ["mppi", "casadi"])
+def test_controller_runs_on_the_ant(tmp_path, planner):
+    from sim.ant import AntEnv
+    from sim.perturbations import CrippledAntLeg
+
+    env = AntEnv(CrippledAntLeg(leg=1))
+    obs, _ = env.reset(seed=0)
+    g = torch.Generator().manual_seed(0)
+    o = torch.as_tensor(obs, dtype=torch.float32) + 0.1 * torch.randn(100, 27, generator=g)
+    a = torch.rand(100, 8, generator=g) * 2 - 1
+    m = MLPDynamics(27, 8, (16, 16))
+    seeded_init(m, 0)
+    m.normalizer.fit(o, a, o + 0.05 * torch.randn(100, 27, generator=g))
+    path = tmp_path / "ant.pt"
+    save_checkpoint(path, m, robot="ant", kind="grbal", inner_lr=0.01)
+    ckpt = load_for_method("grbal", "ant", str(path))
+    cfg = PlannerConfig(type=planner, samples=64, horizon=5, max_solver_iterations=5)
+    ctrl = build_controller(ckpt, "ant", cfg, ControllerConfig(threads=1))
+    for _ in range(3):
+        u = ctrl.step(obs)
+        assert u.shape == (8,) and np.all(np.isfinite(u)) and np.all(np.abs(u) <= 1.0)
+        obs, *_ = env.step(u)
+    assert any(not torch.equal(ctrl.params[k], ctrl.prior[k]) for k in ctrl.prior)  # it adapted

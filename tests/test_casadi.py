@@ -88,3 +88,19 @@ def test_failed_solve_falls_back_to_the_shifted_previous_plan():
     assert mpc.failures == 1 and mpc.last_status is not None
     np.testing.assert_array_equal(u, previous[0])
     np.testing.assert_array_equal(mpc.next_plan[:-1], previous[1:])
+
+
+@pytest.mark.parametrize("robot", ["half_cheetah", "ant"])
+def test_every_robot_has_a_casadi_cost_equal_to_its_torch_cost(robot):
+    from adaptive_control.casadi_bridge import STAGE_COSTS
+    from sim.costs import COSTS
+    from sim.robots import make_env
+
+    assert set(STAGE_COSTS) == set(COSTS)
+    env = make_env(robot)
+    c = STAGE_COSTS[robot]()
+    rng = np.random.default_rng(1)
+    for _ in range(5):
+        x, u, xn = rng.normal(size=env.obs_size), rng.uniform(-1, 1, env.action_size), rng.normal(size=env.obs_size)
+        want = COSTS[robot](*(torch.tensor(v)[None] for v in (x, u, xn)))
+        assert float(c(x, u, xn)) == pytest.approx(float(want), abs=1e-12)

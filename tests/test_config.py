@@ -49,3 +49,43 @@ def test_configs_are_frozen():
 def test_partial_file_keeps_defaults(tmp_path):
     cfg = load_config(write(tmp_path, "planner: {horizon: 7}\n"))
     assert cfg.planner.horizon == 7 and cfg.planner.samples == ExperimentConfig().planner.samples
+
+
+def test_ant_config_loads_and_round_trips():
+    cfg = load_config(default_config_path("ant"))
+    assert cfg.robot.name == "ant" and cfg.task.joints == (0, 1, 2)
+    assert config_from_dict(to_dict(cfg)) == cfg
+
+
+def test_every_perturbation_family_of_each_robot_is_accepted():
+    from sim.tasks import FAMILIES
+
+    for robot, families in FAMILIES.items():
+        for family in families:
+            cfg = config_from_dict({"robot": {"name": robot}, "task": {"perturbation": family, "joints": [0]}})
+            assert cfg.task.perturbation == family
+
+
+def test_perturbation_family_the_robot_lacks_is_rejected_with_key_and_file(tmp_path):
+    p = write(tmp_path, "robot: {name: ant}\ntask: {perturbation: pier, joints: [0]}\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(p)
+    assert "task.perturbation" in str(err.value) and "'pier'" in str(err.value) and str(p) in str(err.value)
+    p = write(tmp_path, "task: {perturbation: earthquake}\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(p)
+    assert "perturbation" in str(err.value) and "'earthquake'" in str(err.value) and str(p) in str(err.value)
+
+
+def test_ant_leg_indices_and_strength_are_checked(tmp_path):
+    p = write(tmp_path, "robot: {name: ant}\ntask: {joints: [0, 4]}\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(p)
+    assert "task.joints" in str(err.value) and "[4]" in str(err.value) and str(p) in str(err.value)
+    p = write(tmp_path, "robot: {name: ant}\ntask: {joints: [3], strength_range: [0.2, 0.5]}\n")
+    with pytest.raises(ConfigError, match="task.strength_range"):
+        load_config(p)
+    with pytest.raises(ConfigError, match="task.joints"):
+        load_config(write(tmp_path, "task: {joints: [6]}\n"))  # the cheetah has actuators 0-5
+    with pytest.raises(ConfigError, match="'hexapod' is not one of half_cheetah, ant"):
+        load_config(write(tmp_path, "robot: {name: hexapod}\n"))
