@@ -127,6 +127,10 @@ def test_commands_follow_the_joints_parameter_and_state_is_matched_by_name(conte
         robot.destroy_node()
     ds = TransitionDataset.load(log)
     assert len(ds) > 20
+    # the robot log is a meta-training dataset like the simulator's
+    from adaptive_control.training import load_datasets
+
+    assert len(load_datasets([str(log)], "half_cheetah")) == len(ds) and ds.tasks[0] == {"perturbation": "unknown"}
     published = np.array(robot.published_obs)
     # every observation the controller saw is one the robot published, entry for entry (by name)
     for o in ds.obs[-10:]:
@@ -196,6 +200,21 @@ def test_sim_node_switches_perturbation_by_parameter_while_running(context):
         np.testing.assert_array_equal(node.robot.env.model.actuator_gear[:, 0], gear)
     finally:
         node.destroy_node()
+
+
+def test_free_running_sim_node_steps_at_its_control_rate_like_hardware(context):
+    node = MujocoSimNode(context=context, parameter_overrides=[Parameter("step_on_command", value=False),
+                                                               Parameter("control_rate", value=50.0)])
+    listener = Node("listener", context=context)
+    got = []
+    listener.create_subscription(JointState, "joint_states", lambda m: got.append(m), 10)
+    try:
+        spin(context, [node, listener], 1.0)
+    finally:
+        node.destroy_node()
+        listener.destroy_node()
+    assert 35 <= node.robot.steps <= 55  # ~50 steps in a second with no commands at all (held zeros)
+    assert got and set(got[-1].name) == set(MODEL_JOINTS)
 
 
 def test_sil_runs_both_nodes_over_ros2_with_a_mid_run_switch(tmp_path):
