@@ -100,8 +100,11 @@ class ControllerNodeConfig:
             _fail("record_task", "must be a JSON object")
 
 
-def build_bridge(cfg: ControllerNodeConfig, log=None) -> ControlBridge:
+def build_bridge(cfg: ControllerNodeConfig, log=None, realtime: bool = True) -> ControlBridge:
     """Load the checkpoint and planner, warm them up, and wrap them in a :class:`ControlBridge`.
+
+    ``realtime=False`` builds the controller without a deadline (every plan is waited for): the
+    reference for comparisons with runs over ROS 2.
 
     Raises ``ConfigError`` (or ``CheckpointError``) with a message naming what is wrong.
     """
@@ -118,7 +121,7 @@ def build_bridge(cfg: ControllerNodeConfig, log=None) -> ControlBridge:
     planner = dataclasses.replace(exp.planner, type=cfg.planner or exp.planner.type,
                                   samples=cfg.samples or exp.planner.samples, horizon=cfg.horizon or exp.planner.horizon)
     planner.validate()
-    deadline = cfg.deadline_ms or 0.9 * 1e3 / cfg.control_rate
+    deadline = (cfg.deadline_ms or 0.9 * 1e3 / cfg.control_rate) if realtime else None
     ctrl_cfg = dataclasses.replace(exp.controller, method=cfg.method, deadline_ms=deadline, threads=cfg.threads)
     ckpt = load_for_method(cfg.method, cfg.robot, cfg.checkpoint or None)
     controller = build_controller(ckpt, cfg.robot, planner, ctrl_cfg)

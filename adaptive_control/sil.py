@@ -124,7 +124,9 @@ def run_sil(*, robot: str, task: dict, method: str, seed: int, duration: float, 
 
 def in_process_episode(*, robot: str, task: dict, method: str, seed: int, steps: int, switch_step: int | None,
                        controller_params: list[str] | None = None) -> dict:
-    """The same episode (controller settings from the same YAML) run in process, for comparison."""
+    """The same episode (controller settings from the same YAML) run in process, for comparison: no
+    transport, and every plan waited for (no deadline), so it is what the ROS 2 run would get with
+    zero latency and no misses."""
     from adaptive_control.deploy import ControllerNodeConfig, build_bridge
     from adaptive_control.episode import run_episode
     from sim.perturbations import NoPerturbation, perturbation_from_params
@@ -139,7 +141,7 @@ def in_process_episode(*, robot: str, task: dict, method: str, seed: int, steps:
     values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
     fields = set(ControllerNodeConfig.__dataclass_fields__)
     cfg = ControllerNodeConfig(**{k: v for k, v in values.items() if k in fields})
-    bridge = build_bridge(cfg)
+    bridge = build_bridge(cfg, realtime=False)
     ctrl = bridge.controller
     try:
         pert = perturbation_from_params(task)

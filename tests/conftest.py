@@ -1,4 +1,10 @@
-"""Shared fixtures: small real models and datasets built in temp folders (never in the repo)."""
+"""Shared fixtures: small real models and datasets built in temp folders (never in the repo).
+
+Every test starts with torch on one thread: on a 2-core machine that is also running something
+else, 2-thread OpenMP kernels stall whenever one thread is preempted (measured: the ReBAL training
+test went from ~10 s to 200 s under a background job), and no test measures speed (benchmarks in
+bench/ do). Tests that build a controller with more threads set them themselves.
+"""
 import os
 
 os.environ.setdefault("MUJOCO_GL", "disable")
@@ -7,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 
-torch.set_num_threads(2)
+torch.set_num_threads(1)
 
 
 @pytest.fixture(scope="session")
@@ -21,6 +27,12 @@ def cheetah_dataset():
     env = HalfCheetahEnv()
     tasks = TaskDistribution("crippled_leg", joints=range(6), strength_range=(0.0, 0.0))
     return collect(env, tasks, CollectConfig(paths=8, path_length=60, seed=7))
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    torch.set_num_threads(1)
+    yield
 
 
 @pytest.fixture
