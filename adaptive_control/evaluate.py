@@ -55,7 +55,8 @@ class EvalConfig:
     robots: tuple[str, ...] = ("half_cheetah",)
     """Robots (each needs checkpoints: ``checkpoints`` or the shipped ones)."""
     families: tuple[str, ...] = ("none", "crippled_leg")
-    """Perturbation families, sampled from their held-out test ranges."""
+    """Perturbation families, sampled from their held-out test ranges (a family a robot does not have,
+    e.g. the ant's ``pier``, is skipped for that robot)."""
     methods: tuple[str, ...] = ("grbal", "mb", "mb_de", "rebal", "oracle")
     """Online methods (``oracle`` trains one MB model per test task, cached in ``DIR/oracle``)."""
     seeds: tuple[int, ...] = (100, 101, 102, 103, 104)
@@ -83,6 +84,14 @@ class EvalConfig:
             raise ConfigError(f"split: must be 'train' or 'test', got {self.split!r}")
         if self.steps <= 0 or self.workers <= 0 or not self.seeds:
             raise ConfigError("steps and workers must be positive and seeds non-empty")
+        from sim.tasks import FAMILIES
+
+        known = set().union(*FAMILIES.values())
+        for f in (*self.families, *self.switch.families):
+            if f not in known:
+                raise ConfigError(f"families: unknown perturbation family {f!r} (known: {', '.join(sorted(known))})")
+        if "pier" in self.switch.families:
+            raise ConfigError("switch.families: 'pier' replaces the floor and cannot be switched on mid-episode")
         if not 0 < self.switch.at_step < self.steps:
             raise ConfigError(f"switch.at_step must be inside the episode (0, {self.steps})")
 
@@ -111,11 +120,13 @@ def load_eval_config(path: str) -> EvalConfig:
 
 def cells(cfg: EvalConfig) -> list[dict]:
     """Every episode of the matrix, as plain records with a stable ``id``."""
+    from sim.tasks import FAMILIES
+
     out = []
     for robot in cfg.robots:
         for seed in cfg.seeds:
             for method in cfg.methods:
-                for family in cfg.families:
+                for family in (f for f in cfg.families if f in FAMILIES[robot]):
                     out.append({"robot": robot, "family": family, "method": method, "seed": seed, "switch_at": None})
                 for family in cfg.switch.families:
                     out.append({"robot": robot, "family": family, "method": method, "seed": seed,

@@ -75,3 +75,25 @@ def test_torn_last_line_is_ignored(tmp_path):
     p = tmp_path / "results.jsonl"
     p.write_text('{"id": "a"}\n{"id": "b"}\n{"id": "c", "ret')
     assert [r["id"] for r in read_records(str(p))] == ["a", "b"]
+
+
+def test_small_matrix_end_to_end_then_resume_runs_nothing_again(tmp_path):
+    from adaptive_control.evaluate import OracleConfig, evaluate
+
+    cfg = EvalConfig(robots=("half_cheetah",), families=("none", "friction"), methods=("grbal", "mb", "oracle"),
+                     seeds=(100,), steps=30, workers=1, switch=SwitchConfig(families=("crippled_leg",), at_step=10),
+                     oracle=OracleConfig(paths=2, path_length=40, steps=5))
+    seen = []
+    records = evaluate(cfg, str(tmp_path), progress=seen.append)
+    assert len(records) == len(cells(cfg)) == len(seen) == 9
+    for r in records:
+        assert r["steps"] == 30 and np.isfinite(r["return"]) and r["latency"]["ticks"] == 30
+    friction = [r for r in records if r["family"] == "friction"]
+    assert all(r["perturbation"]["perturbation"] == "friction" for r in friction)
+    assert all(r["perturbation"]["scale"] <= 0.4 for r in friction)  # the held-out test range
+    for name in ("results.json", "results.md", "returns.png", "switch_velocity.png"):
+        assert (tmp_path / name).stat().st_size > 0
+    # resume: every cell is finished, so nothing runs and the records are the same
+    again = []
+    records2 = evaluate(cfg, str(tmp_path), progress=again.append)
+    assert again == [] and [r["return"] for r in records2] == [r["return"] for r in records]
