@@ -48,6 +48,10 @@ def task_distribution(robot: str, cfg: TaskConfig, perturbation: str | None = No
     family = perturbation or cfg.perturbation
     if robot not in FAMILIES:
         raise ConfigError(f"unknown robot {robot!r} (known: {', '.join(FAMILIES)})")
+    if family == "all":  # the whole suite, for meta-training across every family
+        from sim.tasks import make_mixture
+
+        return make_mixture(robot, "train")
     if family not in FAMILIES[robot]:
         raise ConfigError(f"perturbation: {family!r} is not a perturbation family of {robot} "
                           f"(known: {', '.join(FAMILIES[robot])})")

@@ -25,7 +25,8 @@ class ConfigError(ValueError):
 ROBOTS = ("half_cheetah", "ant")
 #: Every perturbation family of some robot (``sim.tasks.FAMILIES``); which robot has which is
 #: checked by :meth:`ExperimentConfig.validate`.
-PERTURBATIONS = tuple(dict.fromkeys(f for robot in ROBOTS for f in FAMILIES[robot]))
+#: ``all`` is the whole suite (every family of the robot, training ranges).
+PERTURBATIONS = tuple(dict.fromkeys(f for robot in ROBOTS for f in FAMILIES[robot])) + ("all",)
 #: How many indices ``task.joints`` can name: half-cheetah actuators 0-5, ant legs 0-3.
 JOINT_COUNTS = {"half_cheetah": 6, "ant": 4}
 METHODS = ("grbal", "mb", "mb_de", "rebal")
@@ -233,7 +234,7 @@ class ExperimentConfig:
         for f in dataclasses.fields(self):
             getattr(self, f.name).validate()
         robot, task = self.robot.name, self.task
-        if task.perturbation not in FAMILIES[robot]:
+        if task.perturbation not in (*FAMILIES[robot], "all"):
             raise ConfigError(f"task.perturbation: {task.perturbation!r} is not a perturbation family of {robot} "
                               f"(known: {', '.join(FAMILIES[robot])})")
         n = JOINT_COUNTS[robot]

@@ -165,6 +165,29 @@ def make_distribution(robot: str, family: str, split: str) -> TaskFamily:
     return TaskFamily(family, split, factory, ranges[split], fixed)
 
 
+@dataclass(frozen=True)
+class Mixture:
+    """The whole suite: a family drawn uniformly (``none`` included), then a task from its range."""
+
+    families: tuple
+
+    def sample(self, rng: np.random.Generator) -> Perturbation:
+        """One task, drawn from ``rng``."""
+        return self.families[int(rng.integers(len(self.families)))].sample(rng)
+
+
+#: Name of the whole-suite mixture in configs (``task.perturbation: all``).
+ALL = "all"
+
+
+def make_mixture(robot: str, split: str = "train") -> Mixture:
+    """Every family of ``robot`` (``none`` included) with equal weight, in ``split``'s ranges: the data
+    to meta-train a model for the whole perturbation suite."""
+    if robot not in FAMILIES:
+        raise ValueError(f"unknown robot {robot!r} (known: {', '.join(FAMILIES)})")
+    return Mixture(tuple(make_distribution(robot, f, split) for f in FAMILIES[robot]))
+
+
 def config_distribution(robot: str, perturbation: str, indices=(0,), strength_range=(0.0, 0.0)):
     """The sampler a training config (``task:`` section) describes, per robot.
 

@@ -329,3 +329,21 @@ def test_compiled_models_are_kept_for_the_last_few_tasks_only():
         env.reset(seed=i, task=Friction(0.5 + 0.01 * i))
     assert len(env._models) == env.model_cache_size
     assert env.model.geom_friction[0, 0] == pytest.approx((0.5 + 0.01 * (3 * env.model_cache_size - 1)) * 1.0)
+
+
+def test_the_whole_suite_mixture_draws_every_family_from_training_ranges():
+    import dataclasses
+
+    from adaptive_control.build import task_distribution
+    from adaptive_control.config import load_config
+    from sim.tasks import FAMILIES, make_distribution
+
+    cfg = load_config(None)
+    for robot in FAMILIES:
+        mix = task_distribution(robot, dataclasses.replace(cfg.task, perturbation="all"))
+        rng = np.random.default_rng(0)
+        tasks = [mix.sample(rng) for _ in range(300)]
+        dists = {f: make_distribution(robot, f, "train") for f in FAMILIES[robot]}
+        hits = {f: sum(d.contains(t) for t in tasks) for f, d in dists.items()}
+        assert all(hits.values()), hits  # every family drawn, each task from a training range
+        assert all(any(d.contains(t) for d in dists.values()) for t in tasks)
