@@ -5,8 +5,10 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 CLI := $(VENV)/bin/adaptive-control
 STAMP := $(VENV)/.installed-stamp
-# Where `make checkpoints` writes datasets and intermediate checkpoints.
-RUNS ?= runs/half_cheetah
+# `make checkpoints ROBOT=ant`: the robot whose checkpoints to remake, and where its datasets and
+# intermediate checkpoints go.
+ROBOT ?= half_cheetah
+RUNS ?= runs/$(ROBOT)
 
 .PHONY: install demo test bench checkpoints clean
 
@@ -26,25 +28,35 @@ test: $(STAMP)
 bench: $(STAMP)
 	MUJOCO_GL=disable $(PY) bench/tick_latency.py --json bench/results/tick_latency.json
 
-# Remake the shipped checkpoints (adaptive_control/assets/half_cheetah/{grbal,mb}.pt) from scratch:
-# random-action data, then two rounds of data aggregation with the MPC controllers (as in GrBAL),
+# Remake the shipped checkpoints (adaptive_control/assets/$(ROBOT)/{grbal,mb,rebal}.pt) from scratch:
+# random-action data, then rounds of data aggregation with the MPC controllers (as in GrBAL),
 # retraining both models on everything collected so far (both models see the same data); finally
-# ReBAL (recurrent) on all of it.
+# ReBAL (recurrent) on all of it. Empty RANDOM_PATHS / STEPS / CONFIG take the robot's shipped
+# config (adaptive_control/assets/$(ROBOT).yaml). The shipped ant checkpoints came from
+#   make checkpoints ROBOT=ant RANDOM_PATHS=150 MPC_PATHS=24 STEPS=4000
+# (with CONFIG= a copy of ant.yaml with controller.threads: 1, run under nice on one core).
 AGG_ROUNDS ?= 1 2
+MPC_PATHS ?= 12
+RANDOM_PATHS ?=
+STEPS ?=
+CONFIG ?=
+CK_ARGS = --robot $(ROBOT) $(if $(CONFIG),--config $(CONFIG))
+TRAIN_ARGS = $(CK_ARGS) $(if $(STEPS),--steps $(STEPS))
 checkpoints: $(STAMP)
-	@mkdir -p $(RUNS)
-	$(CLI) collect --policy random --seed 0 --out $(RUNS)/data_0.npz
-	$(CLI) meta-train --method grbal --data $(RUNS)/data_0.npz --out $(RUNS)/grbal.pt
-	$(CLI) meta-train --method mb --data $(RUNS)/data_0.npz --out $(RUNS)/mb.pt
+	@mkdir -p $(RUNS) adaptive_control/assets/$(ROBOT)
+	$(CLI) collect $(CK_ARGS) --policy random $(if $(RANDOM_PATHS),--paths $(RANDOM_PATHS)) --seed 0 --out $(RUNS)/data_0.npz
+	$(CLI) meta-train $(TRAIN_ARGS) --method grbal --data $(RUNS)/data_0.npz --out $(RUNS)/grbal.pt
+	$(CLI) meta-train $(TRAIN_ARGS) --method mb --data $(RUNS)/data_0.npz --out $(RUNS)/mb.pt
 	set -e; data="$(RUNS)/data_0.npz"; for i in $(AGG_ROUNDS); do \
-	  $(CLI) collect --policy mpc --method grbal --checkpoint $(RUNS)/grbal.pt --paths 12 --seed $$i --out $(RUNS)/data_$${i}_grbal.npz; \
-	  $(CLI) collect --policy mpc --method mb --checkpoint $(RUNS)/mb.pt --paths 12 --seed $$((100 + i)) --out $(RUNS)/data_$${i}_mb.npz; \
+	  $(CLI) collect $(CK_ARGS) --policy mpc --method grbal --checkpoint $(RUNS)/grbal.pt --paths $(MPC_PATHS) --seed $$i --out $(RUNS)/data_$${i}_grbal.npz; \
+	  $(CLI) collect $(CK_ARGS) --policy mpc --method mb --checkpoint $(RUNS)/mb.pt --paths $(MPC_PATHS) --seed $$((100 + i)) --out $(RUNS)/data_$${i}_mb.npz; \
 	  data="$$data $(RUNS)/data_$${i}_grbal.npz $(RUNS)/data_$${i}_mb.npz"; \
-	  $(CLI) meta-train --method grbal --data $$data --out $(RUNS)/grbal.pt; \
-	  $(CLI) meta-train --method mb --data $$data --out $(RUNS)/mb.pt; \
+	  $(CLI) meta-train $(TRAIN_ARGS) --method grbal --data $$data --out $(RUNS)/grbal.pt; \
+	  $(CLI) meta-train $(TRAIN_ARGS) --method mb --data $$data --out $(RUNS)/mb.pt; \
 	done; \
-	$(CLI) meta-train --method rebal --data $$data --out $(RUNS)/rebal.pt
-	cp $(RUNS)/grbal.pt $(RUNS)/mb.pt $(RUNS)/rebal.pt adaptive_control/assets/half_cheetah/
+	$(CLI) meta-train $(TRAIN_ARGS) --method rebal --data $$data --out $(RUNS)/rebal.pt
+	cp $(RUNS)/grbal.pt $(RUNS)/mb.pt $(RUNS)/rebal.pt adaptive_control/assets/$(ROBOT)/
+	chmod 644 adaptive_control/assets/$(ROBOT)/grbal.pt adaptive_control/assets/$(ROBOT)/mb.pt adaptive_control/assets/$(ROBOT)/rebal.pt
 
 clean:
 	rm -rf out build install log *.egg-info
