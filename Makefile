@@ -14,7 +14,7 @@ RUNS ?= runs/$(ROBOT)
 
 $(STAMP): setup.py
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -e ".[test,bench]"
+	$(PY) -m pip install -q --disable-pip-version-check -e ".[test,bench,ros]"
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -28,7 +28,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	MUJOCO_GL=disable $(PY) bench/tick_latency.py --json bench/results/tick_latency.json
 
-# Remake the shipped checkpoints (adaptive_control/assets/$(ROBOT)/{grbal,mb,rebal}.pt) from scratch:
+# Remake the shipped checkpoints ($(DEST)/{grbal,mb,rebal}.pt) from scratch:
 # random-action data, then rounds of data aggregation with the MPC controllers (as in GrBAL),
 # retraining both models on everything collected so far (both models see the same data); finally
 # ReBAL (recurrent) on all of it. Empty RANDOM_PATHS / STEPS / CONFIG take the robot's shipped
@@ -40,10 +40,12 @@ MPC_PATHS ?= 12
 RANDOM_PATHS ?=
 STEPS ?=
 CONFIG ?=
+# where the finished checkpoints go (e.g. results/suite/checkpoints/$(ROBOT) for the suite models)
+DEST ?= adaptive_control/assets/$(ROBOT)
 CK_ARGS = --robot $(ROBOT) $(if $(CONFIG),--config $(CONFIG))
 TRAIN_ARGS = $(CK_ARGS) $(if $(STEPS),--steps $(STEPS))
 checkpoints: $(STAMP)
-	@mkdir -p $(RUNS) adaptive_control/assets/$(ROBOT)
+	@mkdir -p $(RUNS) $(DEST)
 	$(CLI) collect $(CK_ARGS) --policy random $(if $(RANDOM_PATHS),--paths $(RANDOM_PATHS)) --seed 0 --out $(RUNS)/data_0.npz
 	$(CLI) meta-train $(TRAIN_ARGS) --method grbal --data $(RUNS)/data_0.npz --out $(RUNS)/grbal.pt
 	$(CLI) meta-train $(TRAIN_ARGS) --method mb --data $(RUNS)/data_0.npz --out $(RUNS)/mb.pt
@@ -55,8 +57,8 @@ checkpoints: $(STAMP)
 	  $(CLI) meta-train $(TRAIN_ARGS) --method mb --data $$data --out $(RUNS)/mb.pt; \
 	done; \
 	$(CLI) meta-train $(TRAIN_ARGS) --method rebal --data $$data --out $(RUNS)/rebal.pt
-	cp $(RUNS)/grbal.pt $(RUNS)/mb.pt $(RUNS)/rebal.pt adaptive_control/assets/$(ROBOT)/
-	chmod 644 adaptive_control/assets/$(ROBOT)/grbal.pt adaptive_control/assets/$(ROBOT)/mb.pt adaptive_control/assets/$(ROBOT)/rebal.pt
+	cp $(RUNS)/grbal.pt $(RUNS)/mb.pt $(RUNS)/rebal.pt $(DEST)/
+	chmod 644 $(DEST)/grbal.pt $(DEST)/mb.pt $(DEST)/rebal.pt
 
 clean:
 	rm -rf out build install log *.egg-info

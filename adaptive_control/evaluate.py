@@ -70,7 +70,7 @@ class EvalConfig:
     switch: SwitchConfig = field(default_factory=SwitchConfig)
     oracle: OracleConfig = field(default_factory=OracleConfig)
     checkpoint_dir: str | None = None
-    """Folder with ``<robot>/<kind>.pt`` checkpoints; ``None``: the shipped ones."""
+    """Folder with ``<robot>/<kind>.pt`` checkpoints, relative to this file; ``None``: the shipped ones."""
     experiment: str | None = None
     """Experiment YAML (planner, controller settings) relative to this file; ``None``: each robot's shipped one."""
 
@@ -109,8 +109,11 @@ def load_eval_config(path: str) -> EvalConfig:
         cfg.validate()
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
+    here = os.path.dirname(os.path.abspath(path))
     if cfg.experiment is not None and not os.path.isabs(cfg.experiment):
-        cfg = dataclasses.replace(cfg, experiment=os.path.join(os.path.dirname(os.path.abspath(path)), cfg.experiment))
+        cfg = dataclasses.replace(cfg, experiment=os.path.join(here, cfg.experiment))
+    if cfg.checkpoint_dir is not None and not os.path.isabs(cfg.checkpoint_dir):
+        cfg = dataclasses.replace(cfg, checkpoint_dir=os.path.join(here, cfg.checkpoint_dir))
     return cfg
 
 
