@@ -17,6 +17,7 @@ Perturbations act at two moments (see :mod:`sim.perturbations`):
 from __future__ import annotations
 
 import copy
+import logging
 import os
 
 os.environ.setdefault("MUJOCO_GL", "disable")  # nothing renders; avoids GLFW probing for a display
@@ -27,6 +28,17 @@ from dm_control import mjcf
 
 from sim.perturbations import NoPerturbation, Perturbation
 from sim.terrain import add_terrain_slot
+
+
+class _QuietSettotalmass(logging.Filter):
+    """dm_control warns at every compile that the cheetah's ``settotalmass`` is deprecated (MuJoCo
+    still honours it); one such line per compiled task drowns every log. Only that line is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "settotalmass" not in record.getMessage()
+
+
+logging.getLogger("absl").addFilter(_QuietSettotalmass())
 
 
 def compile_mjcf(root) -> mujoco.MjModel:
