@@ -16,18 +16,19 @@ import numpy as np
 
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", help="experiment YAML (default: the shipped config of the robot)")
-    p.add_argument("--robot", default="half_cheetah", help="robot name (default: %(default)s)")
+    p.add_argument("--robot", help="robot name (default: the config's; without --config: half_cheetah)")
 
 
 def _config(args):
     from adaptive_control.build import default_config_path
-    from adaptive_control.config import load_config
+    from adaptive_control.config import ConfigError, load_config
 
-    path = args.config or default_config_path(args.robot)
+    path = args.config or default_config_path(args.robot or "half_cheetah")
     cfg = load_config(path)
-    if cfg.robot.name != args.robot:
-        cfg = dataclasses.replace(cfg, robot=dataclasses.replace(cfg.robot, name=args.robot))
-        cfg.validate()
+    if args.robot is not None and cfg.robot.name != args.robot:
+        raise ConfigError(f"{path} is an experiment for robot '{cfg.robot.name}', not --robot {args.robot} "
+                          f"(drop --robot or pass a config for {args.robot})")
+    args.robot = cfg.robot.name
     return cfg
 
 
@@ -125,7 +126,8 @@ def cmd_demo(args) -> int:
     for seed in args.seeds:
         for method in args.methods:
             results[method].append(run_one(cfg, method, seed, args.steps, perturbation=args.perturbation))
-    print(f"\nCrippled {cfg.robot.name}, {args.steps} steps per episode, seeds {args.seeds} "
+    family = args.perturbation or cfg.task.perturbation
+    print(f"\n{cfg.robot.name}, {family}, {args.steps} steps per episode, seeds {args.seeds} "
           f"({time.time() - t0:.0f} s):")
     summary = {}
     for method, runs in results.items():
@@ -138,8 +140,10 @@ def cmd_demo(args) -> int:
                            "tasks": [x.task for x in runs]}
         print(f"  {method:6s} return {r.mean():8.1f} ± {se:6.1f} (s.e.)   tick median {med:5.2f} ms, p99 {p99:5.2f} ms")
     plot = os.path.join(args.out, "forward_velocity.png")
-    plot_velocities({m: runs[0] for m, runs in results.items()}, plot, dt=0.01,
-                    title=f"Crippled {cfg.robot.name}, seed {args.seeds[0]}: {results[args.methods[0]][0].task}")
+    from sim.robots import make_env
+
+    plot_velocities({m: runs[0] for m, runs in results.items()}, plot, dt=make_env(cfg.robot.name).control_dt,
+                    title=f"{cfg.robot.name}, seed {args.seeds[0]}: {results[args.methods[0]][0].task}")
     with open(os.path.join(args.out, "demo.json"), "w") as fh:
         json.dump(summary, fh, indent=2)
     print(f"plot of forward velocity: {plot}\nresults: {os.path.join(args.out, 'demo.json')}")

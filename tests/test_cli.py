@@ -66,3 +66,10 @@ def test_config_typo_is_reported_by_the_cli(tmp_path, capsys):
     assert main(["run", "--config", str(bad), "--steps", "3"]) == 2
     err = capsys.readouterr().err
     assert "planner.sample" in err and "bad.yaml" in err
+
+
+def test_robot_flag_that_contradicts_the_config_names_the_file(tmp_path, capsys):
+    cfg = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "results", "suite", "ant.yaml")
+    assert main(["run", "--config", cfg, "--robot", "half_cheetah", "--steps", "2"]) == 2
+    err = capsys.readouterr().err
+    assert cfg in err and "'ant'" in err
