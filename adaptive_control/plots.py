@@ -23,27 +23,34 @@ def _save(fig, path: str) -> None:
 
 
 def plot_returns(rows: list, path: str) -> None:
-    """Grouped bars: mean return ± standard error per method, one group per (robot, perturbation)."""
+    """Grouped bars: mean return ± standard error per method, one panel per robot, one group per perturbation."""
     plt = _pyplot()
-    keys = sorted({(r["robot"], r["family"], r["switch_at"]) for r in rows}, key=lambda k: tuple(map(str, k)))
-    methods = sorted({r["method"] for r in rows})
+    order = ["grbal", "rebal", "mb_de", "mb", "oracle"]
+    methods = sorted({r["method"] for r in rows}, key=lambda m: order.index(m) if m in order else len(order))
+    robots = sorted({r["robot"] for r in rows})
     cell = {(r["robot"], r["family"], r["switch_at"], r["method"]): r for r in rows}
-    fig, ax = plt.subplots(figsize=(max(6, 1.3 * len(keys) * max(1, len(methods)) / 3), 4.5))
+    groups = max(len({(r["family"], r["switch_at"]) for r in rows if r["robot"] == rb}) for rb in robots)
+    fig, axes = plt.subplots(len(robots), 1, figsize=(min(16, max(7, 0.9 * groups * max(1, len(methods)) / 2.5)),
+                                                        3.6 * len(robots)), squeeze=False)
     width = 0.8 / max(1, len(methods))
-    for j, m in enumerate(methods):
-        xs, ys, es = [], [], []
-        for i, k in enumerate(keys):
-            r = cell.get((*k, m))
-            if r is not None:
-                xs.append(i + (j - (len(methods) - 1) / 2) * width)
-                ys.append(r["mean"])
-                es.append(r["stderr"] or 0.0)
-        ax.bar(xs, ys, width, yerr=es, capsize=2, label=m)
-    ax.set_xticks(range(len(keys)))
-    ax.set_xticklabels([f"{k[0]}\n{k[1]}" + (f"\n@{k[2]}" if k[2] is not None else "") for k in keys], fontsize=8)
-    ax.set_ylabel("episode return (mean ± s.e.)")
-    ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=8)
+    for ax, robot in zip(axes[:, 0], robots):
+        keys = sorted({(r["family"], r["switch_at"]) for r in rows if r["robot"] == robot}, key=lambda k: tuple(map(str, k)))
+        for j, m in enumerate(methods):
+            xs, ys, es = [], [], []
+            for i, k in enumerate(keys):
+                r = cell.get((robot, *k, m))
+                if r is not None:
+                    xs.append(i + (j - (len(methods) - 1) / 2) * width)
+                    ys.append(r["mean"])
+                    es.append(r["stderr"] or 0.0)
+            ax.bar(xs, ys, width, yerr=es, capsize=2, label=m)
+        ax.set_xticks(range(len(keys)))
+        ax.set_xticklabels([k[0] + (f"\n@ step {k[1]}" if k[1] is not None else "") for k in keys], fontsize=8)
+        ax.set_title(robot, fontsize=10)
+        ax.set_ylabel("return (mean ± s.e.)")
+        ax.axhline(0.0, color="k", lw=0.5)
+        ax.grid(axis="y", alpha=0.3)
+    axes[0, 0].legend(fontsize=8, ncol=len(methods))
     fig.tight_layout()
     _save(fig, path)
     plt.close(fig)
