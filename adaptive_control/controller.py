@@ -60,18 +60,36 @@ class TransitionHistory:
         return self.obs[:n], self.act[:n], self.next_obs[:n]
 
 
+#: Timings kept per series: the latest ten minutes at 100 Hz (a node that runs for days keeps bounded memory).
+STATS_WINDOW = 60_000
+
+
+def append_bounded(values: list, value: float, window: int = STATS_WINDOW) -> None:
+    """Append, then drop the oldest half once the list holds two windows (amortised O(1))."""
+    values.append(value)
+    if len(values) > 2 * window:
+        del values[:-window]
+
+
 @dataclass
 class TickStats:
-    """Per-tick timings in milliseconds and counters."""
+    """Per-tick timings in milliseconds (the latest ``STATS_WINDOW`` or more ticks) and counters."""
 
     adapt_ms: list = field(default_factory=list)
     plan_ms: list = field(default_factory=list)
     total_ms: list = field(default_factory=list)
     unsafe_actions: int = 0
     deadline_misses: int = 0
+    ticks: int = 0
+
+    def record(self, adapt_ms: float, plan_ms: float, total_ms: float) -> None:
+        self.ticks += 1
+        append_bounded(self.adapt_ms, adapt_ms)
+        append_bounded(self.plan_ms, plan_ms)
+        append_bounded(self.total_ms, total_ms)
 
     def summary(self) -> dict:
-        out = {"ticks": len(self.total_ms), "unsafe_actions": self.unsafe_actions,
+        out = {"ticks": self.ticks, "unsafe_actions": self.unsafe_actions,
                "deadline_misses": self.deadline_misses}
         for name in ("adapt_ms", "plan_ms", "total_ms"):
             v = np.asarray(getattr(self, name), dtype=float)
@@ -218,9 +236,7 @@ class AdaptiveController:
         self._prev_obs = obs_t
         self._prev_act = torch.as_tensor(action, dtype=torch.float32, device=self.device)
         t3 = time.perf_counter()
-        self.stats.adapt_ms.append(1e3 * (t1 - t0))
-        self.stats.plan_ms.append(1e3 * (t2 - t1))
-        self.stats.total_ms.append(1e3 * (t3 - t0))
+        self.stats.record(1e3 * (t1 - t0), 1e3 * (t2 - t1), 1e3 * (t3 - t0))
         return action
 
     def _adapt(self, window=None, newest=None) -> None:

@@ -19,6 +19,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from adaptive_control.controller import append_bounded
+
 ODOM_FIELDS = ("x", "y", "z", "qw", "qx", "qy", "qz", "roll", "pitch", "yaw",
                "vx", "vy", "vz", "wx", "wy", "wz")
 _PLANAR = {"roll": "qx", "pitch": "qy", "yaw": "qz"}
@@ -110,6 +112,7 @@ class BridgeStats:
     safe_ticks: int = 0
     troubles: int = 0
     state_age_ms: list = field(default_factory=list)
+    """Age of the state used at each good tick (the latest window; see ``controller.STATS_WINDOW``)."""
 
 
 class ControlBridge:
@@ -196,7 +199,7 @@ class ControlBridge:
         bad = np.flatnonzero(~np.isfinite(obs))
         if bad.size:
             return None, f"non-finite observation entries {[self.layout.entries[i] for i in bad]}", math.nan
-        self.stats.state_age_ms.append(1e3 * (now - oldest))
+        append_bounded(self.stats.state_age_ms, 1e3 * (now - oldest))
         return obs, None, max(s.stamp for s in sources)
 
     def tick(self, now: float) -> np.ndarray:

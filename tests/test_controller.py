@@ -115,3 +115,17 @@ def test_missed_deadline_applies_the_shifted_previous_plan():
     np.testing.assert_allclose(a3, 0.3)
     assert ctrl.stats.deadline_misses == 2 and all(t < 200 for t in ctrl.stats.total_ms)
     ctrl.close()
+
+
+def test_tick_statistics_stay_bounded_on_long_runs():
+    from adaptive_control.controller import TickStats, append_bounded
+
+    values = []
+    for i in range(2500):
+        append_bounded(values, float(i), window=1000)
+    assert 1000 <= len(values) <= 2000 and values[-1] == 2499.0 and values == sorted(values)
+    stats = TickStats()
+    for i in range(10):
+        stats.record(1.0, 2.0, 3.0 + i)
+    s = stats.summary()
+    assert s["ticks"] == 10 and s["total_median_ms"] == 7.5
