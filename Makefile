@@ -30,15 +30,19 @@ bench: $(STAMP)
 
 # Remake the shipped checkpoints ($(DEST)/{grbal,mb,rebal}.pt) from scratch:
 # random-action data, then rounds of data aggregation with the MPC controllers (as in GrBAL),
-# retraining both models on everything collected so far (both models see the same data); finally
-# ReBAL (recurrent) on all of it. Empty RANDOM_PATHS / STEPS / CONFIG take the robot's shipped
-# config (adaptive_control/assets/$(ROBOT).yaml). The shipped ant checkpoints came from
+# retraining on everything collected so far (both models see the same data). Each round trains MB
+# first and meta-trains GrBAL starting from MB's weights (--init): the meta-learned prior starts
+# where plain regression ends, and meta-training only has to make the one adaptation step pay off.
+# Finally ReBAL (recurrent) on all of it (REBAL_STEPS: its steps are ~3x cheaper). Empty
+# RANDOM_PATHS / STEPS / CONFIG take the robot's shipped config (adaptive_control/assets/$(ROBOT).yaml).
+# The shipped ant checkpoints came from
 #   make checkpoints ROBOT=ant RANDOM_PATHS=150 MPC_PATHS=24 STEPS=4000
 # (with CONFIG= a copy of ant.yaml with controller.threads: 1, run under nice on one core).
 AGG_ROUNDS ?= 1 2
 MPC_PATHS ?= 12
 RANDOM_PATHS ?=
 STEPS ?=
+REBAL_STEPS ?= $(STEPS)
 CONFIG ?=
 # where the finished checkpoints go (e.g. results/suite/checkpoints/$(ROBOT) for the suite models)
 DEST ?= adaptive_control/assets/$(ROBOT)
@@ -47,16 +51,16 @@ TRAIN_ARGS = $(CK_ARGS) $(if $(STEPS),--steps $(STEPS))
 checkpoints: $(STAMP)
 	@mkdir -p $(RUNS) $(DEST)
 	$(CLI) collect $(CK_ARGS) --policy random $(if $(RANDOM_PATHS),--paths $(RANDOM_PATHS)) --seed 0 --out $(RUNS)/data_0.npz
-	$(CLI) meta-train $(TRAIN_ARGS) --method grbal --data $(RUNS)/data_0.npz --out $(RUNS)/grbal.pt
 	$(CLI) meta-train $(TRAIN_ARGS) --method mb --data $(RUNS)/data_0.npz --out $(RUNS)/mb.pt
+	$(CLI) meta-train $(TRAIN_ARGS) --method grbal --init $(RUNS)/mb.pt --data $(RUNS)/data_0.npz --out $(RUNS)/grbal.pt
 	set -e; data="$(RUNS)/data_0.npz"; for i in $(AGG_ROUNDS); do \
 	  $(CLI) collect $(CK_ARGS) --policy mpc --method grbal --checkpoint $(RUNS)/grbal.pt --paths $(MPC_PATHS) --seed $$i --out $(RUNS)/data_$${i}_grbal.npz; \
 	  $(CLI) collect $(CK_ARGS) --policy mpc --method mb --checkpoint $(RUNS)/mb.pt --paths $(MPC_PATHS) --seed $$((100 + i)) --out $(RUNS)/data_$${i}_mb.npz; \
 	  data="$$data $(RUNS)/data_$${i}_grbal.npz $(RUNS)/data_$${i}_mb.npz"; \
-	  $(CLI) meta-train $(TRAIN_ARGS) --method grbal --data $$data --out $(RUNS)/grbal.pt; \
 	  $(CLI) meta-train $(TRAIN_ARGS) --method mb --data $$data --out $(RUNS)/mb.pt; \
+	  $(CLI) meta-train $(TRAIN_ARGS) --method grbal --init $(RUNS)/mb.pt --data $$data --out $(RUNS)/grbal.pt; \
 	done; \
-	$(CLI) meta-train $(TRAIN_ARGS) --method rebal --data $$data --out $(RUNS)/rebal.pt
+	$(CLI) meta-train $(CK_ARGS) $(if $(REBAL_STEPS),--steps $(REBAL_STEPS)) --method rebal --data $$data --out $(RUNS)/rebal.pt
 	cp $(RUNS)/grbal.pt $(RUNS)/mb.pt $(RUNS)/rebal.pt $(DEST)/
 	chmod 644 $(DEST)/grbal.pt $(DEST)/mb.pt $(DEST)/rebal.pt
 

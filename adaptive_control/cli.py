@@ -79,7 +79,7 @@ def cmd_meta_train(args) -> int:
     train.validate()
     cfg = dataclasses.replace(cfg, train=train)
     data = load_datasets(args.data, cfg.robot.name)
-    metrics = train_checkpoint(cfg, data, args.out)
+    metrics = train_checkpoint(cfg, data, args.out, init=args.init)
     print(f"wrote {train.method} checkpoint to {args.out}: val loss prior {metrics['val_loss_prior']:.4f}, "
           f"adapted (one step, or the carried context for rebal) {metrics['val_loss_adapted']:.4f}")
     return 0
@@ -234,6 +234,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", nargs="+", required=True, help="dataset files (.npz), joined")
     p.add_argument("--method", choices=["grbal", "mb", "rebal"], help="training method (default: the config's)")
     p.add_argument("--steps", type=int, help="optimiser steps (default: the config's)")
+    p.add_argument("--init", help="start from this checkpoint's weights and normaliser (same robot and architecture), "
+                                  "e.g. meta-train grbal from the mb model of the same data, or fine-tune")
     p.add_argument("--out", required=True, help="checkpoint file to write")
     p.set_defaults(func=cmd_meta_train)
 

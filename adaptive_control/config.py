@@ -114,7 +114,8 @@ class TrainConfig:
 
     method: str = "grbal"
     """``grbal`` (MAML through one inner SGD step), ``mb`` (plain regression on all tasks) or
-    ``rebal`` (recurrent model, truncated BPTT over the M + N windows)."""
+    ``rebal`` (recurrent model, truncated BPTT over the M + N windows; each transition is predicted
+    from a context up to N transitions old, as plans hold the context fixed)."""
     adapt_window: int = 16
     """M: past transitions the inner step adapts on."""
     future_window: int = 16

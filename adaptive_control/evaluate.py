@@ -45,7 +45,13 @@ class OracleConfig:
     path_length: int = 200
     """Steps per trajectory."""
     steps: int = 1500
-    """Training steps."""
+    """Training steps (per round)."""
+    mpc_paths: int = 0
+    """Then one round of data aggregation: this many trajectories driven by the oracle's own MPC
+    controller on the test task, and retraining on everything (0: random data only)."""
+    warm_start: bool = False
+    """Start training from the evaluated MB checkpoint's weights (the suite's model) instead of a
+    random initialisation: the oracle then knows everything MB knows plus the test task's data."""
 
 
 @dataclass(frozen=True)
@@ -159,7 +165,7 @@ def sample_task(robot: str, family: str, split: str, seed: int):
 def run_cell(cell: dict, cfg: EvalConfig, out_dir: str) -> dict:
     import torch
 
-    from adaptive_control.build import build_controller, default_config_path, load_for_method
+    from adaptive_control.build import build_controller, default_checkpoint, default_config_path, load_for_method
     from adaptive_control.episode import run_episode
     from sim.robots import make_env
 
@@ -168,12 +174,13 @@ def run_cell(cell: dict, cfg: EvalConfig, out_dir: str) -> dict:
     exp = load_config(cfg.experiment or default_config_path(robot))
     ctrl_cfg = dataclasses.replace(exp.controller, method="mb" if method == "oracle" else method, threads=1)
     task = sample_task(robot, cell["family"], cfg.split, seed)
+    def checkpoint_of(kind: str) -> str:
+        return os.path.join(cfg.checkpoint_dir, robot, f"{kind}.pt") if cfg.checkpoint_dir else default_checkpoint(robot, kind)
+
     if method == "oracle":
-        ckpt_path = oracle_checkpoint(robot, task, cfg, exp, out_dir)
-        ckpt = load_for_method("mb", robot, ckpt_path)
+        ckpt = load_for_method("mb", robot, oracle_checkpoint(robot, task, cfg, exp, out_dir, checkpoint_of("mb")))
     else:
-        path = os.path.join(cfg.checkpoint_dir, robot, f"{_kind(method)}.pt") if cfg.checkpoint_dir else None
-        ckpt = load_for_method(method, robot, path)
+        ckpt = load_for_method(method, robot, checkpoint_of(_kind(method)))
     ctrl = build_controller(ckpt, robot, exp.planner, ctrl_cfg)
     env = make_env(robot)
     if cell["switch_at"] is None:
@@ -192,16 +199,22 @@ def _kind(method: str) -> str:
     return CHECKPOINT_KIND[method]
 
 
-def oracle_checkpoint(robot: str, task, cfg: EvalConfig, exp: ExperimentConfig, out_dir: str) -> str:
+def oracle_checkpoint(robot: str, task, cfg: EvalConfig, exp: ExperimentConfig, out_dir: str, mb_path: str) -> str:
     """An MB model trained on the test task's own data, cached by task (``DIR/oracle/...``)."""
     import hashlib
 
+    from adaptive_control.build import build_controller, load_for_method
     from adaptive_control.collect import collect
     from adaptive_control.config import CollectConfig
     from adaptive_control.training import train_checkpoint
+    from models.dataset import TransitionDataset
     from sim.robots import make_env
 
-    key = hashlib.sha1(json.dumps(task.params(), sort_keys=True).encode()).hexdigest()[:12]
+    o = cfg.oracle
+    init = mb_path if o.warm_start else None
+    # the cache key covers the task and how the oracle is made (changed settings retrain)
+    recipe = {"task": task.params(), "oracle": dataclasses.asdict(o), "init": init}
+    key = hashlib.sha1(json.dumps(recipe, sort_keys=True, default=str).encode()).hexdigest()[:12]
     path = os.path.join(out_dir, "oracle", f"{robot}_{key}.pt")
     if os.path.exists(path):
         return path
@@ -210,11 +223,22 @@ def oracle_checkpoint(robot: str, task, cfg: EvalConfig, exp: ExperimentConfig, 
         def sample(self, rng):
             return task
 
-    o = cfg.oracle
-    data = collect(make_env(robot), OneTask(), CollectConfig(paths=o.paths, path_length=o.path_length,
-                                                             action_smoothing=0.5, seed=1))
-    train = dataclasses.replace(exp.train, method="mb", steps=o.steps)
-    train_checkpoint(dataclasses.replace(exp, train=train), data, path, show_progress=False)
+    env = make_env(robot)
+    exp = dataclasses.replace(exp, train=dataclasses.replace(exp.train, method="mb", steps=o.steps))
+    data = collect(env, OneTask(), CollectConfig(paths=o.paths, path_length=o.path_length, action_smoothing=0.5,
+                                                 seed=1))
+    train_checkpoint(exp, data, path, show_progress=False, init=init)
+    if o.mpc_paths > 0:  # one round of data aggregation with the oracle's own controller
+        ckpt = load_for_method("mb", robot, path)
+        ctrl_cfg = dataclasses.replace(exp.controller, method="mb", threads=1)
+
+        def factory(rng):
+            return build_controller(ckpt, robot, dataclasses.replace(exp.planner, seed=int(rng.integers(2**31))),
+                                    ctrl_cfg)
+
+        on_policy = collect(env, OneTask(), CollectConfig(paths=o.mpc_paths, path_length=o.path_length,
+                                                          policy="mpc", seed=2), factory)
+        train_checkpoint(exp, TransitionDataset.concat([data, on_policy]), path, show_progress=False, init=init)
     return path
 
 

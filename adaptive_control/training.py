@@ -4,7 +4,7 @@ from __future__ import annotations
 from tqdm import tqdm
 
 from adaptive_control.config import ExperimentConfig, to_dict
-from models.checkpoint import save_checkpoint
+from models.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from models.dataset import TransitionDataset
 from models.dynamics import MLPDynamics
 from models.recurrent import RecurrentDynamics
@@ -19,8 +19,15 @@ def load_datasets(paths, robot: str) -> TransitionDataset:
     return parts[0] if len(parts) == 1 else TransitionDataset.concat(parts)
 
 
-def train_checkpoint(cfg: ExperimentConfig, data: TransitionDataset, out: str, *, show_progress: bool = True) -> dict:
-    """Train a model as ``cfg.train`` says (``grbal`` or ``mb``) and save it to ``out``. Returns metrics."""
+def train_checkpoint(cfg: ExperimentConfig, data: TransitionDataset, out: str, *, show_progress: bool = True,
+                     init: str | None = None) -> dict:
+    """Train a model as ``cfg.train`` says (``grbal``, ``mb`` or ``rebal``) and save it to ``out``. Returns metrics.
+
+    ``init``: a checkpoint whose weights start the training (e.g. GrBAL meta-training warm-started
+    from the MB model of the same data) instead of a seeded random initialisation. It must be for
+    the same robot and architecture; its normaliser comes with the weights (the statistics the
+    weights were trained with), so ``data`` may also be a small task-specific set (fine-tuning).
+    """
     t = cfg.train
     if t.method == "rebal":
         model = RecurrentDynamics(data.obs_size, data.action_size, cfg.model.hidden_sizes, cfg.model.context_size,
@@ -28,6 +35,12 @@ def train_checkpoint(cfg: ExperimentConfig, data: TransitionDataset, out: str, *
     else:
         model = MLPDynamics(data.obs_size, data.action_size, cfg.model.hidden_sizes, cfg.model.activation)
     seeded_init(model, t.seed)
+    if init is not None:
+        start = load_checkpoint(init, robot=data.robot, obs_size=data.obs_size, action_size=data.action_size)
+        if start.model.spec() != model.spec():
+            raise CheckpointError(f"{init}: --init checkpoint has architecture {start.model.spec()}, "
+                                  f"the config asks for {model.spec()}")
+        model.load_state_dict(start.model.state_dict())
     bar = tqdm(total=t.steps, desc=f"train {t.method}",
                disable=not show_progress, unit="step", dynamic_ncols=True)
 
@@ -41,11 +54,13 @@ def train_checkpoint(cfg: ExperimentConfig, data: TransitionDataset, out: str, *
         model, data, method=t.method, adapt_window=t.adapt_window, future_window=t.future_window,
         inner_lr=t.inner_lr, learn_inner_lr=t.learn_inner_lr, first_order=t.first_order,
         batch_size=t.meta_batch_size, steps=t.steps, lr=t.lr, validation_fraction=t.validation_fraction,
-        seed=t.seed, callback=on_step,
+        seed=t.seed, callback=on_step, fit_normalizer=init is None,
     )
     bar.close()
     metrics = {k: v for k, v in result.metrics.items()}
     metrics["transitions"] = len(data)
+    if init is not None:
+        metrics["init"] = str(init)
     save_checkpoint(out, model, robot=data.robot, kind=t.method, inner_lr=result.inner_lr,
                     config={"model": to_dict(cfg.model), "train": to_dict(t), "task": to_dict(cfg.task)},
                     metrics=metrics)

@@ -76,6 +76,7 @@ def train_dynamics(
     validation_fraction: float = 0.1,
     seed: int = 0,
     eval_every: int = 100,
+    fit_normalizer: bool = True,
     callback: Callable[[int, dict], None] | None = None,
 ) -> TrainResult:
     """Train ``model`` in place on ``dataset``.
@@ -85,6 +86,8 @@ def train_dynamics(
         adapt_window: M. future_window: N (windows are M + N consecutive transitions of one path).
         inner_lr: α (initial value when ``learn_inner_lr``).
         batch_size: B windows per step.
+        fit_normalizer: fit the normaliser to the training paths; ``False`` keeps the model's
+            (fine-tuning a model whose weights were trained with its statistics).
         callback: called as ``callback(step, metrics)`` after every step (progress bars).
     """
     if method not in ("grbal", "mb", "rebal"):
@@ -108,7 +111,8 @@ def train_dynamics(
     as_t = lambda x: torch.as_tensor(x, dtype=torch.float32, device=device)  # noqa: E731
     obs, act, nxt = as_t(dataset.obs), as_t(dataset.act), as_t(dataset.next_obs)
     in_train = torch.as_tensor(np.isin(dataset.path_id, train_paths), device=device)
-    model.normalizer.fit(obs[in_train], act[in_train], nxt[in_train])
+    if fit_normalizer:
+        model.normalizer.fit(obs[in_train], act[in_train], nxt[in_train])
 
     params = dict(model.named_parameters())
     if learn_inner_lr:
@@ -121,6 +125,7 @@ def train_dynamics(
     adapter = GradientAdapter(model, step_size, first_order=first_order)
     opt = torch.optim.Adam(opt_params, lr=lr)
     offsets = np.arange(length)
+    gen = torch.Generator().manual_seed(seed)
 
     def batch(pool: np.ndarray, size: int):
         idx = torch.as_tensor(pool[rng.integers(len(pool), size=size)][:, None] + offsets, device=device)
@@ -129,8 +134,9 @@ def train_dynamics(
     def loss_on(o, a, n):
         if method == "grbal":
             return meta_loss(model, params, adapter, o, a, n, adapt_window)
-        if method == "rebal":  # truncated BPTT over the window; the first steps only build context
-            return model.sequence_loss(params, o, a, n, burn_in=min(4, adapt_window))
+        if method == "rebal":  # truncated BPTT; contexts up to N steps old, as a plan holds them fixed
+            return model.sequence_loss(params, o, a, n, burn_in=min(4, adapt_window), max_lag=future_window,
+                                       generator=gen)
         return model.loss(params, o.flatten(0, 1), a.flatten(0, 1), n.flatten(0, 1))
 
     history = []
@@ -175,11 +181,12 @@ def evaluate_windows(model: DynamicsModel, adapter: GradientAdapter, obs, act, n
 
 @torch.no_grad()
 def evaluate_recurrent(model, obs, act, next_obs, m: int) -> dict:
-    """Recurrent model: future-part loss with an empty context vs. with the context of the first M steps."""
+    """Recurrent model: future-part loss with an empty context vs. with the context of the first M steps
+    held fixed over the next N (as a plan holds it; comparable to GrBAL's adapted loss)."""
     params = model.params()
     n = obs[:, m:].flatten(0, 1), act[:, m:].flatten(0, 1), next_obs[:, m:].flatten(0, 1)
     prior = model.loss(params, *n)  # forward() with zero context
-    adapted = model.sequence_loss(params, obs, act, next_obs, burn_in=m)
+    adapted = model.sequence_loss(params, obs, act, next_obs, burn_in=m, fixed_context=True)
     return {"val_loss_prior": float(prior), "val_loss_adapted": float(adapted)}
 
 

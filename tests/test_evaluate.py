@@ -82,10 +82,18 @@ def test_small_matrix_end_to_end_then_resume_runs_nothing_again(tmp_path):
 
     cfg = EvalConfig(robots=("half_cheetah",), families=("none", "friction"), methods=("grbal", "mb", "oracle"),
                      seeds=(100,), steps=30, workers=1, switch=SwitchConfig(families=("crippled_leg",), at_step=10),
-                     oracle=OracleConfig(paths=2, path_length=40, steps=5))
+                     oracle=OracleConfig(paths=2, path_length=40, steps=5, mpc_paths=1, warm_start=True))
     seen = []
     records = evaluate(cfg, str(tmp_path), progress=seen.append)
     assert len(records) == len(cells(cfg)) == len(seen) == 9
+    # one oracle per task (none, friction: the switch cell reuses the crippled task of its own),
+    # each warm-started from the MB checkpoint and retrained on random + its own MPC data
+    from models.checkpoint import load_checkpoint
+    oracles = sorted((tmp_path / "oracle").glob("*.pt"))
+    assert len(oracles) == 3
+    for o in oracles:
+        m = load_checkpoint(o).metrics
+        assert m["transitions"] == 3 * 40 and m["init"].endswith("mb.pt")
     for r in records:
         assert r["steps"] == 30 and np.isfinite(r["return"]) and r["latency"]["ticks"] == 30
     friction = [r for r in records if r["family"] == "friction"]

@@ -30,6 +30,36 @@ def test_shapes_and_context_update():
     assert f(o, a).shape == (5, 17)
 
 
+def _manual_loss(m, o, a, n, burn_in, cut_of):
+    """Per-transition reference: transition t predicted from the context of transitions 0..cut_of(t)-1."""
+    params, errs = m.params(), []
+    for t in range(burn_in, o.shape[1]):
+        h = m.initial_context(o.shape[0])
+        for s in range(cut_of(t)):
+            h = m.update_context(params, h, o[:, s], a[:, s], n[:, s])
+        err = m(o[:, t], a[:, t], h) - m.normalizer.normalize_delta(n[:, t] - o[:, t])
+        errs.append((err * err).mean())
+    return torch.stack(errs).mean()
+
+
+def test_sequence_loss_uses_the_contexts_it_says():
+    m = small()
+    g = torch.Generator().manual_seed(0)
+    o, a = torch.randn(4, 9, 17, generator=g), torch.randn(4, 9, 6, generator=g)
+    n = o + 0.1 * torch.randn(4, 9, 17, generator=g)
+    with torch.no_grad():
+        # freshest context (lag 0): transitions 0..t-1
+        torch.testing.assert_close(m.sequence_loss(m.params(), o, a, n, burn_in=3, max_lag=1),
+                                   _manual_loss(m, o, a, n, 3, lambda t: t))
+        # context held at the burn-in point, as a plan holds it
+        torch.testing.assert_close(m.sequence_loss(m.params(), o, a, n, burn_in=3, fixed_context=True),
+                                   _manual_loss(m, o, a, n, 3, lambda t: 3))
+        # random lags: between those two extremes, and seeded
+        lagged = [m.sequence_loss(m.params(), o, a, n, burn_in=3, max_lag=6,
+                                  generator=torch.Generator().manual_seed(s)) for s in (1, 1, 2)]
+    assert torch.equal(lagged[0], lagged[1]) and not torch.equal(lagged[0], lagged[2])
+
+
 def test_rebal_training_learns_to_use_context(cheetah_dataset):
     m = RecurrentDynamics(17, 6, (64,), context_size=16)
     seeded_init(m, 0)
