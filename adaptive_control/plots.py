@@ -6,6 +6,11 @@ import os
 import numpy as np
 
 
+# one colour per method in every plot
+METHOD_COLORS = {"grbal": "tab:blue", "rebal": "tab:orange", "mb_de": "tab:green", "mb": "tab:red",
+                 "oracle": "tab:purple"}
+
+
 def _pyplot():
     import matplotlib
 
@@ -43,7 +48,7 @@ def plot_returns(rows: list, path: str) -> None:
                     xs.append(i + (j - (len(methods) - 1) / 2) * width)
                     ys.append(r["mean"])
                     es.append(r["stderr"] or 0.0)
-            ax.bar(xs, ys, width, yerr=es, capsize=2, label=m)
+            ax.bar(xs, ys, width, yerr=es, capsize=2, label=m, color=METHOD_COLORS.get(m))
         ax.set_xticks(range(len(keys)))
         ax.set_xticklabels([k[0] + (f"\n@ step {k[1]}" if k[1] is not None else "") for k in keys], fontsize=8)
         ax.set_title(robot, fontsize=10)
@@ -73,7 +78,7 @@ def plot_switch(records: list, path: str, window_s: float = 1.0) -> None:
             v = np.mean([np.convolve(r["forward_velocity"], np.ones(n) / n, mode="full")[: len(r["forward_velocity"])]
                          for r in rs], axis=0)
             t = (np.arange(len(v)) - at) * dt
-            ax.plot(t, v, label=f"{method} (n={len(rs)})")
+            ax.plot(t, v, label=f"{method} (n={len(rs)})", color=METHOD_COLORS.get(method))
         ax.axvline(0, color="k", lw=0.8, ls="--")
         ax.set_title(f"{robot}: {family} switched on at t = 0", fontsize=9)
         ax.set_xlabel("time since the switch [s]")
@@ -94,7 +99,7 @@ def plot_velocities(results: dict, path: str, dt: float, title: str = "") -> Non
         t = np.arange(len(v)) * dt
         k = max(1, int(round(0.25 / dt)))
         smooth = np.convolve(v, np.ones(k) / k, mode="same")
-        ax.plot(t, smooth, label=f"{method} (return {res.episode_return:.0f})")
+        ax.plot(t, smooth, label=f"{method} (return {res.episode_return:.0f})", color=METHOD_COLORS.get(method))
     ax.set_xlabel("time [s]")
     ax.set_ylabel("forward velocity [m/s] (0.25 s moving average)")
     ax.set_title(title, fontsize=9)
