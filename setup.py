@@ -18,7 +18,7 @@ setup(
     license="Apache-2.0",
     python_requires=">=3.10",
     # Listed explicitly: the repo's layout is fixed and each folder is a top-level package.
-    packages=["adaptive_control", "models", "planners", "sim", "robot_bridge"],
+    packages=["adaptive_control", "adaptive_control.experiments", "models", "planners", "sim", "robot_bridge"],
     package_data={"adaptive_control": ["assets/*.yaml", "assets/*/*.pt", "assets/*/*.yaml"]},
     data_files=[
         ("share/ament_index/resource_index/packages", ["resource/" + PACKAGE]),

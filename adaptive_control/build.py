@@ -139,7 +139,7 @@ def make_planner_factory(cfg: PlannerConfig, robot: str, device, model=None, par
     if cfg.type == "random_shooting":
         return lambda dyn: RandomShooting(dyn, cost, nx, nu, samples=cfg.samples, **common)
     if cfg.type == "casadi":
-        from adaptive_control.casadi_bridge import casadi_planner_factory
+        from adaptive_control.casadi_planner import casadi_planner_factory
 
         return casadi_planner_factory(cfg, robot, model, env, params_fn)
     raise ValueError(f"unknown planner type {cfg.type!r}")

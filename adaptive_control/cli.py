@@ -89,7 +89,7 @@ def run_one(cfg, method: str, seed: int, steps: int, checkpoint: str | None = No
             progress: bool = True):
     """One episode of ``method`` on a task sampled from ``seed``; returns an ``EpisodeResult``."""
     from adaptive_control.build import build_controller, load_for_method, task_distribution
-    from adaptive_control.episode import run_episode
+    from robot_bridge.mujoco_backend import run_episode
     from sim.robots import make_env
 
     ckpt = load_for_method(method, cfg.robot.name, checkpoint, device=cfg.controller.device)
@@ -117,7 +117,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from adaptive_control.plots import plot_velocities
+    from adaptive_control.experiments.plots import plot_velocities
 
     cfg = _config(args)
     os.makedirs(args.out, exist_ok=True)
@@ -153,7 +153,7 @@ def cmd_demo(args) -> int:
 def cmd_evaluate(args) -> int:
     from tqdm import tqdm
 
-    from adaptive_control.evaluate import cells, evaluate, load_eval_config, read_records
+    from adaptive_control.experiments.evaluate import cells, evaluate, load_eval_config, read_records
 
     cfg = load_eval_config(args.config)
     total = len(cells(cfg))
@@ -167,7 +167,7 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from adaptive_control.bench import run_bench
+    from adaptive_control.experiments.bench import run_bench
     from models.dataset import atomic_write
 
     out = run_bench(quick=args.quick, ticks=args.ticks)
@@ -180,7 +180,7 @@ def cmd_bench(args) -> int:
 def cmd_sil(args) -> int:
     from tqdm import tqdm
 
-    from adaptive_control import sil
+    from robot_bridge import sil
     from models.dataset import atomic_write
     from sim.tasks import make_distribution
 
@@ -260,7 +260,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("evaluate", help="run a robot x perturbation x method x seed matrix (resumable)")
-    p.add_argument("--config", required=True, help="evaluation YAML (see adaptive_control/evaluate.py: EvalConfig)")
+    p.add_argument("--config", required=True, help="evaluation YAML (see adaptive_control/experiments/evaluate.py: EvalConfig)")
     p.add_argument("--out", required=True, help="output folder (finished episodes there are not rerun)")
     p.set_defaults(func=cmd_evaluate)
 

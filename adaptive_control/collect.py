@@ -6,7 +6,7 @@ from typing import Callable
 import numpy as np
 
 from adaptive_control.config import CollectConfig
-from adaptive_control.episode import run_episode
+from robot_bridge.mujoco_backend import run_episode
 from models.dataset import TransitionDataset
 
 

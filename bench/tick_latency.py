@@ -20,7 +20,7 @@ import torch
 
 from adaptive_control.build import build_controller, default_config_path, load_for_method, task_distribution
 from adaptive_control.config import load_config
-from adaptive_control.episode import run_episode
+from robot_bridge.mujoco_backend import run_episode
 from models.dataset import atomic_write
 from sim.robots import make_env
 

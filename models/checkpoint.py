@@ -12,9 +12,21 @@ from dataclasses import dataclass, field
 import torch
 
 from models.dataset import atomic_write
-from models.dynamics import DynamicsModel, build_model
+from models.dynamics import DynamicsModel, MLPDynamics
+from models.recurrent import RecurrentDynamics
 
 FORMAT = "adaptive_control.checkpoint/1"
+
+
+def build_model(spec: dict) -> DynamicsModel:
+    """Rebuild a model from :meth:`DynamicsModel.spec` (here, not in ``dynamics``: it knows every kind)."""
+    kind = spec.get("type")
+    if kind == "mlp":
+        return MLPDynamics(spec["obs_size"], spec["action_size"], spec["hidden_sizes"], spec.get("activation", "relu"))
+    if kind == "rebal":
+        return RecurrentDynamics(spec["obs_size"], spec["action_size"], spec["hidden_sizes"], spec["context_size"],
+                                 spec.get("activation", "relu"))
+    raise ValueError(f"unknown model type {kind!r} (known: mlp, rebal)")
 
 
 class CheckpointError(ValueError):

@@ -34,7 +34,7 @@ class DynamicsModel(nn.Module, abc.ABC):
 
     @abc.abstractmethod
     def spec(self) -> dict:
-        """Plain-data description from which :func:`build_model` rebuilds the architecture."""
+        """Plain-data description from which :func:`models.checkpoint.build_model` rebuilds the architecture."""
 
     # -- functional API ------------------------------------------------------------------------
     def params(self) -> Params:
@@ -142,15 +142,3 @@ class MLPDynamics(DynamicsModel):
         sizes = [self.obs_size + self.action_size, *self.hidden_sizes, self.obs_size]
         return sum(2 * a * b for a, b in zip(sizes[:-1], sizes[1:]))
 
-
-def build_model(spec: dict) -> DynamicsModel:
-    """Rebuild a model from :meth:`DynamicsModel.spec`."""
-    kind = spec.get("type")
-    if kind == "mlp":
-        return MLPDynamics(spec["obs_size"], spec["action_size"], spec["hidden_sizes"], spec.get("activation", "relu"))
-    if kind == "rebal":
-        from models.recurrent import RecurrentDynamics
-
-        return RecurrentDynamics(spec["obs_size"], spec["action_size"], spec["hidden_sizes"], spec["context_size"],
-                                 spec.get("activation", "relu"))
-    raise ValueError(f"unknown model type {kind!r} (known: mlp, rebal)")

@@ -9,7 +9,7 @@ Lifecycle: ``configure`` validates the parameters and loads the checkpoint and p
 parameter fails the transition with a message naming it); ``activate`` starts the control timer;
 ``deactivate`` stops it and writes the recording. With ``autostart`` (default) the node configures
 and activates itself. The node only converts messages to arrays and calls
-:class:`adaptive_control.robot_io.ControlBridge`, which owns the safety rules.
+:class:`robot_bridge.control_bridge.ControlBridge`, which owns the safety rules.
 """
 from __future__ import annotations
 
@@ -28,10 +28,10 @@ from sensor_msgs.msg import JointState
 from std_msgs.msg import Float64MultiArray
 
 from adaptive_control.config import ConfigError
-from adaptive_control.deploy import ControllerNodeConfig, build_bridge
-from adaptive_control.robot_io import odom_fields
+from robot_bridge.node_cores import ControllerNodeConfig, build_bridge
+from robot_bridge.control_bridge import odom_fields
 from models.checkpoint import CheckpointError
-from robot_bridge.params import declare_dataclass, read_dataclass, stamp_seconds, write_json_atomic
+from robot_bridge.node_params import declare_dataclass, read_dataclass, stamp_seconds, write_json_atomic
 
 
 class AdaptiveControllerNode(LifecycleNode):

@@ -24,12 +24,12 @@ from sensor_msgs.msg import JointState
 from std_msgs.msg import Float64MultiArray
 
 from adaptive_control.config import ConfigError
-from adaptive_control.deploy import SimNodeConfig, SimulatedRobot, parse_perturbation
-from robot_bridge.params import declare_dataclass, read_dataclass, write_json_atomic
+from robot_bridge.node_cores import SimNodeConfig, SimulatedRobot, parse_perturbation
+from robot_bridge.node_params import declare_dataclass, read_dataclass, write_json_atomic
 
 
 class MujocoSimNode(Node):
-    """Serves :class:`adaptive_control.deploy.SimulatedRobot` over ROS 2 (see the module docstring)."""
+    """Serves :class:`robot_bridge.node_cores.SimulatedRobot` over ROS 2 (see the module docstring)."""
 
     def __init__(self, name: str = "mujoco_sim", **kwargs):
         super().__init__(name, **kwargs)

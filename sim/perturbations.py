@@ -7,7 +7,7 @@ Every perturbation is a frozen dataclass with three methods:
   place (mid-episode switches; about a microsecond, no recompile); field names may be dotted
   (``opt.gravity``);
 * ``params()``: the plain-data record stored with each trajectory and episode result
-  (:func:`perturbation_from_params` inverts it).
+  (:func:`sim.tasks.perturbation_from_params` inverts it).
 
 Perturbations with ``reset_edits_model = True`` have no structural edit: at reset the env applies
 ``apply_model`` to the freshly compiled model instead, so a task behaves the same whether it was
@@ -268,25 +268,6 @@ class TiltedFloor(_ModelEdit):
     def params(self) -> dict:
         """``{"perturbation": "tilted_floor", "angle": rad}``."""
         return {"perturbation": "tilted_floor", "angle": float(self.angle)}
-
-
-def perturbation_from_params(params: dict) -> Perturbation:
-    """Inverse of ``params()``: rebuild a perturbation from its stored record."""
-    from sim.terrain import Pier, TerrainRamps
-
-    p = {k: v for k, v in params.items() if k != "perturbation"}
-    kind = params.get("perturbation", "none")
-    if kind == "none":
-        return NoPerturbation()
-    if kind == "crippled_leg":
-        return CrippledLeg(actuator=int(p["actuator"]), strength=float(p["strength"]))
-    if kind == "pier":
-        return Pier(dampings=tuple(float(d) for d in p["dampings"]))
-    kinds = {"crippled_ant_leg": CrippledAntLeg, "friction": Friction, "payload": Payload, "motor_gain": MotorGain,
-             "joint_damping": JointDamping, "tilted_floor": TiltedFloor, "terrain_ramps": TerrainRamps}
-    if kind not in kinds:
-        raise ValueError(f"unknown perturbation {kind!r} (known: none, crippled_leg, pier, {', '.join(kinds)})")
-    return kinds[kind](**p)
 
 
 class TaskDistribution:

@@ -6,7 +6,7 @@ any MuJoCo robot, derived from the compiled model: the *base* joints are those o
 (the body whose parent is the world: the cheetah's ``rootx``/``rootz``/``rooty`` slides and hinge,
 an ant's free joint); every other hinge or slide joint is a *joint* and is reported by its name.
 
-Conventions (the ones :class:`adaptive_control.robot_io.ObservationLayout` reads back):
+Conventions (the ones :class:`robot_bridge.control_bridge.ObservationLayout` reads back):
 base position in the world frame; orientation as a unit quaternion (w, x, y, z); linear velocity
 in the world frame; angular velocity in the world frame. A planar robot's rotation about y by
 ``theta`` becomes ``(cos(theta/2), 0, sin(theta/2), 0)``, so ``2*atan2(qy, qw)`` recovers

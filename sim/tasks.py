@@ -27,11 +27,28 @@ from typing import Any, Callable
 import numpy as np
 
 from sim.perturbations import (CrippledAntLeg, CrippledLeg, Friction, JointDamping, MotorGain, NoPerturbation,
-                               Payload, Perturbation, TiltedFloor)
+                               Payload, Perturbation, TaskDistribution, TiltedFloor)
 from sim.terrain import Pier, TerrainRamps
 
 #: Blocks in a pier (2 m each: 60 m of pier after the start).
 PIER_BLOCKS = 30
+
+
+def perturbation_from_params(params: dict) -> Perturbation:
+    """Inverse of ``params()``: rebuild a perturbation from its stored record."""
+    p = {k: v for k, v in params.items() if k != "perturbation"}
+    kind = params.get("perturbation", "none")
+    if kind == "none":
+        return NoPerturbation()
+    if kind == "crippled_leg":
+        return CrippledLeg(actuator=int(p["actuator"]), strength=float(p["strength"]))
+    if kind == "pier":
+        return Pier(dampings=tuple(float(d) for d in p["dampings"]))
+    kinds = {"crippled_ant_leg": CrippledAntLeg, "friction": Friction, "payload": Payload, "motor_gain": MotorGain,
+             "joint_damping": JointDamping, "tilted_floor": TiltedFloor, "terrain_ramps": TerrainRamps}
+    if kind not in kinds:
+        raise ValueError(f"unknown perturbation {kind!r} (known: none, crippled_leg, pier, {', '.join(kinds)})")
+    return kinds[kind](**p)
 
 
 @dataclass(frozen=True)
@@ -196,8 +213,6 @@ def config_distribution(robot: str, perturbation: str, indices=(0,), strength_ra
     :class:`sim.perturbations.CrippledAntLeg` (``strength_range`` must be (0, 0): a crippled ant
     leg has no torque). ``perturbation`` is ``none`` or ``crippled_leg``.
     """
-    from sim.perturbations import TaskDistribution
-
     if robot == "half_cheetah" or perturbation == "none":
         return TaskDistribution(perturbation, indices, strength_range)
     if robot != "ant":

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from adaptive_control.bench import bench_point, cheetah_states
+from adaptive_control.experiments.bench import bench_point, cheetah_states
 from adaptive_control.build import build_controller, load_for_method
 from adaptive_control.config import ControllerConfig, PlannerConfig
 from models.checkpoint import CheckpointError, save_checkpoint

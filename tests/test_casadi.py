@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from adaptive_control.casadi_bridge import flatten_params, half_cheetah_stage_cost, mlp_step_function
+from adaptive_control.casadi_planner import flatten_params, half_cheetah_stage_cost, mlp_step_function
 from models.dynamics import MLPDynamics
 from models.training import seeded_init
 from planners.casadi_mpc import CasadiMPC
@@ -92,7 +92,7 @@ def test_failed_solve_falls_back_to_the_shifted_previous_plan():
 
 @pytest.mark.parametrize("robot", ["half_cheetah", "ant"])
 def test_every_robot_has_a_casadi_cost_equal_to_its_torch_cost(robot):
-    from adaptive_control.casadi_bridge import STAGE_COSTS
+    from adaptive_control.casadi_planner import STAGE_COSTS
     from sim.costs import COSTS
     from sim.robots import make_env
 

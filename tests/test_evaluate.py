@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from adaptive_control.config import ConfigError
-from adaptive_control.evaluate import (EvalConfig, SwitchConfig, cells, load_eval_config, markdown_table,
+from adaptive_control.experiments.evaluate import (EvalConfig, SwitchConfig, cells, load_eval_config, markdown_table,
                                        moving_average, read_records, recovery_time, summarize)
 
 
@@ -78,7 +78,7 @@ def test_torn_last_line_is_ignored(tmp_path):
 
 
 def test_small_matrix_end_to_end_then_resume_runs_nothing_again(tmp_path):
-    from adaptive_control.evaluate import OracleConfig, evaluate
+    from adaptive_control.experiments.evaluate import OracleConfig, evaluate
 
     cfg = EvalConfig(robots=("half_cheetah",), families=("none", "friction"), methods=("grbal", "mb", "oracle"),
                      seeds=(100,), steps=30, workers=1, switch=SwitchConfig(families=("crippled_leg",), at_step=10),

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from adaptive_control.deploy import ControllerNodeConfig, SimNodeConfig
+from robot_bridge.node_cores import ControllerNodeConfig, SimNodeConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 LAUNCH = ROOT / "launch"

@@ -27,7 +27,7 @@ from rclpy.parameter import Parameter  # noqa: E402
 from sensor_msgs.msg import JointState  # noqa: E402
 from std_msgs.msg import Float64MultiArray  # noqa: E402
 
-from adaptive_control.sil import launch_dir  # noqa: E402
+from robot_bridge.sil import launch_dir  # noqa: E402
 from models.dataset import TransitionDataset  # noqa: E402
 from robot_bridge.controller_node import AdaptiveControllerNode  # noqa: E402
 from robot_bridge.sim_node import MujocoSimNode  # noqa: E402

@@ -5,7 +5,8 @@ import torch
 
 from sim.costs import half_cheetah_cost
 from sim.half_cheetah import HalfCheetahEnv
-from sim.perturbations import CrippledLeg, NoPerturbation, TaskDistribution, perturbation_from_params
+from sim.perturbations import CrippledLeg, NoPerturbation, TaskDistribution
+from sim.tasks import perturbation_from_params
 
 
 def test_env_api_and_control_rate():

@@ -5,13 +5,13 @@ import mujoco
 import numpy as np
 import pytest
 
-from adaptive_control.episode import run_episode
+from robot_bridge.mujoco_backend import run_episode
 from sim.ant import AntEnv
 from sim.half_cheetah import HalfCheetahEnv
 from sim.perturbations import (CrippledAntLeg, CrippledLeg, Friction, JointDamping, MotorGain, NoPerturbation,
-                               Payload, TiltedFloor, UnsupportedSwitch, perturbation_from_params)
+                               Payload, TiltedFloor, UnsupportedSwitch)
 from sim.robots import make_env
-from sim.tasks import FAMILIES, make_distribution
+from sim.tasks import FAMILIES, make_distribution, perturbation_from_params
 from sim.terrain import ANCHOR_AHEAD, Pier, TerrainRamps
 
 ROBOT_FAMILIES = [(r, f) for r, fams in FAMILIES.items() for f in fams]

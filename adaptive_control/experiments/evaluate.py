@@ -166,7 +166,7 @@ def run_cell(cell: dict, cfg: EvalConfig, out_dir: str) -> dict:
     import torch
 
     from adaptive_control.build import build_controller, default_checkpoint, default_config_path, load_for_method
-    from adaptive_control.episode import run_episode
+    from robot_bridge.mujoco_backend import run_episode
     from sim.robots import make_env
 
     torch.set_num_threads(1)
@@ -347,7 +347,7 @@ def write_reports(records: list[dict], out_dir: str) -> None:
     rows = summarize(records)
     atomic_write(os.path.join(out_dir, "results.md"), lambda fh: fh.write(markdown_table(rows).encode()))
     if records:
-        from adaptive_control.plots import plot_returns, plot_switch
+        from adaptive_control.experiments.plots import plot_returns, plot_switch
 
         plot_returns(rows, os.path.join(out_dir, "returns.png"))
         plot_switch(records, os.path.join(out_dir, "switch_velocity.png"))

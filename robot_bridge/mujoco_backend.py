@@ -1,4 +1,8 @@
-"""One episode of a controller (or any policy) in an in-process simulated robot."""
+"""The in-process MuJoCo backend: one episode of a controller (or any policy) in a simulated robot.
+
+The same controller object runs here and in the ROS 2 controller node; this loop has no transport
+(every observation is fresh and exact), which makes it the reference the ROS 2 runs are compared with.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,6 +1,6 @@
-"""The ROS-free core of the robot bridge: robot state -> observation -> controller -> safe command.
+"""The ROS-free core of the controller node: robot state -> observation -> controller -> safe command.
 
-ROS 2 nodes (``robot_bridge/``) only convert messages to plain arrays and call :class:`ControlBridge`;
+The ROS 2 nodes (``controller_node``) only convert messages to plain arrays and call :class:`ControlBridge`;
 everything that decides what reaches the actuators lives here, where it is tested without ROS.
 
 Observation layout: the model's observation (nx,) is assembled from named entries, each either a
@@ -129,7 +129,7 @@ class ControlBridge:
         safe_command: (nu,) command published while the state is bad (``command_joints`` order).
         stale_after_s: state older than this (by receive time) is bad.
         log: ``log(level, message)``; trouble is logged once per episode of trouble.
-        recorder: optional :class:`adaptive_control.recording.TransitionRecorder`.
+        recorder: optional :class:`robot_bridge.recording.TransitionRecorder`.
     """
 
     def __init__(self, controller, layout: ObservationLayout, action_joints: Sequence[str],

@@ -19,7 +19,7 @@ from adaptive_control.build import make_planner_factory
 from adaptive_control.collect import RandomPolicy
 from adaptive_control.config import PlannerConfig
 from adaptive_control.controller import AdaptiveController
-from adaptive_control.episode import run_episode
+from robot_bridge.mujoco_backend import run_episode
 from models.adaptation import GradientAdapter
 from models.dynamics import MLPDynamics
 from models.training import seeded_init
@@ -198,7 +198,7 @@ def _deadline_worker(deadline_ms: float, ticks: int, warmup: int) -> dict:
 
 def casadi_point(hidden, horizon: int, data, ticks: int = 60, warmup: int = 5, max_iter: int = 10) -> dict:
     """The CasADi NLP planner (L-BFGS IPOPT, warm-started) on a real-state sequence: per-tick solve time."""
-    from adaptive_control.casadi_bridge import casadi_planner_factory
+    from adaptive_control.casadi_planner import casadi_planner_factory
 
     obs, act, nxt = data
     model = make_model(hidden, obs, act, nxt)

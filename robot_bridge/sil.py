@@ -127,9 +127,10 @@ def in_process_episode(*, robot: str, task: dict, method: str, seed: int, steps:
     """The same episode (controller settings from the same YAML) run in process, for comparison: no
     transport, and every plan waited for (no deadline), so it is what the ROS 2 run would get with
     zero latency and no misses."""
-    from adaptive_control.deploy import ControllerNodeConfig, build_bridge
-    from adaptive_control.episode import run_episode
-    from sim.perturbations import NoPerturbation, perturbation_from_params
+    from robot_bridge.node_cores import ControllerNodeConfig, build_bridge
+    from robot_bridge.mujoco_backend import run_episode
+    from sim.perturbations import NoPerturbation
+    from sim.tasks import perturbation_from_params
     from sim.robots import make_env
 
     d = launch_dir()

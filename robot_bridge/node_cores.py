@@ -1,6 +1,6 @@
 """What the ROS 2 nodes run, without ROS: their settings, the controller bridge and the simulated robot.
 
-``robot_bridge/`` nodes read their ROS parameters into :class:`ControllerNodeConfig` /
+The nodes (``controller_node``, ``sim_node``) read their ROS parameters into :class:`ControllerNodeConfig` /
 :class:`SimNodeConfig` (validated here, so a bad parameter fails configuration with a message that
 names it), then convert messages to arrays and call :class:`ControlBridge` / :class:`SimulatedRobot`.
 """
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from adaptive_control.config import METHODS, PLANNERS, ConfigError, load_config
-from adaptive_control.robot_io import ControlBridge, LayoutError, ObservationLayout, odom_fields
+from robot_bridge.control_bridge import ControlBridge, LayoutError, ObservationLayout, odom_fields
 
 
 def _fail(name: str, msg: str):
@@ -109,7 +109,7 @@ def build_bridge(cfg: ControllerNodeConfig, log=None, realtime: bool = True) -> 
     Raises ``ConfigError`` (or ``CheckpointError``) with a message naming what is wrong.
     """
     from adaptive_control.build import build_controller, default_config_path, load_for_method
-    from adaptive_control.recording import TransitionRecorder
+    from robot_bridge.recording import TransitionRecorder
     from sim.robots import make_env
 
     try:
@@ -173,7 +173,7 @@ class SimNodeConfig:
 
 def parse_perturbation(name: str, text: str):
     """A perturbation from its JSON record; ``ConfigError`` naming the parameter otherwise."""
-    from sim.perturbations import perturbation_from_params
+    from sim.tasks import perturbation_from_params
 
     try:
         params = json.loads(text) if text else {"perturbation": "none"}

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from adaptive_control.config import ConfigError
-from adaptive_control.deploy import ControllerNodeConfig
-from adaptive_control.recording import TransitionRecorder
-from adaptive_control.robot_io import ControlBridge, LayoutError, ObservationLayout, odom_fields
+from robot_bridge.node_cores import ControllerNodeConfig
+from robot_bridge.recording import TransitionRecorder
+from robot_bridge.control_bridge import ControlBridge, LayoutError, ObservationLayout, odom_fields
 from models.dataset import TransitionDataset
 
 

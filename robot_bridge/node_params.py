@@ -1,4 +1,4 @@
-"""ROS 2 parameters <-> the frozen settings dataclasses of ``adaptive_control.deploy``; small helpers."""
+"""ROS 2 parameters <-> the frozen settings dataclasses of ``robot_bridge.node_cores``; small helpers."""
 from __future__ import annotations
 
 import ast
