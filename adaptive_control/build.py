@@ -118,17 +118,20 @@ def _build_controller(ckpt, robot, planner_cfg, ctrl_cfg, executor) -> AdaptiveC
     return ctrl
 
 
-def make_planner_factory(cfg: PlannerConfig, robot: str, device, model=None, params_fn=None):
+def make_planner_factory(cfg: PlannerConfig, robot: str, device, model=None, params_fn=None, *, cost=None,
+                         state_size: int | None = None, dtype: torch.dtype = torch.float32):
     """``factory(dynamics) -> planner`` for ``cfg.type`` with the robot's cost and action bounds.
 
     The CasADi planner embeds the network symbolically, so it needs ``model`` and ``params_fn()``
-    (the current parameter dict) too.
+    (the current parameter dict) too. ``cost``, ``state_size`` and ``dtype`` replace the robot's
+    cost on observations, nx and float32 (the true-dynamics reference plans on full simulator
+    states in float64).
     """
     env = make_env(robot)
-    cost = cost_fn(robot)
+    cost = cost or cost_fn(robot)
     common = dict(horizon=cfg.horizon, action_low=env.action_low, action_high=env.action_high, seed=cfg.seed,
-                  device=device)
-    nx, nu = env.obs_size, env.action_size
+                  device=device, step_ticks=cfg.step_ticks, dtype=dtype)
+    nx, nu = state_size or env.obs_size, env.action_size
     if cfg.type == "mppi":
         return lambda dyn: MPPI(dyn, cost, nx, nu, samples=cfg.samples, noise_sigma=cfg.noise_sigma,
                                 noise_correlation=cfg.noise_correlation, temperature=cfg.temperature,

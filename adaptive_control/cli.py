@@ -19,6 +19,12 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--robot", help="robot name (default: the config's; without --config: half_cheetah)")
 
 
+def _add_planner_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--step-ticks", type=int, help="control ticks each planned action is held (default: the config's)")
+    p.add_argument("--horizon", type=int, help="planning horizon in planning steps (default: the config's)")
+    p.add_argument("--samples", type=int, help="planner samples K (default: the config's)")
+
+
 def _config(args):
     from adaptive_control.build import default_config_path
     from adaptive_control.config import ConfigError, load_config
@@ -81,7 +87,9 @@ def cmd_meta_train(args) -> int:
     data = load_datasets(args.data, cfg.robot.name)
     metrics = train_checkpoint(cfg, data, args.out, init=args.init)
     print(f"wrote {train.method} checkpoint to {args.out}: val loss prior {metrics['val_loss_prior']:.4f}, "
-          f"adapted (one step, or the carried context for rebal) {metrics['val_loss_adapted']:.4f}")
+          f"adapted (one step, or the carried context for rebal) {metrics['val_loss_adapted']:.4f}"
+          + (f"; open-loop over N steps: prior {metrics['val_rollout_prior']:.4f}, adapted "
+             f"{metrics['val_rollout_adapted']:.4f}" if "val_rollout_prior" in metrics else ""))
     return 0
 
 
@@ -89,22 +97,40 @@ def run_one(cfg, method: str, seed: int, steps: int, checkpoint: str | None = No
             progress: bool = True):
     """One episode of ``method`` on a task sampled from ``seed``; returns an ``EpisodeResult``."""
     from adaptive_control.build import build_controller, load_for_method, task_distribution
+    from adaptive_control.reference import TRUE_DYNAMICS, build_reference
     from robot_bridge.mujoco_backend import run_episode
     from sim.robots import make_env
 
-    ckpt = load_for_method(method, cfg.robot.name, checkpoint, device=cfg.controller.device)
-    ctrl = build_controller(ckpt, cfg.robot.name, cfg.planner, dataclasses.replace(cfg.controller, method=method))
     env = make_env(cfg.robot.name)
+    if method == TRUE_DYNAMICS:
+        ctrl = build_reference(env, cfg.robot.name, cfg.planner, cfg.controller)
+    else:
+        ckpt = load_for_method(method, cfg.robot.name, checkpoint, device=cfg.controller.device)
+        ctrl = build_controller(ckpt, cfg.robot.name, cfg.planner, dataclasses.replace(cfg.controller, method=method))
     task = task_distribution(cfg.robot.name, cfg.task, perturbation).sample(np.random.default_rng(seed))
     bar = _progress(steps, f"{method} seed {seed}") if progress else None
-    res = run_episode(env, ctrl, steps, seed=seed, task=task, progress=bar.update if bar else None)
+    try:
+        res = run_episode(env, ctrl, steps, seed=seed, task=task, progress=bar.update if bar else None)
+    finally:
+        ctrl.close()
     if bar:
         bar.close()
     return res
 
 
+def _planner_overrides(cfg, args):
+    """The config with the planner flags given on the command line (validated)."""
+    over = {k: v for k, v in (("step_ticks", args.step_ticks), ("horizon", args.horizon), ("samples", args.samples))
+            if v is not None}
+    if not over:
+        return cfg
+    planner = dataclasses.replace(cfg.planner, **over)
+    planner.validate()
+    return dataclasses.replace(cfg, planner=planner)
+
+
 def cmd_run(args) -> int:
-    cfg = _config(args)
+    cfg = _planner_overrides(_config(args), args)
     res = run_one(cfg, args.method, args.seed, args.steps, args.checkpoint, args.perturbation)
     out = {"robot": cfg.robot.name, "method": args.method, "seed": args.seed, **res.summary()}
     print(f"{args.method}: return {res.episode_return:.1f} over {res.steps} steps on {res.task}; tick median "
@@ -119,7 +145,7 @@ def cmd_run(args) -> int:
 def cmd_demo(args) -> int:
     from adaptive_control.experiments.plots import plot_velocities
 
-    cfg = _config(args)
+    cfg = _planner_overrides(_config(args), args)
     os.makedirs(args.out, exist_ok=True)
     results: dict = {m: [] for m in args.methods}
     t0 = time.time()
@@ -130,15 +156,22 @@ def cmd_demo(args) -> int:
     print(f"\n{cfg.robot.name}, {family}, {args.steps} steps per episode, seeds {args.seeds} "
           f"({time.time() - t0:.0f} s):")
     summary = {}
+    ref = results.get("true_dynamics")
+    ref_mean = float(np.mean([x.episode_return for x in ref])) if ref else None
     for method, runs in results.items():
         r = np.array([x.episode_return for x in runs])
         se = r.std(ddof=1) / np.sqrt(len(r)) if len(r) > 1 else float("nan")
         med = np.median([x.latency["total_median_ms"] for x in runs])
         p99 = np.median([x.latency["total_p99_ms"] for x in runs])
+        frac = float(r.mean() / ref_mean) if ref_mean else None
         summary[method] = {"returns": r.tolist(), "mean": float(r.mean()), "stderr": float(se),
+                           "fraction_of_true_dynamics": frac,
                            "tick_median_ms": float(med), "tick_p99_ms": float(p99),
                            "tasks": [x.task for x in runs]}
-        print(f"  {method:6s} return {r.mean():8.1f} ± {se:6.1f} (s.e.)   tick median {med:5.2f} ms, p99 {p99:5.2f} ms")
+        vel = np.mean([x.forward_velocity.mean() for x in runs])
+        print(f"  {method:13s} return {r.mean():8.1f} ± {se:6.1f} (s.e.)"
+              + (f" = {frac:5.2f} x true dynamics" if frac is not None else "")
+              + f"; mean forward velocity {vel:5.2f} m/s; tick median {med:6.2f} ms, p99 {p99:6.2f} ms")
     plot = os.path.join(args.out, "forward_velocity.png")
     from sim.robots import make_env
 
@@ -242,9 +275,11 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run one episode and report return and tick latency")
     _add_common(p)
     p.add_argument("--perturbation", help="perturbation family (default: the config's)")
-    p.add_argument("--method", default="grbal", choices=["grbal", "mb", "mb_de", "rebal"],
-                   help="online method (default: %(default)s)")
+    p.add_argument("--method", default="grbal", choices=["grbal", "mb", "mb_de", "rebal", "true_dynamics"],
+                   help="online method, or true_dynamics: the same planner with the simulator as its model, the "
+                        "reference no robot can run (default: %(default)s)")
     p.add_argument("--checkpoint", help="checkpoint (default: the shipped one for the method)")
+    _add_planner_flags(p)
     p.add_argument("--steps", type=int, default=1000, help="control steps (default: %(default)s)")
     p.add_argument("--seed", type=int, default=100, help="seed of the task and the initial state (default: %(default)s)")
     p.add_argument("--json", help="write the result to this JSON file")
@@ -253,9 +288,13 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="crippled cheetah with grbal and mb: returns, latency, velocity plot")
     _add_common(p)
     p.add_argument("--perturbation", help="perturbation family (default: the config's)")
-    p.add_argument("--methods", nargs="+", default=["grbal", "mb"], choices=["grbal", "mb", "mb_de", "rebal"])
+    p.add_argument("--methods", nargs="+", default=["grbal", "mb", "true_dynamics"],
+                   choices=["grbal", "mb", "mb_de", "rebal", "true_dynamics"],
+                   help="methods; true_dynamics is the reference planner with the simulator as its model "
+                        "(default: %(default)s)")
     p.add_argument("--seeds", nargs="+", type=int, default=[100, 101, 102], help="episode seeds (default: %(default)s)")
     p.add_argument("--steps", type=int, default=1000, help="control steps per episode (default: %(default)s)")
+    _add_planner_flags(p)
     p.add_argument("--out", default="out/demo", help="output folder (default: %(default)s)")
     p.set_defaults(func=cmd_demo)
 

@@ -134,11 +134,23 @@ class TrainConfig:
     """Adam learning rate of the outer loop."""
     validation_fraction: float = 0.1
     """Fraction of trajectories held out to report validation loss."""
+    rollout_horizon: int = 1
+    """H: 1 trains on one-step predictions; H > 1 on open-loop predictions over H steps (the model fed its
+    own predictions, as a plan feeds it): grbal scores the adapted model so on the N future
+    transitions (H divides N), mb the whole window (H divides M + N). The online adaptation step
+    stays one-step. rebal ignores it (it trains on sequences, with contexts up to N steps old)."""
     seed: int = 0
     """Seed of initialisation and window sampling."""
 
     def validate(self) -> None:
         _one_of("method", self.method, ("grbal", "mb", "rebal"))
+        _positive("rollout_horizon", self.rollout_horizon)
+        if self.rollout_horizon > 1:
+            span = self.future_window if self.method == "grbal" else self.adapt_window + self.future_window
+            if self.method != "rebal" and span % self.rollout_horizon:
+                raise ConfigError(f"rollout_horizon: {self.rollout_horizon} must divide "
+                                  f"{'future_window' if self.method == 'grbal' else 'adapt_window + future_window'}"
+                                  f" ({span})")
         for name in ("adapt_window", "future_window", "meta_batch_size", "steps"):
             _positive(name, getattr(self, name))
         if self.inner_lr <= 0 or self.lr <= 0:
@@ -157,7 +169,11 @@ class PlannerConfig:
     type: str = "mppi"
     """``mppi``, ``cem`` (elite mean), ``random_shooting`` (GrBAL's reference planner) or ``casadi`` (NLP MPC)."""
     horizon: int = 10
-    """T: planning horizon in control steps."""
+    """T: planning horizon in planning steps (the lookahead is ``horizon * step_ticks`` control ticks)."""
+    step_ticks: int = 1
+    """n: control ticks each planned action is held. The model is applied n times per planning step
+    (every tick's cost counted); the controller still adapts and replans every tick, and the warm
+    start shifts when a block of n ticks ends. Not for ``casadi`` (must be 1)."""
     samples: int = 500
     """K: sampled action sequences per plan."""
     noise_sigma: float = 0.5
@@ -180,12 +196,14 @@ class PlannerConfig:
     def validate(self) -> None:
         _one_of("type", self.type, PLANNERS)
         _one_of("precision", self.precision, ("float32", "bfloat16"))
-        for name in ("horizon", "samples", "iterations", "elites", "max_solver_iterations"):
+        for name in ("horizon", "samples", "iterations", "elites", "max_solver_iterations", "step_ticks"):
             _positive(name, getattr(self, name))
         if self.noise_sigma <= 0 or self.temperature <= 0:
             raise ConfigError("noise_sigma and temperature must be positive")
         if not 0.0 <= self.noise_correlation < 1.0:
             raise ConfigError(f"noise_correlation: must be in [0, 1), got {self.noise_correlation}")
+        if self.type == "casadi" and self.step_ticks != 1:
+            raise ConfigError(f"step_ticks: the casadi planner plans tick by tick (1), got {self.step_ticks}")
         if self.type == "cem" and self.elites > self.samples:
             raise ConfigError(f"elites: {self.elites} is more than samples ({self.samples})")
 

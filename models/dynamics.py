@@ -62,6 +62,28 @@ class DynamicsModel(nn.Module, abc.ABC):
         err = self.predict_delta_n(params, obs, act) - target
         return (err * err).mean()
 
+    def rollout_loss(self, params: Params, obs: torch.Tensor, act: torch.Tensor, next_obs: torch.Tensor,
+                     horizon: int) -> torch.Tensor:
+        """Open-loop multi-step loss, as a plan uses the model: windows (..., L, .) of consecutive
+        transitions are cut into segments of ``horizon`` steps; each segment starts from its true state
+        and feeds the model its own predictions under the recorded actions. The squared error of every
+        predicted state, in units of the state-change standard deviation, is averaged (its first step is
+        :meth:`loss`'s error). ``L`` must be a multiple of ``horizon``.
+        """
+        nx, nu, length = obs.shape[-1], act.shape[-1], obs.shape[-2]
+        if horizon < 1 or length % horizon:
+            raise ValueError(f"window length {length} is not a multiple of the rollout horizon {horizon}")
+        o = obs.reshape(-1, horizon, nx)
+        a = act.reshape(-1, horizon, nu)
+        n = next_obs.reshape(-1, horizon, nx)
+        scale = 1.0 / self.normalizer.delta_std
+        s, total = o[:, 0], 0.0
+        for i in range(horizon):
+            s = self.predict_next(params, s, a[:, i])
+            err = (s - n[:, i]) * scale
+            total = total + (err * err).mean()
+        return total / horizon
+
 
 class MLPDynamics(DynamicsModel):
     """MLP on normalised (obs, act) -> normalised delta obs.

@@ -47,14 +47,19 @@ def split_paths(num_paths: int, validation_fraction: float, rng: np.random.Gener
     return np.sort(perm[n_val:]), np.sort(perm[:n_val])
 
 
-def meta_loss(model: DynamicsModel, params: dict, adapter: GradientAdapter, obs, act, next_obs, m: int) -> torch.Tensor:
+def meta_loss(model: DynamicsModel, params: dict, adapter: GradientAdapter, obs, act, next_obs, m: int,
+              rollout_horizon: int = 1) -> torch.Tensor:
     """GrBAL meta-loss over B windows: obs (B, M+N, nx), act (B, M+N, nu), next_obs (B, M+N, nx) -> scalar.
 
-    Each window adapts on its first ``m`` transitions and is scored on the rest.
+    Each window adapts on its first ``m`` transitions (one-step loss: the online rule) and is scored
+    on the rest: one-step, or open-loop over segments of ``rollout_horizon`` steps
+    (:meth:`DynamicsModel.rollout_loss`), so the adapted model is trained to hold over a plan.
     """
 
     def one(o, a, n):
         adapted = adapter.adapt(params, o[:m], a[:m], n[:m])
+        if rollout_horizon > 1:
+            return model.rollout_loss(adapted, o[m:], a[m:], n[m:], rollout_horizon)
         return model.loss(adapted, o[m:], a[m:], n[m:])
 
     return vmap(one)(obs, act, next_obs).mean()
@@ -77,6 +82,7 @@ def train_dynamics(
     seed: int = 0,
     eval_every: int = 100,
     fit_normalizer: bool = True,
+    rollout_horizon: int = 1,
     callback: Callable[[int, dict], None] | None = None,
 ) -> TrainResult:
     """Train ``model`` in place on ``dataset``.
@@ -88,6 +94,8 @@ def train_dynamics(
         batch_size: B windows per step.
         fit_normalizer: fit the normaliser to the training paths; ``False`` keeps the model's
             (fine-tuning a model whose weights were trained with its statistics).
+        rollout_horizon: H; > 1 scores predictions open-loop over H steps (grbal: the future part of
+            each window, a divisor of N; mb: the whole window, a divisor of M + N) instead of one step.
         callback: called as ``callback(step, metrics)`` after every step (progress bars).
     """
     if method not in ("grbal", "mb", "rebal"):
@@ -99,6 +107,13 @@ def train_dynamics(
             f"dataset has nx={dataset.obs_size}, nu={dataset.action_size}; model has "
             f"nx={model.obs_size}, nu={model.action_size}"
         )
+    if rollout_horizon > 1:
+        if method == "rebal":
+            raise ValueError("rollout_horizon > 1 is for grbal and mb (rebal trains on sequences already)")
+        span = future_window if method == "grbal" else adapt_window + future_window
+        if span % rollout_horizon:
+            raise ValueError(f"rollout_horizon {rollout_horizon} must divide {span} "
+                             f"({'N' if method == 'grbal' else 'M + N'})")
     rng = np.random.default_rng(seed)
     train_paths, val_paths = split_paths(dataset.num_paths, validation_fraction, rng)
     length = adapt_window + future_window
@@ -133,10 +148,12 @@ def train_dynamics(
 
     def loss_on(o, a, n):
         if method == "grbal":
-            return meta_loss(model, params, adapter, o, a, n, adapt_window)
+            return meta_loss(model, params, adapter, o, a, n, adapt_window, rollout_horizon)
         if method == "rebal":  # truncated BPTT; contexts up to N steps old, as a plan holds them fixed
             return model.sequence_loss(params, o, a, n, burn_in=min(4, adapt_window), max_lag=future_window,
                                        generator=gen)
+        if rollout_horizon > 1:
+            return model.rollout_loss(params, o, a, n, rollout_horizon)
         return model.loss(params, o.flatten(0, 1), a.flatten(0, 1), n.flatten(0, 1))
 
     history = []
@@ -170,13 +187,21 @@ def _val_batch(batch, val_starts, train_starts, size: int = 256):
 def evaluate_windows(model: DynamicsModel, adapter: GradientAdapter, obs, act, next_obs, m: int) -> dict:
     """Loss on the future part of windows before and after adapting on their past part.
 
-    Returns ``{"val_loss_prior": ..., "val_loss_adapted": ...}`` (normalised-delta MSE).
+    Returns ``val_loss_prior`` / ``val_loss_adapted`` (one-step normalised-delta MSE) and
+    ``val_rollout_prior`` / ``val_rollout_adapted``: the open-loop error over the whole future part
+    (N steps, :meth:`DynamicsModel.rollout_loss`), what a plan of N steps meets.
     """
     params = model.params()
-    prior = model.loss(params, obs[:, m:].flatten(0, 1), act[:, m:].flatten(0, 1), next_obs[:, m:].flatten(0, 1))
+    fut = obs[:, m:], act[:, m:], next_obs[:, m:]
+    prior = model.loss(params, *(x.flatten(0, 1) for x in fut))
     eval_adapter = GradientAdapter(model, _detached(adapter.inner_lr), first_order=True)
     adapted = meta_loss(model, params, eval_adapter, obs, act, next_obs, m)
-    return {"val_loss_prior": float(prior), "val_loss_adapted": float(adapted)}
+    n = obs.shape[1] - m
+    with torch.no_grad():
+        roll_prior = model.rollout_loss(params, *fut, n)
+    roll_adapted = meta_loss(model, params, eval_adapter, obs, act, next_obs, m, rollout_horizon=n)
+    return {"val_loss_prior": float(prior), "val_loss_adapted": float(adapted),
+            "val_rollout_prior": float(roll_prior), "val_rollout_adapted": float(roll_adapted)}
 
 
 @torch.no_grad()

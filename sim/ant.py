@@ -59,9 +59,9 @@ class AntEnv(MujocoEnv):
         with open(ant_xml_path(), encoding="utf-8") as fh:
             return fh.read(), {}
 
-    def observation(self) -> np.ndarray:
-        """(27,) ``qpos[2:15]`` then ``qvel[0:14]``."""
-        return np.concatenate([self.data.qpos[2:15], self.data.qvel[:14]]).astype(np.float64)
+    def observation_from(self, qpos: np.ndarray, qvel: np.ndarray) -> np.ndarray:
+        """(..., 27) ``qpos[2:15]`` then ``qvel[0:14]``."""
+        return np.concatenate([qpos[..., 2:15], qvel[..., :14]], axis=-1)
 
     def _progress(self, x_before: float) -> float:
         """The torso x velocity at the end of the step."""

@@ -45,9 +45,9 @@ class HalfCheetahEnv(MujocoEnv):
         xml, assets = cheetah.get_model_and_assets()
         return (xml.decode() if isinstance(xml, bytes) else xml, dict(assets))
 
-    def observation(self) -> np.ndarray:
-        """(17,) ``qpos[1:9]`` then ``qvel[0:9]``."""
-        return np.concatenate([self.data.qpos[1:9], self.data.qvel[:9]]).astype(np.float64)
+    def observation_from(self, qpos: np.ndarray, qvel: np.ndarray) -> np.ndarray:
+        """(..., 17) ``qpos[1:9]`` then ``qvel[0:9]``."""
+        return np.concatenate([qpos[..., 1:9], qvel[..., :9]], axis=-1)
 
     def _progress(self, x_before: float) -> float:
         """``dx/dt`` over the step (equal to the next ``vx`` with the semi-implicit Euler step)."""

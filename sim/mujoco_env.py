@@ -178,6 +178,10 @@ class MujocoEnv:
 
     def observation(self) -> np.ndarray:
         """The (nx,) observation."""
+        return self.observation_from(self.data.qpos, self.data.qvel).astype(np.float64)
+
+    def observation_from(self, qpos: np.ndarray, qvel: np.ndarray) -> np.ndarray:
+        """Observations (..., nx) of positions (..., nq) and velocities (..., nv), batched."""
         raise NotImplementedError
 
     def _progress(self, x_before: float) -> float:

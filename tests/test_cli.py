@@ -35,6 +35,13 @@ def test_collect_meta_train_run_chain(tmp_path, capsys):
     res = json.loads(open(out).read())
     assert res["steps"] == 40 and res["method"] == "grbal" and res["task"]["perturbation"] == "crippled_leg"
     assert res["latency"]["ticks"] == 40 and res["latency"]["total_p99_ms"] >= res["latency"]["total_median_ms"] > 0
+    # the true-dynamics reference through the same command, with actions held 2 ticks
+    assert main(["run", "--config", cfg, "--method", "true_dynamics", "--step-ticks", "2", "--steps", "40", "--seed", "3",
+                 "--json", out]) == 0
+    ref = json.loads(open(out).read())
+    assert ref["method"] == "true_dynamics" and ref["steps"] == 40 and ref["task"] == res["task"]
+    assert main(["run", "--config", cfg, "--step-ticks", "0", "--steps", "5"]) == 2
+    assert "step_ticks" in capsys.readouterr().err
     # a checkpoint of the wrong kind for the method is refused with a clear message
     assert main(["run", "--config", cfg, "--method", "mb", "--checkpoint", ckpt, "--steps", "5"]) == 2
     assert "needs a 'mb' checkpoint" in capsys.readouterr().err

@@ -38,6 +38,11 @@ def test_wrong_type_and_range_are_rejected(tmp_path):
         load_config(write(tmp_path, "controller: {method: magic}\n"))
     with pytest.raises(ConfigError, match="strength_range"):
         load_config(write(tmp_path, "task: {strength_range: [0.5, 0.2]}\n"))
+    with pytest.raises(ConfigError, match="step_ticks"):
+        load_config(write(tmp_path, "planner: {step_ticks: 0}\n"))
+    with pytest.raises(ConfigError, match="step_ticks"):
+        load_config(write(tmp_path, "planner: {type: casadi, step_ticks: 3}\n"))
+    assert load_config(write(tmp_path, "planner: {step_ticks: 3}\n")).planner.step_ticks == 3
 
 
 def test_configs_are_frozen():

@@ -4,7 +4,7 @@ import pytest
 
 from adaptive_control.config import ConfigError
 from adaptive_control.experiments.evaluate import (EvalConfig, SwitchConfig, cells, load_eval_config, markdown_table,
-                                       moving_average, read_records, recovery_time, summarize)
+                                                   moving_average, read_records, recovery_time, summarize)
 
 
 def test_moving_average_is_trailing():
@@ -78,18 +78,19 @@ def test_torn_last_line_is_ignored(tmp_path):
 
 
 def test_small_matrix_end_to_end_then_resume_runs_nothing_again(tmp_path):
-    from adaptive_control.experiments.evaluate import OracleConfig, evaluate
+    from adaptive_control.experiments.evaluate import TestTaskMBConfig, evaluate
 
-    cfg = EvalConfig(robots=("half_cheetah",), families=("none", "friction"), methods=("grbal", "mb", "oracle"),
+    cfg = EvalConfig(robots=("half_cheetah",), families=("none", "friction"),
+                     methods=("grbal", "mb", "test_task_mb", "true_dynamics"),
                      seeds=(100,), steps=30, workers=1, switch=SwitchConfig(families=("crippled_leg",), at_step=10),
-                     oracle=OracleConfig(paths=2, path_length=40, steps=5, mpc_paths=1, warm_start=True))
+                     test_task_mb=TestTaskMBConfig(paths=2, path_length=40, steps=5, mpc_paths=1, warm_start=True))
     seen = []
     records = evaluate(cfg, str(tmp_path), progress=seen.append)
-    assert len(records) == len(cells(cfg)) == len(seen) == 9
-    # one oracle per task (none, friction: the switch cell reuses the crippled task of its own),
+    assert len(records) == len(cells(cfg)) == len(seen) == 12
+    # one test-task model per task (none, friction: the switch cell reuses the crippled task of its own),
     # each warm-started from the MB checkpoint and retrained on random + its own MPC data
     from models.checkpoint import load_checkpoint
-    oracles = sorted((tmp_path / "oracle").glob("*.pt"))
+    oracles = sorted((tmp_path / "test_task_mb").glob("*.pt"))
     assert len(oracles) == 3
     for o in oracles:
         m = load_checkpoint(o).metrics
@@ -101,6 +102,11 @@ def test_small_matrix_end_to_end_then_resume_runs_nothing_again(tmp_path):
     assert all(r["perturbation"]["scale"] <= 0.4 for r in friction)  # the held-out test range
     for name in ("results.json", "results.md", "returns.png", "switch_velocity.png"):
         assert (tmp_path / name).stat().st_size > 0
+    # every method's return also as a fraction of the true-dynamics reference's on the same cell
+    rows = summarize(records)
+    ref = {(r["family"], r["switch_at"]): r["mean"] for r in rows if r["method"] == "true_dynamics"}
+    for r in rows:
+        assert r["fraction_of_true_dynamics"] == pytest.approx(r["mean"] / ref[(r["family"], r["switch_at"])])
     # resume: every cell is finished, so nothing runs and the records are the same
     again = []
     records2 = evaluate(cfg, str(tmp_path), progress=again.append)

@@ -114,6 +114,43 @@ def test_grbal_training_on_real_data_reduces_adapted_loss(cheetah_dataset):
     assert m.normalizer.fitted
 
 
+def test_rollout_loss_feeds_the_model_its_own_predictions():
+    m = tiny()
+    m.normalizer.fit(*data(b=64, seed=3))
+    o, a, _ = data(b=12, seed=1)
+    # a real trajectory: each next state follows from the previous one
+    states = [o[0]]
+    for t in range(12):
+        states.append(states[-1] + 0.3 * torch.tanh(a[t].sum()) - 0.1 * states[-1])
+    obs, nxt = torch.stack(states[:-1]), torch.stack(states[1:])
+    params = m.params()
+    # horizon 1 is the one-step loss
+    assert torch.allclose(m.rollout_loss(params, obs, a, nxt, 1), m.loss(params, obs, a, nxt))
+    # horizon 4: three segments, each from its true start, open loop under the recorded actions
+    expected = 0.0
+    for seg in range(3):
+        s = obs[4 * seg][None]
+        for i in range(4):
+            t = 4 * seg + i
+            s = m.predict_next(params, s, a[t][None])
+            expected += (((s[0] - nxt[t]) / m.normalizer.delta_std) ** 2).mean() / 4 / 3
+    assert torch.allclose(m.rollout_loss(params, obs, a, nxt, 4), expected)
+    with pytest.raises(ValueError, match="multiple"):
+        m.rollout_loss(params, obs, a, nxt, 5)
+
+
+@pytest.mark.parametrize("method", ["grbal", "mb"])
+def test_training_with_rollout_loss_reports_open_loop_validation(method, cheetah_dataset):
+    m = MLPDynamics(17, 6, (32, 32))
+    seeded_init(m, 0)
+    res = train_dynamics(m, cheetah_dataset, method=method, adapt_window=8, future_window=8, inner_lr=0.01,
+                         batch_size=8, steps=40, eval_every=20, seed=0, rollout_horizon=4)
+    hist = res.metrics["history"]
+    assert hist[-1]["val_rollout_adapted"] < hist[0]["val_rollout_adapted"]
+    with pytest.raises(ValueError, match="must divide"):
+        train_dynamics(m, cheetah_dataset, method=method, adapt_window=8, future_window=8, steps=1, rollout_horizon=3)
+
+
 def test_dataset_round_trip_and_windows(tmp_path, cheetah_dataset):
     p = tmp_path / "d.npz"
     cheetah_dataset.save(p)

@@ -97,3 +97,66 @@ def test_random_shooting_keeps_best_sequence():
     p = RandomShooting(integrator, make_goal_cost(0.2), 1, 1, horizon=4, samples=300, seed=2)
     p.command(torch.zeros(1))
     assert p.best.shape == (4, 1) and math.isfinite(float(p.best.sum()))
+
+
+# -- planning step != control tick (step_ticks) ------------------------------------------------
+
+def test_rollout_costs_hold_each_action_for_step_ticks():
+    from planners.shooting import rollout_costs
+
+    # x' = x + u, cost x'^2 per tick: the first action held 2 ticks (first_ticks), the next ones 3
+    acts = torch.tensor([[[0.1], [-0.2], [0.3]]])  # (K=1, T=3, nu=1)
+    total = rollout_costs(integrator, make_goal_cost(0.0), torch.zeros(1, 1), acts, step_ticks=3, first_ticks=2)
+    x, expected = 0.0, 0.0
+    for a, n in ((0.1, 2), (-0.2, 3), (0.3, 3)):
+        for _ in range(n):
+            x += a
+            expected += x * x
+    assert float(total) == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(PLANNERS))
+def test_step_ticks_model_calls_follow_the_blocks(name):
+    # T=4 planning steps of n=3 ticks: a command at phase p of its block rolls out (3 - p) + 3*3 ticks
+    calls = []
+
+    def counting(state, action):
+        calls.append(1)
+        return state + action
+
+    p = PLANNERS[name](counting, make_goal_cost(0.0), horizon=4, samples=32, step_ticks=3)
+    per_command = []
+    for _ in range(7):
+        calls.clear()
+        p.command(torch.zeros(1))
+        per_command.append(len(calls) // getattr(p, "iterations", 1))
+    assert per_command == [12, 11, 10, 12, 11, 10, 12]
+    # the fallback plan, tick by tick: after 7 commands the robot is 1 tick into a block
+    assert p.next_plan.shape == (2 + 3 * 3, 1)
+    assert torch.equal(p.next_plan[0], p.next_plan[1])
+
+
+def test_mppi_step_ticks_holds_actions_and_shifts_the_warm_start_per_block():
+    # The nominal sequence (sample 0, noise-free) is made far cheaper than every noisy sample, so
+    # MPPI returns it unchanged: the commands then show the warm start tick by tick.
+    def nominal_wins(state, action, next_state):
+        c = torch.zeros(action.shape[0], dtype=action.dtype)
+        c[1:] = 1e6
+        return c
+
+    p = MPPI(integrator, nominal_wins, 1, 1, horizon=4, samples=8, noise_sigma=0.1, step_ticks=3,
+             action_low=-1.0, action_high=1.0)
+    p.nominal = torch.tensor([[0.1], [0.2], [0.3], [0.4]])
+    out = [round(float(p.command(torch.zeros(1))), 6) for _ in range(8)]
+    assert out == [0.1, 0.1, 0.1, 0.2, 0.2, 0.2, 0.3, 0.3]
+    # after 8 ticks: one tick left of the 0.3 block, then 0.4 (and the last row repeated) for 3 ticks each
+    assert [round(float(v), 6) for v in p.next_plan[:, 0]] == [0.3] + [0.4] * 3 + [0.4] * 3 + [0.4] * 3
+    # step_ticks=1 keeps the old behaviour: a shift per command
+    p1 = MPPI(integrator, nominal_wins, 1, 1, horizon=4, samples=8, noise_sigma=0.1)
+    p1.nominal = torch.tensor([[0.1], [0.2], [0.3], [0.4]])
+    assert [round(float(p1.command(torch.zeros(1))), 6) for _ in range(4)] == [0.1, 0.2, 0.3, 0.4]
+
+
+def test_step_ticks_must_be_a_positive_integer():
+    with pytest.raises(ValueError, match="step_ticks"):
+        MPPI(integrator, make_goal_cost(0.0), 1, 1, step_ticks=0)

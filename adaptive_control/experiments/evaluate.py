@@ -37,8 +37,8 @@ class SwitchConfig:
 
 
 @dataclass(frozen=True)
-class OracleConfig:
-    """The oracle: an MB model trained on data collected on the test task itself."""
+class TestTaskMBConfig:
+    """The test-task model (``test_task_mb``): an MB model trained on data collected on the test task itself."""
 
     paths: int = 20
     """Random-action trajectories collected on the test task."""
@@ -47,11 +47,11 @@ class OracleConfig:
     steps: int = 1500
     """Training steps (per round)."""
     mpc_paths: int = 0
-    """Then one round of data aggregation: this many trajectories driven by the oracle's own MPC
+    """Then one round of data aggregation: this many trajectories driven by the model's own MPC
     controller on the test task, and retraining on everything (0: random data only)."""
     warm_start: bool = False
     """Start training from the evaluated MB checkpoint's weights (the suite's model) instead of a
-    random initialisation: the oracle then knows everything MB knows plus the test task's data."""
+    random initialisation: the model then knows everything MB knows plus the test task's data."""
 
 
 @dataclass(frozen=True)
@@ -63,8 +63,10 @@ class EvalConfig:
     families: tuple[str, ...] = ("none", "crippled_leg")
     """Perturbation families, sampled from their held-out test ranges (a family a robot does not have,
     e.g. the ant's ``pier``, is skipped for that robot)."""
-    methods: tuple[str, ...] = ("grbal", "mb", "mb_de", "rebal", "oracle")
-    """Online methods (``oracle`` trains one MB model per test task, cached in ``DIR/oracle``)."""
+    methods: tuple[str, ...] = ("grbal", "mb", "mb_de", "rebal", "test_task_mb", "true_dynamics")
+    """Online methods (``test_task_mb`` trains one MB model per test task, cached in ``DIR/test_task_mb``),
+    and ``true_dynamics``: the same planner with the perturbed simulator as its model, the reference
+    every other method's return is also reported as a fraction of."""
     seeds: tuple[int, ...] = (100, 101, 102, 103, 104)
     """Episode seeds (task, initial state); disjoint from the collection seeds."""
     steps: int = 1000
@@ -74,7 +76,7 @@ class EvalConfig:
     workers: int = 2
     """Worker processes (each runs torch with one thread)."""
     switch: SwitchConfig = field(default_factory=SwitchConfig)
-    oracle: OracleConfig = field(default_factory=OracleConfig)
+    test_task_mb: TestTaskMBConfig = field(default_factory=TestTaskMBConfig)
     checkpoint_dir: str | None = None
     """Folder with ``<robot>/<kind>.pt`` checkpoints, relative to this file; ``None``: the shipped ones."""
     experiment: str | None = None
@@ -84,7 +86,7 @@ class EvalConfig:
         from adaptive_control.config import METHODS
 
         for m in self.methods:
-            if m not in (*METHODS, "oracle"):
+            if m not in (*METHODS, "test_task_mb", "true_dynamics"):
                 raise ConfigError(f"methods: unknown method {m!r}")
         if self.split not in ("train", "test"):
             raise ConfigError(f"split: must be 'train' or 'test', got {self.split!r}")
@@ -165,29 +167,38 @@ def sample_task(robot: str, family: str, split: str, seed: int):
 def run_cell(cell: dict, cfg: EvalConfig, out_dir: str) -> dict:
     import torch
 
-    from adaptive_control.build import build_controller, default_checkpoint, default_config_path, load_for_method
+    from adaptive_control.build import (CHECKPOINT_KIND, build_controller, default_checkpoint, default_config_path,
+                                        load_for_method)
     from robot_bridge.mujoco_backend import run_episode
     from sim.robots import make_env
 
     torch.set_num_threads(1)
     robot, method, seed = cell["robot"], cell["method"], cell["seed"]
     exp = load_config(cfg.experiment or default_config_path(robot))
-    ctrl_cfg = dataclasses.replace(exp.controller, method="mb" if method == "oracle" else method, threads=1)
+    ctrl_cfg = dataclasses.replace(exp.controller, method=method if method in CHECKPOINT_KIND else "mb", threads=1)
     task = sample_task(robot, cell["family"], cfg.split, seed)
     def checkpoint_of(kind: str) -> str:
         return os.path.join(cfg.checkpoint_dir, robot, f"{kind}.pt") if cfg.checkpoint_dir else default_checkpoint(robot, kind)
 
-    if method == "oracle":
-        ckpt = load_for_method("mb", robot, oracle_checkpoint(robot, task, cfg, exp, out_dir, checkpoint_of("mb")))
-    else:
-        ckpt = load_for_method(method, robot, checkpoint_of(_kind(method)))
-    ctrl = build_controller(ckpt, robot, exp.planner, ctrl_cfg)
     env = make_env(robot)
-    if cell["switch_at"] is None:
-        res = run_episode(env, ctrl, cfg.steps, seed=seed, task=task)
-    else:  # unperturbed start (the same initial state as the reference run), then the switch
-        nominal = sample_task(robot, "none", cfg.split, seed)
-        res = run_episode(env, ctrl, cfg.steps, seed=seed, task=nominal, switch=(cell["switch_at"], task))
+    if method == "true_dynamics":
+        from adaptive_control.reference import build_reference
+
+        ctrl = build_reference(env, robot, exp.planner, ctrl_cfg)
+    else:
+        if method == "test_task_mb":
+            ckpt = load_for_method("mb", robot, test_task_checkpoint(robot, task, cfg, exp, out_dir, checkpoint_of("mb")))
+        else:
+            ckpt = load_for_method(method, robot, checkpoint_of(_kind(method)))
+        ctrl = build_controller(ckpt, robot, exp.planner, ctrl_cfg)
+    try:
+        if cell["switch_at"] is None:
+            res = run_episode(env, ctrl, cfg.steps, seed=seed, task=task)
+        else:  # unperturbed start (the same initial state as the reference run), then the switch
+            nominal = sample_task(robot, "none", cfg.split, seed)
+            res = run_episode(env, ctrl, cfg.steps, seed=seed, task=nominal, switch=(cell["switch_at"], task))
+    finally:
+        ctrl.close()
     return {**cell, "perturbation": task.params(), "return": res.episode_return, "steps": res.steps,
             "latency": res.latency, "forward_velocity": np.round(res.forward_velocity, 4).tolist(),
             "dt": env.control_dt}
@@ -199,8 +210,8 @@ def _kind(method: str) -> str:
     return CHECKPOINT_KIND[method]
 
 
-def oracle_checkpoint(robot: str, task, cfg: EvalConfig, exp: ExperimentConfig, out_dir: str, mb_path: str) -> str:
-    """An MB model trained on the test task's own data, cached by task (``DIR/oracle/...``)."""
+def test_task_checkpoint(robot: str, task, cfg: EvalConfig, exp: ExperimentConfig, out_dir: str, mb_path: str) -> str:
+    """An MB model trained on the test task's own data, cached by task (``DIR/test_task_mb/...``)."""
     import hashlib
 
     from adaptive_control.build import build_controller, load_for_method
@@ -210,12 +221,12 @@ def oracle_checkpoint(robot: str, task, cfg: EvalConfig, exp: ExperimentConfig, 
     from models.dataset import TransitionDataset
     from sim.robots import make_env
 
-    o = cfg.oracle
+    o = cfg.test_task_mb
     init = mb_path if o.warm_start else None
-    # the cache key covers the task and how the oracle is made (changed settings retrain)
-    recipe = {"task": task.params(), "oracle": dataclasses.asdict(o), "init": init}
+    # the cache key covers the task and how the model is made (changed settings retrain)
+    recipe = {"task": task.params(), "test_task_mb": dataclasses.asdict(o), "init": init}
     key = hashlib.sha1(json.dumps(recipe, sort_keys=True, default=str).encode()).hexdigest()[:12]
-    path = os.path.join(out_dir, "oracle", f"{robot}_{key}.pt")
+    path = os.path.join(out_dir, "test_task_mb", f"{robot}_{key}.pt")
     if os.path.exists(path):
         return path
 
@@ -228,7 +239,7 @@ def oracle_checkpoint(robot: str, task, cfg: EvalConfig, exp: ExperimentConfig, 
     data = collect(env, OneTask(), CollectConfig(paths=o.paths, path_length=o.path_length, action_smoothing=0.5,
                                                  seed=1))
     train_checkpoint(exp, data, path, show_progress=False, init=init)
-    if o.mpc_paths > 0:  # one round of data aggregation with the oracle's own controller
+    if o.mpc_paths > 0:  # one round of data aggregation with the model's own controller
         ckpt = load_for_method("mb", robot, path)
         ctrl_cfg = dataclasses.replace(exp.controller, method="mb", threads=1)
 
@@ -254,9 +265,9 @@ def evaluate(cfg: EvalConfig, out_dir: str, progress=None) -> list[dict]:
     log = os.path.join(out_dir, "results.jsonl")
     done = {r["id"]: r for r in read_records(log)}
     todo = [c for c in cells(cfg) if c["id"] not in done]
-    # oracle cells train (and cache) a model per task: run them after the others so a crash in
+    # test_task_mb cells train (and cache) a model per task: run them after the others so a crash in
     # one does not hold back the cheap cells
-    todo.sort(key=lambda c: c["method"] == "oracle")
+    todo.sort(key=lambda c: c["method"] == "test_task_mb")
     if todo:
         ctx = multiprocessing.get_context("spawn")
         with ctx.Pool(min(cfg.workers, len(todo))) as pool, open(log, "a", encoding="utf-8") as fh:
@@ -336,6 +347,10 @@ def summarize(records: list[dict]) -> list[dict]:
                     times.append(recovery_time(r["forward_velocity"], ref["forward_velocity"], switch_at, r["dt"]))
             row["recovery_s"] = times
         rows.append(row)
+    ref_mean = {(r["robot"], r["family"], r["switch_at"]): r["mean"] for r in rows if r["method"] == "true_dynamics"}
+    for row in rows:
+        ref = ref_mean.get((row["robot"], row["family"], row["switch_at"]))
+        row["fraction_of_true_dynamics"] = row["mean"] / ref if ref else None
     return rows
 
 
@@ -353,12 +368,16 @@ def write_reports(records: list[dict], out_dir: str) -> None:
         plot_switch(records, os.path.join(out_dir, "switch_velocity.png"))
 
 
+METHOD_ORDER = ("grbal", "rebal", "mb_de", "mb", "test_task_mb", "true_dynamics")
+
+
 def markdown_table(rows: list[dict]) -> str:
-    methods = sorted({r["method"] for r in rows}, key=lambda m: ["grbal", "rebal", "mb_de", "mb", "oracle"].index(m)
-                     if m in ("grbal", "rebal", "mb_de", "mb", "oracle") else 9)
+    methods = sorted({r["method"] for r in rows}, key=lambda m: METHOD_ORDER.index(m) if m in METHOD_ORDER else 9)
     cellmap = {(r["robot"], r["family"], r["switch_at"], r["method"]): r for r in rows}
     keys = sorted({(r["robot"], r["family"], r["switch_at"]) for r in rows}, key=lambda k: tuple(map(str, k)))
     lines = ["# Episode return, mean ± standard error over seeds (test ranges)", "",
+             "In brackets: the fraction of the true-dynamics reference's mean return (the same planner with the "
+             "perturbed simulator as its model) where it was run.", "",
              "| robot | perturbation | " + " | ".join(methods) + " |", "|---|---|" + "---|" * len(methods)]
     for robot, family, switch_at in keys:
         label = family + (f" (switched on at step {switch_at})" if switch_at is not None else "")
@@ -371,6 +390,9 @@ def markdown_table(rows: list[dict]) -> str:
                 vals.append(f"{r['mean']:.0f} (n=1)")
             else:
                 vals.append(f"{r['mean']:.0f} ± {r['stderr']:.0f}")
+            frac = r.get("fraction_of_true_dynamics") if r is not None else None
+            if frac is not None and m != "true_dynamics":
+                vals[-1] += f" ({frac:.2f})"
         lines.append(f"| {robot} | {label} | " + " | ".join(vals) + " |")
     rec = [r for r in rows if r.get("recovery_s")]
     if rec:

@@ -8,7 +8,7 @@ import numpy as np
 
 # one colour per method in every plot
 METHOD_COLORS = {"grbal": "tab:blue", "rebal": "tab:orange", "mb_de": "tab:green", "mb": "tab:red",
-                 "oracle": "tab:purple"}
+                 "test_task_mb": "tab:purple", "true_dynamics": "tab:gray"}
 
 
 def _pyplot():
@@ -30,7 +30,7 @@ def _save(fig, path: str) -> None:
 def plot_returns(rows: list, path: str) -> None:
     """Grouped bars: mean return ± standard error per method, one panel per robot, one group per perturbation."""
     plt = _pyplot()
-    order = ["grbal", "rebal", "mb_de", "mb", "oracle"]
+    order = ["grbal", "rebal", "mb_de", "mb", "test_task_mb", "true_dynamics"]
     methods = sorted({r["method"] for r in rows}, key=lambda m: order.index(m) if m in order else len(order))
     robots = sorted({r["robot"] for r in rows})
     cell = {(r["robot"], r["family"], r["switch_at"], r["method"]): r for r in rows}
