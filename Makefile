@@ -47,26 +47,34 @@ MPC_PATHS ?= 12
 RANDOM_PATHS ?=
 STEPS ?=
 REBAL_STEPS ?= $(STEPS)
+# REBAL=no skips the recurrent model (ablations of the MLP models)
+REBAL ?= yes
 CONFIG ?=
+# SEED offsets every collection seed and sets the training seed: two runs with different SEEDs are
+# two independent draws of the recipe (its reproducibility is measured that way)
+SEED ?= 0
 # where the finished checkpoints go (e.g. results/suite/checkpoints/$(ROBOT) for the suite models)
 DEST ?= adaptive_control/assets/$(ROBOT)
 CK_ARGS = --robot $(ROBOT) $(if $(CONFIG),--config $(CONFIG))
-TRAIN_ARGS = $(CK_ARGS) $(if $(STEPS),--steps $(STEPS))
+TRAIN_ARGS = $(CK_ARGS) $(if $(STEPS),--steps $(STEPS)) --seed $(SEED)
 checkpoints: $(STAMP)
 	@mkdir -p $(RUNS) $(DEST)
-	$(CLI) collect $(CK_ARGS) --policy random $(if $(RANDOM_PATHS),--paths $(RANDOM_PATHS)) --seed 0 --out $(RUNS)/data_0.npz
+	$(CLI) collect $(CK_ARGS) --policy random $(if $(RANDOM_PATHS),--paths $(RANDOM_PATHS)) --seed $$((1000 * $(SEED))) --out $(RUNS)/data_0.npz
 	$(CLI) meta-train $(TRAIN_ARGS) --method mb --data $(RUNS)/data_0.npz --out $(RUNS)/mb.pt
 	$(CLI) meta-train $(TRAIN_ARGS) --method grbal --init $(RUNS)/mb.pt --data $(RUNS)/data_0.npz --out $(RUNS)/grbal.pt
 	set -e; data="$(RUNS)/data_0.npz"; for i in $(AGG_ROUNDS); do \
-	  $(CLI) collect $(CK_ARGS) --policy mpc --method grbal --checkpoint $(RUNS)/grbal.pt --paths $(MPC_PATHS) --seed $$i --out $(RUNS)/data_$${i}_grbal.npz; \
-	  $(CLI) collect $(CK_ARGS) --policy mpc --method mb --checkpoint $(RUNS)/mb.pt --paths $(MPC_PATHS) --seed $$((100 + i)) --out $(RUNS)/data_$${i}_mb.npz; \
+	  $(CLI) collect $(CK_ARGS) --policy mpc --method grbal --checkpoint $(RUNS)/grbal.pt --paths $(MPC_PATHS) --seed $$((1000 * $(SEED) + i)) --out $(RUNS)/data_$${i}_grbal.npz; \
+	  $(CLI) collect $(CK_ARGS) --policy mpc --method mb --checkpoint $(RUNS)/mb.pt --paths $(MPC_PATHS) --seed $$((1000 * $(SEED) + 100 + i)) --out $(RUNS)/data_$${i}_mb.npz; \
 	  data="$$data $(RUNS)/data_$${i}_grbal.npz $(RUNS)/data_$${i}_mb.npz"; \
 	  $(CLI) meta-train $(TRAIN_ARGS) --method mb --data $$data --out $(RUNS)/mb.pt; \
 	  $(CLI) meta-train $(TRAIN_ARGS) --method grbal --init $(RUNS)/mb.pt --data $$data --out $(RUNS)/grbal.pt; \
 	done; \
-	$(CLI) meta-train $(CK_ARGS) $(if $(REBAL_STEPS),--steps $(REBAL_STEPS)) --method rebal --data $$data --out $(RUNS)/rebal.pt
-	cp $(RUNS)/grbal.pt $(RUNS)/mb.pt $(RUNS)/rebal.pt $(DEST)/
-	chmod 644 $(DEST)/grbal.pt $(DEST)/mb.pt $(DEST)/rebal.pt
+	if [ "$(REBAL)" = yes ]; then \
+	  $(CLI) meta-train $(CK_ARGS) $(if $(REBAL_STEPS),--steps $(REBAL_STEPS)) --seed $(SEED) --method rebal --data $$data --out $(RUNS)/rebal.pt; \
+	fi
+	cp $(RUNS)/grbal.pt $(RUNS)/mb.pt $(DEST)/
+	if [ "$(REBAL)" = yes ]; then cp $(RUNS)/rebal.pt $(DEST)/; fi
+	chmod 644 $(DEST)/*.pt
 
 clean:
 	rm -rf out build install log *.egg-info

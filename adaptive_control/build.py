@@ -106,31 +106,36 @@ def _build_controller(ckpt, robot, planner_cfg, ctrl_cfg, executor) -> AdaptiveC
         if not isinstance(lr, dict) and ctrl_cfg.method == "mb_de" and ctrl_cfg.inner_lr is None:
             lr = float(ckpt.config.get("train", {}).get("inner_lr", 1e-3))
         adapter = GradientAdapter(model, lr, first_order=True)
+    ticks = ckpt.ticks
+    if ticks > 1 and (planner_cfg.type == "casadi" or planner_cfg.step_ticks % ticks):
+        raise ConfigError(f"planner.step_ticks: the checkpoint's model predicts {ticks} ticks at once; the "
+                          f"planner must hold each action a multiple of {ticks} ticks (got {planner_cfg.step_ticks}"
+                          f"{', casadi' if planner_cfg.type == 'casadi' else ''})")
     late = {}  # the CasADi planner reads the controller's current (adapted) weights each tick
     planner_factory = make_planner_factory(planner_cfg, robot, device, model=model,
-                                           params_fn=lambda: late["controller"].params)
+                                           params_fn=lambda: late["controller"].params, model_ticks=ticks)
     ctrl = AdaptiveController(model, adapter, planner_factory, adapt_window=ctrl_cfg.adapt_window,
                               action_low=env.action_low, action_high=env.action_high, device=device,
                               deadline_ms=ctrl_cfg.deadline_ms,
                               planning_dtype=torch.bfloat16 if planner_cfg.precision == "bfloat16" else None,
-                              executor=executor)
+                              executor=executor, model_ticks=ticks)
     late["controller"] = ctrl
     return ctrl
 
 
 def make_planner_factory(cfg: PlannerConfig, robot: str, device, model=None, params_fn=None, *, cost=None,
-                         state_size: int | None = None, dtype: torch.dtype = torch.float32):
+                         state_size: int | None = None, dtype: torch.dtype = torch.float32, model_ticks: int = 1):
     """``factory(dynamics) -> planner`` for ``cfg.type`` with the robot's cost and action bounds.
 
     The CasADi planner embeds the network symbolically, so it needs ``model`` and ``params_fn()``
     (the current parameter dict) too. ``cost``, ``state_size`` and ``dtype`` replace the robot's
     cost on observations, nx and float32 (the true-dynamics reference plans on full simulator
-    states in float64).
+    states in float64). ``model_ticks``: ticks the dynamics advances per call (a block model).
     """
     env = make_env(robot)
     cost = cost or cost_fn(robot)
     common = dict(horizon=cfg.horizon, action_low=env.action_low, action_high=env.action_high, seed=cfg.seed,
-                  device=device, step_ticks=cfg.step_ticks, dtype=dtype)
+                  device=device, step_ticks=cfg.step_ticks, model_ticks=model_ticks, dtype=dtype)
     nx, nu = state_size or env.obs_size, env.action_size
     if cfg.type == "mppi":
         return lambda dyn: MPPI(dyn, cost, nx, nu, samples=cfg.samples, noise_sigma=cfg.noise_sigma,

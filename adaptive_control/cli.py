@@ -82,6 +82,8 @@ def cmd_meta_train(args) -> int:
         train = dataclasses.replace(train, method=args.method)
     if args.steps:
         train = dataclasses.replace(train, steps=args.steps)
+    if args.seed is not None:
+        train = dataclasses.replace(train, seed=args.seed)
     train.validate()
     cfg = dataclasses.replace(cfg, train=train)
     data = load_datasets(args.data, cfg.robot.name)
@@ -267,6 +269,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", nargs="+", required=True, help="dataset files (.npz), joined")
     p.add_argument("--method", choices=["grbal", "mb", "rebal"], help="training method (default: the config's)")
     p.add_argument("--steps", type=int, help="optimiser steps (default: the config's)")
+    p.add_argument("--seed", type=int, help="seed of initialisation and window sampling (default: the config's)")
     p.add_argument("--init", help="start from this checkpoint's weights and normaliser (same robot and architecture), "
                                   "e.g. meta-train grbal from the mb model of the same data, or fine-tune")
     p.add_argument("--out", required=True, help="checkpoint file to write")

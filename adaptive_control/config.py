@@ -139,11 +139,16 @@ class TrainConfig:
     own predictions, as a plan feeds it): grbal scores the adapted model so on the N future
     transitions (H divides N), mb the whole window (H divides M + N). The online adaptation step
     stays one-step. rebal ignores it (it trains on sequences, with contexts up to N steps old)."""
+    model_ticks: int = 1
+    """Control ticks one prediction spans: 1 (a one-tick model, applied ``planner.step_ticks`` times per
+    planning step), or n: a model of n ticks whose input is the n actions, planned with each action
+    held n ticks in one call (``planner.step_ticks`` a multiple of n). Not for rebal."""
     seed: int = 0
     """Seed of initialisation and window sampling."""
 
     def validate(self) -> None:
         _one_of("method", self.method, ("grbal", "mb", "rebal"))
+        _positive("model_ticks", self.model_ticks)
         _positive("rollout_horizon", self.rollout_horizon)
         if self.rollout_horizon > 1:
             span = self.future_window if self.method == "grbal" else self.adapt_window + self.future_window

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -122,26 +123,33 @@ class AdaptiveController:
             (measured: plans 2.7x slower on the worker once the main thread had run kernels).
         executor: the single-thread executor to use as the compute thread (deadline mode).
         planning_dtype: precision of the model's matrix products inside plans (e.g. bfloat16).
+        model_ticks: control ticks one prediction of ``model`` spans (its input is that many actions);
+            the window then holds the newest M transitions over ``model_ticks`` ticks (one per tick,
+            overlapping), and the planner gets the model with one action held for all of them.
     """
 
     def __init__(self, model, adapter, planner_factory, *, adapt_window: int, action_low, action_high,
                  safe_action=None, device: str | torch.device = "cpu", deadline_ms: float | None = None,
-                 planning_dtype: torch.dtype | None = None, executor: ThreadPoolExecutor | None = None):
+                 planning_dtype: torch.dtype | None = None, executor: ThreadPoolExecutor | None = None,
+                 model_ticks: int = 1):
         self.model = model
+        if model_ticks < 1 or model.action_size % model_ticks:
+            raise ValueError(f"model_ticks {model_ticks} does not divide the model's {model.action_size} action inputs")
+        self.model_ticks = int(model_ticks)
         self.adapter = adapter
         # Stateful adapters (ReBAL) fold each newest transition into a carried context instead of
         # taking a gradient step on the window.
         self._recurrent = hasattr(adapter, "observe")
         self.planning_dtype = planning_dtype
         self.device = torch.device(device)
-        self.nx, self.nu = model.obs_size, model.action_size
+        self.nx, self.nu = model.obs_size, model.action_size // self.model_ticks
         self.prior = model.params()  # detached; never modified
         self.params = self.prior
         self.low = np.broadcast_to(np.asarray(action_low, dtype=np.float64), (self.nu,)).copy()
         self.high = np.broadcast_to(np.asarray(action_high, dtype=np.float64), (self.nu,)).copy()
         safe = np.zeros(self.nu) if safe_action is None else np.asarray(safe_action, dtype=np.float64)
         self.safe_action = np.clip(safe, self.low, self.high)
-        self.history = TransitionHistory(adapt_window, self.nx, self.nu, self.device)
+        self.history = TransitionHistory(adapt_window, self.nx, model.action_size, self.device)
         self.planner = planner_factory(self._dynamics)
         self.deadline_s = None if deadline_ms is None else deadline_ms / 1e3
         if deadline_ms is None:
@@ -160,7 +168,7 @@ class AdaptiveController:
         if self._recurrent:
             self._predict = self.model.predictor(params, dtype=self.planning_dtype, context=self.adapter.context)
         else:
-            self._predict = self.model.predictor(params, dtype=self.planning_dtype)
+            self._predict = self.model.predictor(params, dtype=self.planning_dtype, held=self.model_ticks)
 
     def _on_compute_thread(self, fn, *args):
         """Run ``fn`` on the compute thread in deadline mode (inline otherwise) and return its result."""
@@ -176,8 +184,7 @@ class AdaptiveController:
     def interrupt(self) -> None:
         """The state stream broke (stale or bad state at the bridge): the next tick starts a new chain of
         transitions, so no transition spans the gap. History, adaptation and warm start are kept."""
-        self._prev_obs = None
-        self._prev_act = None
+        self._recent.clear()
 
     def warm_up(self, ticks: int = 5) -> None:
         """Pay one-time costs (lazy torch initialisation, first kernels: ~1 s) before the first real tick.
@@ -186,7 +193,7 @@ class AdaptiveController:
         """
         def run():
             obs = self.model.normalizer.obs_mean.detach().to(self.device, torch.float32).clone()
-            act = torch.zeros(self.nu, device=self.device)
+            act = torch.zeros(self.model.action_size, device=self.device)
             for _ in range(ticks):
                 self.history.push(obs, act, obs)
                 self._adapt(newest=(obs, act, obs))
@@ -203,8 +210,8 @@ class AdaptiveController:
         self._set_params(self.prior)
         self.planner.reset()
         self._fallback = None  # (T, nu) shifted previous plan, used when a plan misses the deadline
-        self._prev_obs: torch.Tensor | None = None
-        self._prev_act: torch.Tensor | None = None
+        # (obs, action) of the latest ticks, consecutive: the start of the newest model_ticks transition
+        self._recent: deque = deque(maxlen=self.model_ticks)
         self.stats = TickStats()
 
     def check_observation(self, obs) -> np.ndarray:
@@ -221,8 +228,9 @@ class AdaptiveController:
         t0 = time.perf_counter()
         obs_t = torch.as_tensor(self.check_observation(obs), dtype=torch.float32, device=self.device)
         newest = None
-        if self._prev_obs is not None:
-            newest = (self._prev_obs, self._prev_act, obs_t)
+        if len(self._recent) == self.model_ticks:
+            acts = self._recent[0][1] if self.model_ticks == 1 else torch.cat([a for _, a in self._recent])
+            newest = (self._recent[0][0], acts, obs_t)
             self.history.push(*newest)
         if self._worker is None:
             self._adapt(newest=newest)
@@ -233,8 +241,7 @@ class AdaptiveController:
             action = self._plan_with_deadline(obs_t, t0, newest)
         t2 = time.perf_counter()
         action = self.filter(action)
-        self._prev_obs = obs_t
-        self._prev_act = torch.as_tensor(action, dtype=torch.float32, device=self.device)
+        self._recent.append((obs_t, torch.as_tensor(action, dtype=torch.float32, device=self.device)))
         t3 = time.perf_counter()
         self.stats.record(1e3 * (t1 - t0), 1e3 * (t2 - t1), 1e3 * (t3 - t0))
         return action

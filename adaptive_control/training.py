@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from tqdm import tqdm
 
-from adaptive_control.config import ExperimentConfig, to_dict
+from adaptive_control.config import ConfigError, ExperimentConfig, to_dict
 from models.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from models.dataset import TransitionDataset
 from models.dynamics import MLPDynamics
@@ -29,14 +29,18 @@ def train_checkpoint(cfg: ExperimentConfig, data: TransitionDataset, out: str, *
     weights were trained with), so ``data`` may also be a small task-specific set (fine-tuning).
     """
     t = cfg.train
+    robot_nu = data.action_size
     if t.method == "rebal":
+        if t.model_ticks != 1:
+            raise ConfigError("train.model_ticks: rebal predicts one tick at a time (use 1)")
         model = RecurrentDynamics(data.obs_size, data.action_size, cfg.model.hidden_sizes, cfg.model.context_size,
                                   cfg.model.activation)
     else:
+        data = data.multi_tick(t.model_ticks)  # n-tick transitions (the n actions as the input)
         model = MLPDynamics(data.obs_size, data.action_size, cfg.model.hidden_sizes, cfg.model.activation)
     seeded_init(model, t.seed)
     if init is not None:
-        start = load_checkpoint(init, robot=data.robot, obs_size=data.obs_size, action_size=data.action_size)
+        start = load_checkpoint(init, robot=data.robot, obs_size=data.obs_size, action_size=robot_nu)
         if start.model.spec() != model.spec():
             raise CheckpointError(f"{init}: --init checkpoint has architecture {start.model.spec()}, "
                                   f"the config asks for {model.spec()}")
@@ -63,5 +67,5 @@ def train_checkpoint(cfg: ExperimentConfig, data: TransitionDataset, out: str, *
         metrics["init"] = str(init)
     save_checkpoint(out, model, robot=data.robot, kind=t.method, inner_lr=result.inner_lr,
                     config={"model": to_dict(cfg.model), "train": to_dict(t), "task": to_dict(cfg.task)},
-                    metrics=metrics)
+                    metrics=metrics, ticks=t.model_ticks if t.method != "rebal" else 1)
     return metrics

@@ -45,15 +45,19 @@ class Checkpoint:
     """Step size of the adaptation step: a float, or per-parameter tensors when learned."""
     config: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
+    ticks: int = 1
+    """Control ticks one prediction spans: 1, or n for a model of n held ticks whose input is the n
+    actions (``model.action_size`` = n * the robot's nu)."""
 
 
 def save_checkpoint(path, model: DynamicsModel, *, robot: str, kind: str, inner_lr, config: dict | None = None,
-                    metrics: dict | None = None) -> None:
+                    metrics: dict | None = None, ticks: int = 1) -> None:
     payload = {
         "format": FORMAT,
         "robot": robot,
+        "ticks": int(ticks),
         "obs_size": model.obs_size,
-        "action_size": model.action_size,
+        "action_size": model.action_size // ticks,
         "kind": kind,
         "model_spec": model.spec(),
         "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
@@ -90,7 +94,11 @@ def load_checkpoint(path, *, robot: str | None = None, obs_size: int | None = No
     for name, want in (("obs_size", obs_size), ("action_size", action_size)):
         if want is not None and payload[name] != want:
             raise CheckpointError(f"{path}: checkpoint has {name}={payload[name]}, this robot needs {want}")
+    ticks = int(payload.get("ticks", 1))
     model = build_model(payload["model_spec"])
+    if model.action_size != ticks * payload["action_size"]:
+        raise CheckpointError(f"{path}: model input has {model.action_size} action entries, expected "
+                              f"{ticks} ticks x {payload['action_size']}")
     # assign=True adopts the loaded tensors instead of copying into fresh ones: no compute kernels
     # run here, so a real-time controller can keep all of its torch work on one thread.
     model.load_state_dict(payload["state_dict"], assign=True)
@@ -99,4 +107,4 @@ def load_checkpoint(path, *, robot: str | None = None, obs_size: int | None = No
     if isinstance(lr, dict):
         lr = {k: v.to(device) for k, v in lr.items()}
     return Checkpoint(model=model, robot=payload["robot"], kind=payload["kind"], inner_lr=lr,
-                      config=payload.get("config", {}), metrics=payload.get("metrics", {}))
+                      config=payload.get("config", {}), metrics=payload.get("metrics", {}), ticks=ticks)

@@ -73,6 +73,20 @@ class TransitionDataset:
             ok &= np.isin(self.path_id[i], paths)
         return i[ok]
 
+    def multi_tick(self, ticks: int) -> "TransitionDataset":
+        """Transitions over ``ticks`` consecutive control ticks: ``obs[i]``, the ``ticks`` actions applied
+        (concatenated, (n', ticks*nu)) and the observation after the last; one per start i of a run of
+        ``ticks`` consecutive steps of one path (consecutive ones overlap, as the controller's window
+        does). The data of a model that predicts a whole block of held actions at once."""
+        if ticks == 1:
+            return self
+        i = self.window_starts(ticks)
+        act = np.concatenate([self.act[i + k] for k in range(ticks)], axis=1)
+        return TransitionDataset(robot=self.robot, obs=self.obs[i], act=act, next_obs=self.next_obs[i + ticks - 1],
+                                 path_id=self.path_id[i], step=self.step[i], tasks=self.tasks,
+                                 timestamp=None if self.timestamp is None else self.timestamp[i],
+                                 meta={**self.meta, "ticks": int(ticks)})
+
     # -- composition ----------------------------------------------------------------------------
     @staticmethod
     def concat(parts: list["TransitionDataset"]) -> "TransitionDataset":

@@ -48,12 +48,16 @@ class DynamicsModel(nn.Module, abc.ABC):
         """Next state (B, nx) from state (B, nx) and action (B, nu) under ``params``."""
         return obs + self.normalizer.denormalize_delta(self.predict_delta_n(params, obs, act))
 
-    def predictor(self, params: Params, dtype: torch.dtype | None = None):
+    def predictor(self, params: Params, dtype: torch.dtype | None = None, held: int = 1):
         """A fast ``f(obs (K,nx), act (K,nu)) -> next_obs (K,nx)`` for ``params``, for planning.
 
         Built once per tick (after adaptation) and called T times per plan; the default is
-        :meth:`predict_next` itself. Subclasses fold normalisation into their weights.
+        :meth:`predict_next` itself. Subclasses fold normalisation into their weights. ``held`` > 1:
+        a model of ``held`` ticks whose input is the ``held`` actions (action_size = held * nu),
+        given one action (K, nu) held for all of them.
         """
+        if held > 1:
+            return lambda obs, act: self.predict_next(params, obs, act.repeat(1, held))
         return lambda obs, act: self.predict_next(params, obs, act)
 
     def loss(self, params: Params, obs: torch.Tensor, act: torch.Tensor, next_obs: torch.Tensor) -> torch.Tensor:
@@ -113,7 +117,7 @@ class MLPDynamics(DynamicsModel):
         return self.net(self.normalizer.normalize_inputs(obs, act))
 
     @torch.no_grad()
-    def predictor(self, params: Params, dtype: torch.dtype | None = None):
+    def predictor(self, params: Params, dtype: torch.dtype | None = None, held: int = 1):
         """Planning fast path: normaliser folded into the first and last layers (exact up to rounding).
 
         ``W1 x_n + b1`` with ``x_n = (x - mean) / std`` equals ``(W1 / std) x + (b1 - (W1 / std) mean)``;
@@ -121,7 +125,10 @@ class MLPDynamics(DynamicsModel):
         small concatenation, one ``addmm`` per layer (activations in place) and one add of the state
         (measured faster than splitting the first layer into state and action ``addmm`` s, which
         passes over the (K, hidden) output twice). ``dtype`` (e.g. ``torch.bfloat16``)
-        runs the matrix products in that precision, with states kept in float32.
+        runs the matrix products in that precision, with states kept in float32. ``held`` > 1 (a
+        model of ``held`` ticks whose input is that many actions, given one action held for all):
+        the first layer's action columns are summed per action entry, so the held model costs what
+        a one-tick model does.
         """
         n = self.normalizer
         names = [f"net.{i}" for i, m in enumerate(self.net) if isinstance(m, nn.Linear)]
@@ -131,6 +138,9 @@ class MLPDynamics(DynamicsModel):
         mean = torch.cat([n.obs_mean, n.act_mean])
         w0 = w[0] * inv
         b0 = b[0] - w0 @ mean
+        if held > 1:  # W [a; a; ...] = (W_1 + W_2 + ...) a
+            nx = self.obs_size
+            w0 = torch.cat([w0[:, :nx], w0[:, nx:].reshape(w0.shape[0], held, -1).sum(1)], 1)
         wl = w[-1] * n.delta_std[:, None]
         bl = b[-1] * n.delta_std + n.delta_mean
         mm_dtype = dtype or w0.dtype

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from planners.shooting import (Cost, Dynamics, as_bounds, check_state, check_step_ticks, per_tick_plan,
-                               rollout_costs)
+from planners.shooting import Cost, Dynamics, TickBlocks, as_bounds, check_state, rollout_costs
 
 
 class CEM:
@@ -24,13 +23,14 @@ class CEM:
         min_sigma: floor on the standard deviation (keeps exploring).
         momentum: weight of the previous mean/std in each refit (0 = plain refit).
         action_low, action_high: bounds; samples are clamped to them.
-        step_ticks: n, control ticks each planned action is held (as in :class:`planners.mppi.MPPI`).
+        step_ticks, model_ticks: control ticks each planned action is held, and ticks per dynamics call
+            (as in :class:`planners.mppi.MPPI`).
         seed: seed of the planner's ``torch.Generator``.
     """
 
     def __init__(self, dynamics: Dynamics, cost: Cost, nx: int, nu: int, *, horizon: int = 10, samples: int = 500,
                  elites: int = 50, iterations: int = 3, init_sigma: float = 0.5, min_sigma: float = 0.05,
-                 momentum: float = 0.1, action_low=-1.0, action_high=1.0, step_ticks: int = 1, seed: int = 0,
+                 momentum: float = 0.1, action_low=-1.0, action_high=1.0, step_ticks: int = 1, model_ticks: int = 1, seed: int = 0,
                  device: str | torch.device = "cpu", dtype: torch.dtype = torch.float32):
         if not 1 <= elites <= samples:
             raise ValueError(f"need 1 <= elites <= samples, got elites={elites}, samples={samples}")
@@ -39,7 +39,7 @@ class CEM:
         self.dynamics, self.cost = dynamics, cost
         self.nx, self.nu, self.T, self.K, self.E = nx, nu, horizon, samples, elites
         self.iterations, self.init_sigma, self.min_sigma, self.momentum = iterations, init_sigma, min_sigma, momentum
-        self.step_ticks = check_step_ticks(step_ticks)
+        self.blocks = TickBlocks(step_ticks, model_ticks)
         self.device, self.dtype = torch.device(device), dtype
         self.low, self.high = (as_bounds(v, nu, dtype, self.device) for v in (action_low, action_high))
         if torch.any(self.low >= self.high):
@@ -51,12 +51,12 @@ class CEM:
     def reset(self) -> None:
         self.generator.manual_seed(self.seed)
         self.mean = ((self.low + self.high) / 2).expand(self.T, self.nu).clone()
-        self._phase = 0  # ticks of the current block already commanded
+        self.blocks.reset()
 
     @property
     def next_plan(self) -> torch.Tensor:
         """The shifted elite mean tick by tick: row 0 is the action for the next tick."""
-        return per_tick_plan(self.mean, self.step_ticks, self.step_ticks - self._phase)
+        return self.blocks.per_tick(self.mean)
 
     @torch.no_grad()
     def plan_batch(self, states: torch.Tensor, mean: torch.Tensor | None = None) -> torch.Tensor:
@@ -69,8 +69,8 @@ class CEM:
             acts = torch.clamp(mu[:, None] + sigma[:, None] * noise, self.low, self.high)
             acts[:, 0] = mu  # the current mean is always a candidate
             costs = rollout_costs(self.dynamics, self.cost, states.repeat_interleave(self.K, 0),
-                                  acts.reshape(b * self.K, self.T, self.nu), step_ticks=self.step_ticks,
-                                  first_ticks=self.step_ticks - self._phase).view(b, self.K)
+                                  acts.reshape(b * self.K, self.T, self.nu), calls=self.blocks.calls,
+                                  first_calls=self.blocks.first_calls).view(b, self.K)
             elite_idx = self.select_elites(costs)  # (B, E), per state
             elite = torch.take_along_dim(acts, elite_idx[:, :, None, None], dim=1)
             new_mu, new_sigma = elite.mean(1), elite.std(1, unbiased=False).clamp_min(self.min_sigma)
@@ -88,9 +88,7 @@ class CEM:
         state = check_state(state, self.nx, self.dtype, self.device)
         plan = self.plan_batch(state[None])[0]
         action = plan[0].clone()
-        self._phase += 1
-        if self._phase == self.step_ticks:  # the block ends: shift
-            self._phase = 0
+        if self.blocks.advance():  # the block ends: shift
             self.mean = torch.cat([plan[1:], plan[-1:]], 0)
         else:
             self.mean = plan

@@ -13,8 +13,7 @@ import math
 
 import torch
 
-from planners.shooting import (Cost, Dynamics, as_bounds, check_state, check_step_ticks, per_tick_plan,
-                               rollout_costs)
+from planners.shooting import Cost, Dynamics, TickBlocks, as_bounds, check_state, rollout_costs
 
 
 class MPPI:
@@ -35,13 +34,15 @@ class MPPI:
         iterations: refinement iterations per command.
         step_ticks: n, control ticks each planned action is held (the lookahead is T*n ticks; the
             dynamics callable is applied n times per planning step, every tick's cost counted).
+        model_ticks: ticks the dynamics callable advances per call (a divisor of ``step_ticks``; see
+            :class:`planners.shooting.TickBlocks`).
         seed: seed of the planner's own ``torch.Generator``.
         device, dtype: where and in which precision planning runs.
     """
 
     def __init__(self, dynamics: Dynamics, cost: Cost, nx: int, nu: int, *, horizon: int = 10, samples: int = 500,
                  noise_sigma=0.5, noise_correlation: float = 0.0, temperature: float = 0.05, action_low=-1.0,
-                 action_high=1.0, iterations: int = 1, step_ticks: int = 1, seed: int = 0, device: str | torch.device = "cpu",
+                 action_high=1.0, iterations: int = 1, step_ticks: int = 1, model_ticks: int = 1, seed: int = 0, device: str | torch.device = "cpu",
                  dtype: torch.dtype = torch.float32):
         if horizon < 1 or samples < 2 or iterations < 1:
             raise ValueError(f"need horizon >= 1, samples >= 2, iterations >= 1; got {horizon}, {samples}, {iterations}")
@@ -52,7 +53,7 @@ class MPPI:
         self.dynamics, self.cost = dynamics, cost
         self.nx, self.nu, self.T, self.K = nx, nu, horizon, samples
         self.iterations = iterations
-        self.step_ticks = check_step_ticks(step_ticks)
+        self.blocks = TickBlocks(step_ticks, model_ticks)
         self.temperature = float(temperature)
         self.rho = float(noise_correlation)
         self.device, self.dtype = torch.device(device), dtype
@@ -74,13 +75,13 @@ class MPPI:
         """Forget the warm start and reseed the generator (episodes are reproducible)."""
         self.generator.manual_seed(self.seed)
         self.nominal = ((self.low + self.high) / 2).expand(self.T, self.nu).clone()
-        self._phase = 0  # ticks of the current block already commanded
+        self.blocks.reset()
 
     @property
     def next_plan(self) -> torch.Tensor:
         """(T*n - phase, nu) the plan tick by tick from the next tick on (row 0 is the action for the
         next tick if no new plan arrives); (T, nu) the shifted nominal sequence when n = 1."""
-        return per_tick_plan(self.nominal, self.step_ticks, self.step_ticks - self._phase)
+        return self.blocks.per_tick(self.nominal)
 
     def _white_noise(self) -> None:
         torch.randn(self._noise.shape, generator=self.generator, out=self._noise, dtype=self.dtype, device=self.device)
@@ -102,8 +103,7 @@ class MPPI:
             actions = torch.clamp(torch.add(self.nominal[:, None], self._noise, out=self._actions), self.low,
                                   self.high, out=self._actions)
             costs = rollout_costs(self.dynamics, self.cost, state.expand(self.K, self.nx), actions, out=self._costs,
-                                  time_major=True, step_ticks=self.step_ticks,
-                                  first_ticks=self.step_ticks - self._phase)
+                                  time_major=True, calls=self.blocks.calls, first_calls=self.blocks.first_calls)
             finite = torch.isfinite(costs)
             if not bool(finite.any()):
                 break  # every rollout diverged: keep the current nominal sequence
@@ -112,9 +112,7 @@ class MPPI:
             w = torch.where(finite, torch.softmax(z, 0), 0.0)
             self.nominal = torch.einsum("k,tku->tu", w / w.sum(), actions)
         action = self.nominal[0].clone()
-        self._phase += 1
-        if self._phase == self.step_ticks:  # the block ends: shift to the next planning step
-            self._phase = 0
+        if self.blocks.advance():  # the block ends: shift to the next planning step
             self.nominal = torch.roll(self.nominal, -1, 0)
             self.nominal[-1] = self.nominal[-2] if self.T > 1 else (self.low + self.high) / 2
         return action

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import torch
 
-from planners.shooting import (Cost, Dynamics, as_bounds, check_state, check_step_ticks, per_tick_plan,
-                               rollout_costs)
+from planners.shooting import Cost, Dynamics, TickBlocks, as_bounds, check_state, rollout_costs
 
 
 class RandomShooting:
@@ -13,11 +12,12 @@ class RandomShooting:
     Args:
         dynamics, cost: batched callables. nx, nu: sizes. horizon: T. samples: K.
         action_low, action_high: bounds of the uniform samples. seed: ``torch.Generator`` seed.
-        step_ticks: n, control ticks each sampled action is held (as in :class:`planners.mppi.MPPI`).
+        step_ticks, model_ticks: control ticks each sampled action is held, and ticks per dynamics call
+            (as in :class:`planners.mppi.MPPI`).
     """
 
     def __init__(self, dynamics: Dynamics, cost: Cost, nx: int, nu: int, *, horizon: int = 10, samples: int = 500,
-                 action_low=-1.0, action_high=1.0, step_ticks: int = 1, seed: int = 0, device: str | torch.device = "cpu",
+                 action_low=-1.0, action_high=1.0, step_ticks: int = 1, model_ticks: int = 1, seed: int = 0, device: str | torch.device = "cpu",
                  dtype: torch.dtype = torch.float32):
         if horizon < 1 or samples < 1:
             raise ValueError("horizon and samples must be >= 1")
@@ -25,7 +25,7 @@ class RandomShooting:
         self.nx, self.nu, self.T, self.K = nx, nu, horizon, samples
         self.device, self.dtype = torch.device(device), dtype
         self.low, self.high = (as_bounds(v, nu, dtype, self.device) for v in (action_low, action_high))
-        self.step_ticks = check_step_ticks(step_ticks)
+        self.blocks = TickBlocks(step_ticks, model_ticks)
         self.seed = seed
         self.generator = torch.Generator(device=self.device)
         self._u = torch.empty(samples, horizon, nu, dtype=dtype, device=self.device)
@@ -35,7 +35,7 @@ class RandomShooting:
     def reset(self) -> None:
         self.generator.manual_seed(self.seed)
         self.best = None
-        self._phase = 0  # ticks of the current block already commanded
+        self.blocks.reset()
         self.next_plan = ((self.low + self.high) / 2).expand(self.T, self.nu).clone()
 
     @torch.no_grad()
@@ -43,12 +43,11 @@ class RandomShooting:
         state = check_state(state, self.nx, self.dtype, self.device)
         torch.rand(self._u.shape, generator=self.generator, out=self._u, dtype=self.dtype, device=self.device)
         acts = self.low + (self.high - self.low) * self._u
-        n = self.step_ticks
         costs = rollout_costs(self.dynamics, self.cost, state.expand(self.K, self.nx), acts, out=self._costs,
-                              step_ticks=n, first_ticks=n - self._phase)
+                              calls=self.blocks.calls, first_calls=self.blocks.first_calls)
         self.best = acts[torch.argmin(costs)].clone()
-        self._phase = (self._phase + 1) % n
+        shifted = self.blocks.advance()
         # the fallback plan, tick by tick from the next tick on
-        plan = self.best if self._phase else torch.cat([self.best[1:], self.best[-1:]], 0)
-        self.next_plan = per_tick_plan(plan, n, n - self._phase)
+        plan = torch.cat([self.best[1:], self.best[-1:]], 0) if shifted else self.best
+        self.next_plan = self.blocks.per_tick(plan)
         return self.best[0].clone()

@@ -10,13 +10,13 @@ Cost = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 def rollout_costs(dynamics: Dynamics, cost: Cost, states: torch.Tensor, actions: torch.Tensor,
-                  out: torch.Tensor | None = None, time_major: bool = False, step_ticks: int = 1,
-                  first_ticks: int | None = None) -> torch.Tensor:
-    """Total cost of action sequences, one batched model call per control tick.
+                  out: torch.Tensor | None = None, time_major: bool = False, calls: int = 1,
+                  first_calls: int | None = None) -> torch.Tensor:
+    """Total cost of action sequences, one batched model call at a time.
 
-    Each planning step's action is held for ``step_ticks`` control ticks (the model is applied that
-    many times, every tick's running cost counted); the first step's action for ``first_ticks``
-    ticks (the rest of the block the robot is in; default ``step_ticks``).
+    Each planning step's action is applied in ``calls`` consecutive model calls (a held action; every
+    call's running cost counted), the first step's in ``first_calls`` (default ``calls``): see
+    :class:`TickBlocks`.
 
     Args:
         states: (K, nx) start state of each sequence (a broadcast view of one state is fine).
@@ -32,25 +32,56 @@ def rollout_costs(dynamics: Dynamics, cost: Cost, states: torch.Tensor, actions:
     s = states.contiguous()
     for t in range(horizon):
         a = actions[t] if time_major else actions[:, t]
-        for _ in range(step_ticks if t or first_ticks is None else first_ticks):
+        for _ in range(calls if t or first_calls is None else first_calls):
             s_next = dynamics(s, a)
             total += cost(s, a, s_next)
             s = s_next
     return torch.nan_to_num_(total, nan=float("inf"), posinf=float("inf"))
 
 
-def check_step_ticks(step_ticks: int) -> int:
-    if int(step_ticks) != step_ticks or step_ticks < 1:
-        raise ValueError(f"step_ticks must be an integer >= 1, got {step_ticks}")
-    return int(step_ticks)
+class TickBlocks:
+    """Planning steps vs control ticks, shared by the sampling planners.
 
+    Each planned action is held for ``step_ticks`` control ticks, in blocks fixed in time; the
+    planner still commands every tick (replanning the rest of the current block) and shifts its warm
+    start when a block ends. The dynamics callable advances ``model_ticks`` ticks per call (1: a
+    one-tick model, applied ``step_ticks`` times per block; ``step_ticks``: a model of the whole held
+    block, called once; the first block then always spans a whole call).
+    """
 
-def per_tick_plan(plan: torch.Tensor, step_ticks: int, remaining: int) -> torch.Tensor:
-    """(remaining + (T-1) * step_ticks, nu) actions tick by tick of a plan (T, nu) whose rows are held
-    ``step_ticks`` ticks each, the first row for the ``remaining`` ticks left of its block."""
-    if step_ticks == 1:
-        return plan
-    return torch.cat([plan[:1].expand(remaining, -1), plan[1:].repeat_interleave(step_ticks, 0)], 0)
+    def __init__(self, step_ticks: int = 1, model_ticks: int = 1):
+        for name, v in (("step_ticks", step_ticks), ("model_ticks", model_ticks)):
+            if int(v) != v or v < 1:
+                raise ValueError(f"{name} must be an integer >= 1, got {v}")
+        if step_ticks % model_ticks:
+            raise ValueError(f"step_ticks ({step_ticks}) must be a multiple of model_ticks ({model_ticks})")
+        self.step_ticks, self.model_ticks = int(step_ticks), int(model_ticks)
+        self.calls = self.step_ticks // self.model_ticks
+        self.phase = 0
+
+    def reset(self) -> None:
+        self.phase = 0
+
+    @property
+    def first_calls(self) -> int:
+        """Model calls for the rest of the current block (at least one)."""
+        return -(-(self.step_ticks - self.phase) // self.model_ticks)
+
+    def advance(self) -> bool:
+        """One tick commanded; True when it ended the block (then shift the warm start)."""
+        self.phase += 1
+        if self.phase == self.step_ticks:
+            self.phase = 0
+            return True
+        return False
+
+    def per_tick(self, plan: torch.Tensor) -> torch.Tensor:
+        """(remaining + (T-1) * step_ticks, nu) the actions tick by tick of a plan (T, nu) from the next
+        tick on, the first row for the ticks left of its block; the plan itself when ``step_ticks`` is 1."""
+        if self.step_ticks == 1:
+            return plan
+        remaining = self.step_ticks - self.phase
+        return torch.cat([plan[:1].expand(remaining, -1), plan[1:].repeat_interleave(self.step_ticks, 0)], 0)
 
 
 def as_bounds(value, nu: int, dtype, device) -> torch.Tensor:

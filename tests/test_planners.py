@@ -106,7 +106,7 @@ def test_rollout_costs_hold_each_action_for_step_ticks():
 
     # x' = x + u, cost x'^2 per tick: the first action held 2 ticks (first_ticks), the next ones 3
     acts = torch.tensor([[[0.1], [-0.2], [0.3]]])  # (K=1, T=3, nu=1)
-    total = rollout_costs(integrator, make_goal_cost(0.0), torch.zeros(1, 1), acts, step_ticks=3, first_ticks=2)
+    total = rollout_costs(integrator, make_goal_cost(0.0), torch.zeros(1, 1), acts, calls=3, first_calls=2)
     x, expected = 0.0, 0.0
     for a, n in ((0.1, 2), (-0.2, 3), (0.3, 3)):
         for _ in range(n):
@@ -157,6 +157,28 @@ def test_mppi_step_ticks_holds_actions_and_shifts_the_warm_start_per_block():
     assert [round(float(p1.command(torch.zeros(1))), 6) for _ in range(4)] == [0.1, 0.2, 0.3, 0.4]
 
 
-def test_step_ticks_must_be_a_positive_integer():
+@pytest.mark.parametrize("name", sorted(PLANNERS))
+def test_a_block_model_is_called_once_per_planning_step(name):
+    # model_ticks = step_ticks = 3: the dynamics advances a whole held block per call, so a plan of T=4
+    # steps makes 4 calls whatever the phase, while the warm start still shifts every 3 ticks
+    calls = []
+
+    def counting(state, action):
+        calls.append(1)
+        return state + action
+
+    p = PLANNERS[name](counting, make_goal_cost(0.0), horizon=4, samples=32, step_ticks=3, model_ticks=3)
+    per_command = []
+    for _ in range(4):
+        calls.clear()
+        p.command(torch.zeros(1))
+        per_command.append(len(calls) // getattr(p, "iterations", 1))
+    assert per_command == [4, 4, 4, 4]
+    assert p.next_plan.shape == (2 + 3 * 3, 1)
+
+
+def test_step_ticks_must_be_a_positive_integer_and_a_multiple_of_model_ticks():
     with pytest.raises(ValueError, match="step_ticks"):
         MPPI(integrator, make_goal_cost(0.0), 1, 1, step_ticks=0)
+    with pytest.raises(ValueError, match="multiple"):
+        MPPI(integrator, make_goal_cost(0.0), 1, 1, step_ticks=4, model_ticks=3)
