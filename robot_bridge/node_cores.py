@@ -38,6 +38,8 @@ class ControllerNodeConfig:
     """Planner samples K overriding the YAML's; 0: keep it."""
     horizon: int = 0
     """Planner horizon T overriding the YAML's; 0: keep it."""
+    step_ticks: int = 0
+    """Control ticks each planned action is held, overriding the YAML's; 0: keep it."""
     control_rate: float = 100.0
     """Hz; the control timer's rate (the robot's control rate)."""
     deadline_ms: float = 0.0
@@ -72,8 +74,9 @@ class ControllerNodeConfig:
             _fail("planner", f"{self.planner!r} is not one of {', '.join(PLANNERS)}")
         if not self.control_rate > 0:
             _fail("control_rate", f"must be > 0 Hz, got {self.control_rate}")
-        if self.samples < 0 or self.horizon < 0:
-            _fail("samples" if self.samples < 0 else "horizon", "must be >= 0 (0 keeps the YAML's)")
+        for name in ("samples", "horizon", "step_ticks"):
+            if getattr(self, name) < 0:
+                _fail(name, "must be >= 0 (0 keeps the YAML's)")
         if self.threads < 1:
             _fail("threads", f"must be >= 1, got {self.threads}")
         if self.deadline_ms < 0:
@@ -119,8 +122,12 @@ def build_bridge(cfg: ControllerNodeConfig, log=None, realtime: bool = True) -> 
     cfg.validate(env.obs_size, env.action_size)
     exp = load_config(cfg.config or default_config_path(cfg.robot))
     planner = dataclasses.replace(exp.planner, type=cfg.planner or exp.planner.type,
-                                  samples=cfg.samples or exp.planner.samples, horizon=cfg.horizon or exp.planner.horizon)
-    planner.validate()
+                                  samples=cfg.samples or exp.planner.samples, horizon=cfg.horizon or exp.planner.horizon,
+                                  step_ticks=cfg.step_ticks or exp.planner.step_ticks)
+    try:
+        planner.validate()
+    except ConfigError as exc:
+        _fail("planner", str(exc))
     deadline = (cfg.deadline_ms or 0.9 * 1e3 / cfg.control_rate) if realtime else None
     ctrl_cfg = dataclasses.replace(exp.controller, method=cfg.method, deadline_ms=deadline, threads=cfg.threads)
     ckpt = load_for_method(cfg.method, cfg.robot, cfg.checkpoint or None)
