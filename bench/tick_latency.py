@@ -11,29 +11,16 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
-import platform
 import time
 
 import numpy as np
-import torch
 
 from adaptive_control.build import build_controller, default_config_path, load_for_method, task_distribution
 from adaptive_control.config import load_config
+from adaptive_control.experiments.bench import machine_info
 from robot_bridge.mujoco_backend import run_episode
 from models.dataset import atomic_write
 from sim.robots import make_env
-
-
-def machine() -> dict:
-    cpu = "unknown"
-    try:
-        with open("/proc/cpuinfo") as fh:
-            cpu = next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "torch": torch.__version__, "threads": torch.get_num_threads(),
-            "python": platform.python_version()}
 
 
 def main() -> None:
@@ -72,7 +59,7 @@ def main() -> None:
                    "horizon": cfg.planner.horizon, "adapt_window": cfg.controller.adapt_window,
                    "method": args.method, "ticks_per_run": args.ticks, "warmup": args.warmup,
                    "repeats": args.repeats},
-        "machine": machine(),
+        "machine": machine_info(),
         "median_over_repeats": {k: float(np.median([r[k] for r in runs])) for k in keys},
         "p99_ms": float(np.median([r["total_p99_ms"] for r in runs])),
         "runs": runs,

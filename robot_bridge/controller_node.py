@@ -13,7 +13,6 @@ and activates itself. The node only converts messages to arrays and calls
 """
 from __future__ import annotations
 
-import json
 import time
 
 import numpy as np

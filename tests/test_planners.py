@@ -116,21 +116,23 @@ def test_rollout_costs_hold_each_action_for_step_ticks():
 
 
 @pytest.mark.parametrize("name", sorted(PLANNERS))
-def test_step_ticks_model_calls_follow_the_blocks(name):
-    # T=4 planning steps of n=3 ticks: a command at phase p of its block rolls out (3 - p) + 3*3 ticks
-    calls = []
+@pytest.mark.parametrize("model_ticks, calls", [(1, [12, 11, 10, 12, 11, 10, 12]), (3, [4] * 7)])
+def test_step_ticks_model_calls_follow_the_blocks(name, model_ticks, calls):
+    # T=4 planning steps of n=3 ticks. A one-tick model: a command at phase p of its block rolls out
+    # (3 - p) + 3*3 ticks. A block model (model_ticks 3): one call per planning step whatever the phase.
+    seen = []
 
     def counting(state, action):
-        calls.append(1)
+        seen.append(1)
         return state + action
 
-    p = PLANNERS[name](counting, make_goal_cost(0.0), horizon=4, samples=32, step_ticks=3)
+    p = PLANNERS[name](counting, make_goal_cost(0.0), horizon=4, samples=32, step_ticks=3, model_ticks=model_ticks)
     per_command = []
     for _ in range(7):
-        calls.clear()
+        seen.clear()
         p.command(torch.zeros(1))
-        per_command.append(len(calls) // getattr(p, "iterations", 1))
-    assert per_command == [12, 11, 10, 12, 11, 10, 12]
+        per_command.append(len(seen) // getattr(p, "iterations", 1))
+    assert per_command == calls
     # the fallback plan, tick by tick: after 7 commands the robot is 1 tick into a block
     assert p.next_plan.shape == (2 + 3 * 3, 1)
     assert torch.equal(p.next_plan[0], p.next_plan[1])
@@ -155,26 +157,6 @@ def test_mppi_step_ticks_holds_actions_and_shifts_the_warm_start_per_block():
     p1 = MPPI(integrator, nominal_wins, 1, 1, horizon=4, samples=8, noise_sigma=0.1)
     p1.nominal = torch.tensor([[0.1], [0.2], [0.3], [0.4]])
     assert [round(float(p1.command(torch.zeros(1))), 6) for _ in range(4)] == [0.1, 0.2, 0.3, 0.4]
-
-
-@pytest.mark.parametrize("name", sorted(PLANNERS))
-def test_a_block_model_is_called_once_per_planning_step(name):
-    # model_ticks = step_ticks = 3: the dynamics advances a whole held block per call, so a plan of T=4
-    # steps makes 4 calls whatever the phase, while the warm start still shifts every 3 ticks
-    calls = []
-
-    def counting(state, action):
-        calls.append(1)
-        return state + action
-
-    p = PLANNERS[name](counting, make_goal_cost(0.0), horizon=4, samples=32, step_ticks=3, model_ticks=3)
-    per_command = []
-    for _ in range(4):
-        calls.clear()
-        p.command(torch.zeros(1))
-        per_command.append(len(calls) // getattr(p, "iterations", 1))
-    assert per_command == [4, 4, 4, 4]
-    assert p.next_plan.shape == (2 + 3 * 3, 1)
 
 
 def test_step_ticks_must_be_a_positive_integer_and_a_multiple_of_model_ticks():
