@@ -28,49 +28,51 @@ test: $(STAMP)
 bench: $(STAMP)
 	MUJOCO_GL=disable $(PY) bench/tick_latency.py --json bench/results/tick_latency.json
 
-# Remake the shipped checkpoints ($(DEST)/{grbal,mb,rebal}.pt) from scratch:
-# random-action data, then rounds of data aggregation with the MPC controllers (as in GrBAL),
-# retraining on everything collected so far (both models see the same data). Each round trains MB
-# first and meta-trains GrBAL starting from MB's weights (--init): the meta-learned prior starts
-# where plain regression ends, and meta-training only has to make the one adaptation step pay off.
-# Finally ReBAL (recurrent) on all of it (REBAL_STEPS: its steps are ~3x cheaper). Empty
-# RANDOM_PATHS / STEPS / CONFIG take the robot's shipped config (adaptive_control/assets/$(ROBOT).yaml).
-# The shipped checkpoints: half-cheetah grbal/mb from `make checkpoints` and ant grbal/mb from
-#   make checkpoints ROBOT=ant RANDOM_PATHS=150 MPC_PATHS=24 STEPS=4000
-# as the recipe was before GrBAL started from MB's weights (CONFIG= a copy of the robot's YAML with
-# controller.threads: 1); rebal (the context-lag training) for the half-cheetah from a rerun of
-# `make checkpoints REBAL_STEPS=9000`, for the ant `meta-train --method rebal --steps 12000` on
-# the ant run's data. Two runs of the same recipe differ a lot in control: the rerun's GrBAL
-# scored 178 ± 37 against the shipped one's 384 ± 46 on the same 10 demo episodes.
-AGG_ROUNDS ?= 1 2
+# Remake the shipped checkpoints ($(DEST)/{grbal,mb,rebal}.pt) from scratch, for the robot's
+# shipped experiment (adaptive_control/assets/$(ROBOT).yaml: the whole perturbation suite, a
+# block model of planner.step_ticks ticks, early stopping on held-out paths):
+#   1. RANDOM_PATHS random-action paths of 200 steps;
+#   2. MB trained on them, then GrBAL meta-trained starting from MB's weights (--init): the
+#      meta-learned prior starts where plain regression ends;
+#   3. AGG_ROUNDS rounds of data aggregation (as in GrBAL): MPC_PATHS paths of MPC_LENGTH steps driven
+#      by each of the two controllers (long paths: the fast running the controller reaches late in
+#      an episode is in the data), then both models retrained on everything collected so far;
+#   4. ReBAL (recurrent) on all of it (REBAL_STEPS).
+# SEED offsets every collection seed and sets the training seed (two runs with different SEEDs are
+# two independent draws of the recipe: its reproducibility is measured that way). THREADS: torch
+# threads of every step (1 runs two robots side by side on 2 cores).
+# The shipped checkpoints of both robots: `make checkpoints ROBOT=<robot> THREADS=1` (defaults
+# below), both robots at once on 2 cores; see README "Checkpoints" for the times and figures.
+AGG_ROUNDS ?= 1 2 3
+RANDOM_PATHS ?= 300
 MPC_PATHS ?= 12
-RANDOM_PATHS ?=
-STEPS ?=
-REBAL_STEPS ?= $(STEPS)
+MPC_LENGTH ?= 500
+STEPS ?= 4000
+REBAL_STEPS ?= 6000
 # REBAL=no skips the recurrent model (ablations of the MLP models)
 REBAL ?= yes
 CONFIG ?=
-# SEED offsets every collection seed and sets the training seed: two runs with different SEEDs are
-# two independent draws of the recipe (its reproducibility is measured that way)
 SEED ?= 0
-# where the finished checkpoints go (e.g. results/suite/checkpoints/$(ROBOT) for the suite models)
+THREADS ?=
+# where the finished checkpoints go
 DEST ?= adaptive_control/assets/$(ROBOT)
 CK_ARGS = --robot $(ROBOT) $(if $(CONFIG),--config $(CONFIG))
-TRAIN_ARGS = $(CK_ARGS) $(if $(STEPS),--steps $(STEPS)) --seed $(SEED)
+TH_ARGS = $(if $(THREADS),--threads $(THREADS))
+TRAIN_ARGS = $(CK_ARGS) $(if $(STEPS),--steps $(STEPS)) --seed $(SEED) $(TH_ARGS)
 checkpoints: $(STAMP)
 	@mkdir -p $(RUNS) $(DEST)
 	$(CLI) collect $(CK_ARGS) --policy random $(if $(RANDOM_PATHS),--paths $(RANDOM_PATHS)) --seed $$((1000 * $(SEED))) --out $(RUNS)/data_0.npz
 	$(CLI) meta-train $(TRAIN_ARGS) --method mb --data $(RUNS)/data_0.npz --out $(RUNS)/mb.pt
 	$(CLI) meta-train $(TRAIN_ARGS) --method grbal --init $(RUNS)/mb.pt --data $(RUNS)/data_0.npz --out $(RUNS)/grbal.pt
 	set -e; data="$(RUNS)/data_0.npz"; for i in $(AGG_ROUNDS); do \
-	  $(CLI) collect $(CK_ARGS) --policy mpc --method grbal --checkpoint $(RUNS)/grbal.pt --paths $(MPC_PATHS) --seed $$((1000 * $(SEED) + i)) --out $(RUNS)/data_$${i}_grbal.npz; \
-	  $(CLI) collect $(CK_ARGS) --policy mpc --method mb --checkpoint $(RUNS)/mb.pt --paths $(MPC_PATHS) --seed $$((1000 * $(SEED) + 100 + i)) --out $(RUNS)/data_$${i}_mb.npz; \
+	  $(CLI) collect $(CK_ARGS) $(TH_ARGS) --policy mpc --method grbal --checkpoint $(RUNS)/grbal.pt --paths $(MPC_PATHS) --path-length $(MPC_LENGTH) --seed $$((1000 * $(SEED) + i)) --out $(RUNS)/data_$${i}_grbal.npz; \
+	  $(CLI) collect $(CK_ARGS) $(TH_ARGS) --policy mpc --method mb --checkpoint $(RUNS)/mb.pt --paths $(MPC_PATHS) --path-length $(MPC_LENGTH) --seed $$((1000 * $(SEED) + 100 + i)) --out $(RUNS)/data_$${i}_mb.npz; \
 	  data="$$data $(RUNS)/data_$${i}_grbal.npz $(RUNS)/data_$${i}_mb.npz"; \
 	  $(CLI) meta-train $(TRAIN_ARGS) --method mb --data $$data --out $(RUNS)/mb.pt; \
 	  $(CLI) meta-train $(TRAIN_ARGS) --method grbal --init $(RUNS)/mb.pt --data $$data --out $(RUNS)/grbal.pt; \
 	done; \
 	if [ "$(REBAL)" = yes ]; then \
-	  $(CLI) meta-train $(CK_ARGS) $(if $(REBAL_STEPS),--steps $(REBAL_STEPS)) --seed $(SEED) --method rebal --data $$data --out $(RUNS)/rebal.pt; \
+	  $(CLI) meta-train $(CK_ARGS) $(TH_ARGS) $(if $(REBAL_STEPS),--steps $(REBAL_STEPS)) --seed $(SEED) --method rebal --data $$data --out $(RUNS)/rebal.pt; \
 	fi
 	cp $(RUNS)/grbal.pt $(RUNS)/mb.pt $(DEST)/
 	if [ "$(REBAL)" = yes ]; then cp $(RUNS)/rebal.pt $(DEST)/; fi

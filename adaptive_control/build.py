@@ -36,27 +36,32 @@ def default_checkpoint(robot: str, method: str) -> str:
     return os.path.join(assets_dir(), robot, f"{CHECKPOINT_KIND[method]}.pt")
 
 
-def task_distribution(robot: str, cfg: TaskConfig, perturbation: str | None = None):
+def task_distribution(robot: str, cfg: TaskConfig, perturbation: str | None = None, split: str = "train"):
     """The seeded task sampler (``.sample(rng)``) that ``robot``'s config ``task:`` section describes.
 
-    ``perturbation`` (e.g. a command-line override) replaces ``cfg.perturbation``. ``none`` and
-    ``crippled_leg`` follow the config's ``joints`` (half-cheetah actuators, ant legs) and
-    ``strength_range`` (:func:`sim.tasks.config_distribution`); every other family samples its
-    training range (:func:`sim.tasks.make_distribution` with split ``train``).
+    ``perturbation`` (e.g. a command-line override) replaces ``cfg.perturbation``.
+    ``split="train"`` (what training data come from): ``none`` and ``crippled_leg`` follow the config's
+    ``joints`` (half-cheetah actuators, ant legs) and ``strength_range``
+    (:func:`sim.tasks.config_distribution`); every other family samples its training range
+    (:func:`sim.tasks.make_distribution`), ``all`` the mixture of every family's.
+    ``split="test"``: the family's held-out test range (``all``: the mixture of every test range),
+    what ``run``, ``demo`` and ``evaluate`` measure on.
     Raises :class:`ConfigError` for a family the robot does not have or a range it cannot take.
     """
     family = perturbation or cfg.perturbation
     if robot not in FAMILIES:
         raise ConfigError(f"unknown robot {robot!r} (known: {', '.join(FAMILIES)})")
+    if split not in ("train", "test"):
+        raise ConfigError(f"split must be 'train' or 'test', got {split!r}")
     if family == "all":  # the whole suite, for meta-training across every family
         from sim.tasks import make_mixture
 
-        return make_mixture(robot, "train")
+        return make_mixture(robot, split)
     if family not in FAMILIES[robot]:
         raise ConfigError(f"perturbation: {family!r} is not a perturbation family of {robot} "
-                          f"(known: {', '.join(FAMILIES[robot])})")
-    if family not in ("none", "crippled_leg"):
-        return make_distribution(robot, family, "train")
+                          f"(known: {', '.join(FAMILIES[robot])}, all)")
+    if split == "test" or family not in ("none", "crippled_leg"):
+        return make_distribution(robot, family, split)
     try:
         return config_distribution(robot, family, cfg.joints, cfg.strength_range)
     except ValueError as exc:

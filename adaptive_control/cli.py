@@ -59,7 +59,9 @@ def cmd_collect(args) -> int:
     factory = None
     if c.policy == "mpc":
         ckpt = load_for_method(args.method, cfg.robot.name, args.checkpoint, device=cfg.controller.device)
-        ctrl_cfg = dataclasses.replace(cfg.controller, method=args.method)
+        ctrl_cfg = dataclasses.replace(cfg.controller, method=args.method,
+                                       **({"threads": args.threads} if args.threads else {}))
+        ctrl_cfg.validate()
 
         def factory(rng):
             planner = dataclasses.replace(cfg.planner, seed=int(rng.integers(2**31)))
@@ -85,6 +87,10 @@ def cmd_meta_train(args) -> int:
     if args.seed is not None:
         train = dataclasses.replace(train, seed=args.seed)
     train.validate()
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     cfg = dataclasses.replace(cfg, train=train)
     data = load_datasets(args.data, cfg.robot.name)
     metrics = train_checkpoint(cfg, data, args.out, init=args.init)
@@ -96,8 +102,8 @@ def cmd_meta_train(args) -> int:
 
 
 def run_one(cfg, method: str, seed: int, steps: int, checkpoint: str | None = None, perturbation: str | None = None,
-            progress: bool = True):
-    """One episode of ``method`` on a task sampled from ``seed``; returns an ``EpisodeResult``."""
+            progress: bool = True, split: str = "test"):
+    """One episode of ``method`` on a task sampled from ``seed`` in ``split``'s range; returns an ``EpisodeResult``."""
     from adaptive_control.build import build_controller, load_for_method, task_distribution
     from adaptive_control.reference import TRUE_DYNAMICS, build_reference
     from robot_bridge.mujoco_backend import run_episode
@@ -109,7 +115,7 @@ def run_one(cfg, method: str, seed: int, steps: int, checkpoint: str | None = No
     else:
         ckpt = load_for_method(method, cfg.robot.name, checkpoint, device=cfg.controller.device)
         ctrl = build_controller(ckpt, cfg.robot.name, cfg.planner, dataclasses.replace(cfg.controller, method=method))
-    task = task_distribution(cfg.robot.name, cfg.task, perturbation).sample(np.random.default_rng(seed))
+    task = task_distribution(cfg.robot.name, cfg.task, perturbation, split).sample(np.random.default_rng(seed))
     bar = _progress(steps, f"{method} seed {seed}") if progress else None
     try:
         res = run_episode(env, ctrl, steps, seed=seed, task=task, progress=bar.update if bar else None)
@@ -133,7 +139,7 @@ def _planner_overrides(cfg, args):
 
 def cmd_run(args) -> int:
     cfg = _planner_overrides(_config(args), args)
-    res = run_one(cfg, args.method, args.seed, args.steps, args.checkpoint, args.perturbation)
+    res = run_one(cfg, args.method, args.seed, args.steps, args.checkpoint, args.perturbation, split=args.split)
     out = {"robot": cfg.robot.name, "method": args.method, "seed": args.seed, **res.summary()}
     print(f"{args.method}: return {res.episode_return:.1f} over {res.steps} steps on {res.task}; tick median "
           f"{res.latency['total_median_ms']:.2f} ms, p99 {res.latency['total_p99_ms']:.2f} ms")
@@ -153,8 +159,9 @@ def cmd_demo(args) -> int:
     t0 = time.time()
     for seed in args.seeds:
         for method in args.methods:
-            results[method].append(run_one(cfg, method, seed, args.steps, perturbation=args.perturbation))
-    family = args.perturbation or cfg.task.perturbation
+            results[method].append(run_one(cfg, method, seed, args.steps, perturbation=args.perturbation,
+                                           split=args.split))
+    family = f"{args.perturbation or cfg.task.perturbation} ({args.split} range)"
     print(f"\n{cfg.robot.name}, {family}, {args.steps} steps per episode, seeds {args.seeds} "
           f"({time.time() - t0:.0f} s):")
     summary = {}
@@ -261,6 +268,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--method", default="grbal", choices=["grbal", "mb", "mb_de"], help="controller for --policy mpc")
     p.add_argument("--checkpoint", help="checkpoint for --policy mpc (default: the shipped one)")
     p.add_argument("--seed", type=int, help="collection seed (default: the config's)")
+    p.add_argument("--threads", type=int, help="torch threads of the MPC controller (default: the config's controller.threads)")
     p.add_argument("--out", required=True, help="dataset file to write")
     p.set_defaults(func=cmd_collect)
 
@@ -270,6 +278,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--method", choices=["grbal", "mb", "rebal"], help="training method (default: the config's)")
     p.add_argument("--steps", type=int, help="optimiser steps (default: the config's)")
     p.add_argument("--seed", type=int, help="seed of initialisation and window sampling (default: the config's)")
+    p.add_argument("--threads", type=int, help="torch threads (default: torch's, one per core)")
     p.add_argument("--init", help="start from this checkpoint's weights and normaliser (same robot and architecture), "
                                   "e.g. meta-train grbal from the mb model of the same data, or fine-tune")
     p.add_argument("--out", required=True, help="checkpoint file to write")
@@ -282,15 +291,21 @@ def make_parser() -> argparse.ArgumentParser:
                    help="online method, or true_dynamics: the same planner with the simulator as its model, the "
                         "reference no robot can run (default: %(default)s)")
     p.add_argument("--checkpoint", help="checkpoint (default: the shipped one for the method)")
+    p.add_argument("--split", default="test", choices=["train", "test"],
+                   help="task range: the family's held-out test range or its training range (default: %(default)s)")
     _add_planner_flags(p)
     p.add_argument("--steps", type=int, default=1000, help="control steps (default: %(default)s)")
     p.add_argument("--seed", type=int, default=100, help="seed of the task and the initial state (default: %(default)s)")
     p.add_argument("--json", help="write the result to this JSON file")
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("demo", help="crippled cheetah with grbal and mb: returns, latency, velocity plot")
+    p = sub.add_parser("demo", help="crippled robot (held-out legs) with grbal, mb and the true-dynamics reference: "
+                                    "returns, latency, velocity plot")
     _add_common(p)
-    p.add_argument("--perturbation", help="perturbation family (default: the config's)")
+    p.add_argument("--perturbation", default="crippled_leg", help="perturbation family (default: %(default)s)")
+    p.add_argument("--split", default="test", choices=["train", "test"],
+                   help="task range: the family's held-out test range or its training range (default: %(default)s)")
+
     p.add_argument("--methods", nargs="+", default=["grbal", "mb", "true_dynamics"],
                    choices=["grbal", "mb", "mb_de", "rebal", "true_dynamics"],
                    help="methods; true_dynamics is the reference planner with the simulator as its model "

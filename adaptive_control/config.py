@@ -143,6 +143,9 @@ class TrainConfig:
     """Control ticks one prediction spans: 1 (a one-tick model, applied ``planner.step_ticks`` times per
     planning step), or n: a model of n ticks whose input is the n actions, planned with each action
     held n ticks in one call (``planner.step_ticks`` a multiple of n). Not for rebal."""
+    keep_best: bool = False
+    """Early stopping: keep the weights of the evaluation (every 100 steps, on a fixed set of held-out
+    windows) with the lowest validation loss (adapted for grbal/rebal, prior for mb), not the last."""
     seed: int = 0
     """Seed of initialisation and window sampling."""
 

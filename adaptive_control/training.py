@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from tqdm import tqdm
 
-from adaptive_control.config import ConfigError, ExperimentConfig, to_dict
+from adaptive_control.config import ExperimentConfig, to_dict
 from models.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from models.dataset import TransitionDataset
 from models.dynamics import MLPDynamics
@@ -30,9 +30,7 @@ def train_checkpoint(cfg: ExperimentConfig, data: TransitionDataset, out: str, *
     """
     t = cfg.train
     robot_nu = data.action_size
-    if t.method == "rebal":
-        if t.model_ticks != 1:
-            raise ConfigError("train.model_ticks: rebal predicts one tick at a time (use 1)")
+    if t.method == "rebal":  # one tick at a time whatever train.model_ticks says (its context carries the rest)
         model = RecurrentDynamics(data.obs_size, data.action_size, cfg.model.hidden_sizes, cfg.model.context_size,
                                   cfg.model.activation)
     else:
@@ -59,6 +57,7 @@ def train_checkpoint(cfg: ExperimentConfig, data: TransitionDataset, out: str, *
         inner_lr=t.inner_lr, learn_inner_lr=t.learn_inner_lr, first_order=t.first_order,
         batch_size=t.meta_batch_size, steps=t.steps, lr=t.lr, validation_fraction=t.validation_fraction,
         seed=t.seed, callback=on_step, fit_normalizer=init is None, rollout_horizon=t.rollout_horizon if t.method != "rebal" else 1,
+        keep_best=t.keep_best,
     )
     bar.close()
     metrics = {k: v for k, v in result.metrics.items()}

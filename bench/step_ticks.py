@@ -5,8 +5,8 @@ true-dynamics reference beside them, on a perturbation family's test range.
         --methods true_dynamics grbal mb --step-ticks 1 3 --json bench/results/step_ticks.json
 
 Each (method, step_ticks, samples, horizon) point runs the same seeded tasks and initial states.
-Checkpoints: ``--checkpoints DIR`` (``DIR/{grbal,mb,rebal}.pt``; default: the suite's, trained on
-the training ranges only, so the test range is held out). Writes JSON (atomically) after every
+Checkpoints: ``--checkpoints DIR`` (``DIR/{grbal,mb,rebal}.pt``; default: the shipped ones, trained
+on the training ranges only, so the test range is held out). Writes JSON (atomically) after every
 point, so a long run can be read while it goes on.
 """
 from __future__ import annotations
@@ -30,9 +30,11 @@ def main(argv=None) -> int:
     p.add_argument("--step-ticks", nargs="+", type=int, default=[1, 3])
     p.add_argument("--samples", nargs="+", type=int, default=[0], help="K values (0: the config's)")
     p.add_argument("--horizons", nargs="+", type=int, default=[0], help="T values (0: the config's)")
+    p.add_argument("--noise-correlation", nargs="+", type=float, default=[-1.0],
+                   help="MPPI noise_correlation values (colored noise; -1: the config's)")
     p.add_argument("--seeds", nargs="+", type=int, default=[100, 101, 102, 103, 104])
     p.add_argument("--steps", type=int, default=0, help="ticks per episode (0: 1000 cheetah, 600 ant)")
-    p.add_argument("--checkpoints", help="folder of grbal.pt / mb.pt / rebal.pt (default: results/suite/checkpoints/ROBOT)")
+    p.add_argument("--checkpoints", help="folder of grbal.pt / mb.pt / rebal.pt (default: the shipped ones)")
     p.add_argument("--config", help="experiment YAML (default: the robot's shipped one)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--json", required=True)
@@ -40,7 +42,8 @@ def main(argv=None) -> int:
 
     import torch
 
-    from adaptive_control.build import (CHECKPOINT_KIND, build_controller, default_config_path, load_for_method)
+    from adaptive_control.build import (CHECKPOINT_KIND, assets_dir, build_controller, default_config_path,
+                                        load_for_method)
     from adaptive_control.config import load_config
     from adaptive_control.reference import TRUE_DYNAMICS, build_reference
     from models.dataset import atomic_write
@@ -48,8 +51,7 @@ def main(argv=None) -> int:
     from sim.robots import make_env
     from sim.tasks import make_distribution
 
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    ck_dir = args.checkpoints or os.path.join(root, "results", "suite", "checkpoints", args.robot)
+    ck_dir = args.checkpoints or os.path.join(assets_dir(), args.robot)
     exp = load_config(args.config or default_config_path(args.robot))
     steps = args.steps or (1000 if args.robot == "half_cheetah" else 600)
     tasks = make_distribution(args.robot, args.family, args.split)
@@ -62,36 +64,37 @@ def main(argv=None) -> int:
            "points": []}
     for method in args.methods:
         for n in args.step_ticks:
-            for k in args.samples:
-                for h in args.horizons:
-                    planner = dataclasses.replace(exp.planner, step_ticks=n, samples=k or exp.planner.samples,
-                                                  horizon=h or exp.planner.horizon)
-                    planner.validate()
-                    if method == TRUE_DYNAMICS:
-                        ctrl = build_reference(env, args.robot, planner, ctrl_cfg)
-                    else:
-                        ckpt = load_for_method(method, args.robot, os.path.join(ck_dir, f"{CHECKPOINT_KIND[method]}.pt"))
-                        ctrl = build_controller(ckpt, args.robot, planner, dataclasses.replace(ctrl_cfg, method=method))
-                    rets, vels, ticks = [], [], []
-                    t0 = time.time()
-                    for seed in args.seeds:
-                        task = tasks.sample(np.random.default_rng(seed))
-                        res = run_episode(env, ctrl, steps, seed=seed, task=task)
-                        rets.append(res.episode_return)
-                        vels.append(float(res.forward_velocity.mean()))
-                        ticks.append(res.latency["total_median_ms"])
-                    ctrl.close()
-                    r = np.array(rets)
-                    point = {"method": method, "step_ticks": n, "samples": planner.samples, "horizon": planner.horizon,
-                             "lookahead_s": planner.horizon * n * env.control_dt, "returns": rets,
-                             "mean": float(r.mean()), "stderr": float(r.std(ddof=1) / np.sqrt(len(r))) if len(r) > 1 else None,
-                             "mean_forward_velocity": float(np.mean(vels)), "tick_median_ms": float(np.median(ticks)),
-                             "wall_s": time.time() - t0}
-                    out["points"].append(point)
-                    print(f"{method:13s} n={n} K={planner.samples} T={planner.horizon}: return {point['mean']:8.1f} "
-                          f"± {point['stderr'] or 0:6.1f}, {point['mean_forward_velocity']:.2f} m/s, tick "
-                          f"{point['tick_median_ms']:.1f} ms ({point['wall_s']:.0f} s)", flush=True)
-                    atomic_write(args.json, lambda fh: fh.write(json.dumps(out, indent=1).encode()))
+            for k, h, rho in ((k, h, rho) for k in args.samples for h in args.horizons for rho in args.noise_correlation):
+                planner = dataclasses.replace(exp.planner, step_ticks=n, samples=k or exp.planner.samples,
+                                              horizon=h or exp.planner.horizon,
+                                              noise_correlation=exp.planner.noise_correlation if rho < 0 else rho)
+                planner.validate()
+                if method == TRUE_DYNAMICS:
+                    ctrl = build_reference(env, args.robot, planner, ctrl_cfg)
+                else:
+                    ckpt = load_for_method(method, args.robot, os.path.join(ck_dir, f"{CHECKPOINT_KIND[method]}.pt"))
+                    ctrl = build_controller(ckpt, args.robot, planner, dataclasses.replace(ctrl_cfg, method=method))
+                rets, vels, ticks = [], [], []
+                t0 = time.time()
+                for seed in args.seeds:
+                    task = tasks.sample(np.random.default_rng(seed))
+                    res = run_episode(env, ctrl, steps, seed=seed, task=task)
+                    rets.append(res.episode_return)
+                    vels.append(float(res.forward_velocity.mean()))
+                    ticks.append(res.latency["total_median_ms"])
+                ctrl.close()
+                r = np.array(rets)
+                point = {"method": method, "step_ticks": n, "samples": planner.samples, "horizon": planner.horizon,
+                         "noise_correlation": planner.noise_correlation,
+                         "lookahead_s": planner.horizon * n * env.control_dt, "returns": rets,
+                         "mean": float(r.mean()), "stderr": float(r.std(ddof=1) / np.sqrt(len(r))) if len(r) > 1 else None,
+                         "mean_forward_velocity": float(np.mean(vels)), "tick_median_ms": float(np.median(ticks)),
+                         "wall_s": time.time() - t0}
+                out["points"].append(point)
+                print(f"{method:13s} n={n} K={planner.samples} T={planner.horizon} rho={planner.noise_correlation}: return {point['mean']:8.1f} "
+                      f"± {point['stderr'] or 0:6.1f}, {point['mean_forward_velocity']:.2f} m/s, tick "
+                      f"{point['tick_median_ms']:.1f} ms ({point['wall_s']:.0f} s)", flush=True)
+                atomic_write(args.json, lambda fh: fh.write(json.dumps(out, indent=1).encode()))
     return 0
 
 

@@ -83,6 +83,8 @@ def train_dynamics(
     eval_every: int = 100,
     fit_normalizer: bool = True,
     rollout_horizon: int = 1,
+    keep_best: bool = False,
+    validation_windows: int = 512,
     callback: Callable[[int, dict], None] | None = None,
 ) -> TrainResult:
     """Train ``model`` in place on ``dataset``.
@@ -96,6 +98,12 @@ def train_dynamics(
             (fine-tuning a model whose weights were trained with its statistics).
         rollout_horizon: H; > 1 scores predictions open-loop over H steps (grbal: the future part of
             each window, a divisor of N; mb: the whole window, a divisor of M + N) instead of one step.
+        keep_best: early stopping: end with the weights (and step sizes) of the evaluation (every
+            ``eval_every`` steps) with the lowest validation loss (``val_loss_adapted`` for grbal and
+            rebal: what the online rule meets; ``val_loss_prior`` for mb) instead of the last ones.
+        validation_windows: size of the fixed set of held-out windows every evaluation scores (drawn
+            once, from its own seeded stream, so evaluations are comparable and training's stream
+            is untouched).
         callback: called as ``callback(step, metrics)`` after every step (progress bars).
     """
     if method not in ("grbal", "mb", "rebal"):
@@ -146,6 +154,18 @@ def train_dynamics(
         idx = torch.as_tensor(pool[rng.integers(len(pool), size=size)][:, None] + offsets, device=device)
         return obs[idx], act[idx], nxt[idx]
 
+    val_rng = np.random.default_rng([seed, 1])
+    val_pool = val_starts if len(val_starts) else starts
+    val_idx = torch.as_tensor(val_pool[val_rng.integers(len(val_pool), size=validation_windows)][:, None] + offsets,
+                              device=device)
+    val = obs[val_idx], act[val_idx], nxt[val_idx]
+    select = "val_loss_prior" if method == "mb" else "val_loss_adapted"
+    best: dict = {"score": math.inf, "step": 0, "state": None}
+
+    def snapshot():
+        return ({k: p.detach().clone() for k, p in params.items()},
+                {k: v.detach().clone() for k, v in step_size.items()} if isinstance(step_size, dict) else None)
+
     def loss_on(o, a, n):
         if method == "grbal":
             return meta_loss(model, params, adapter, o, a, n, adapt_window, rollout_horizon)
@@ -166,22 +186,30 @@ def train_dynamics(
         opt.step()
         metrics = {"loss": float(loss.detach())}
         if step % eval_every == 0 or step == steps:
-            val = _val_batch(batch, val_starts, starts)
             if method == "rebal":
                 metrics.update(evaluate_recurrent(model, *val, adapt_window))
             else:
                 metrics.update(evaluate_windows(model, adapter, *val, adapt_window))
             history.append({"step": step, **metrics})
+            if keep_best and metrics[select] < best["score"]:
+                best.update(score=metrics[select], step=step, state=snapshot(), metrics=dict(metrics))
         if callback is not None:
             callback(step, metrics)
     model.eval()
+    final = history[-1]
+    if keep_best and best["state"] is not None:
+        weights, lrs = best["state"]
+        with torch.no_grad():
+            for k, p in params.items():
+                p.copy_(weights[k])
+            if lrs is not None:
+                for k, v in step_size.items():
+                    v.copy_(lrs[k])
+        final = {**best["metrics"], "step": best["step"]}
     final_lr = {k: v.detach().clone() for k, v in step_size.items()} if isinstance(step_size, dict) else step_size
-    return TrainResult(inner_lr=final_lr, metrics={**history[-1], "history": history, "train_paths": len(train_paths),
+    return TrainResult(inner_lr=final_lr, metrics={**final, "best_step": best["step"] if keep_best else steps,
+                                                   "history": history, "train_paths": len(train_paths),
                                                    "val_paths": len(val_paths)})
-
-
-def _val_batch(batch, val_starts, train_starts, size: int = 256):
-    return batch(val_starts if len(val_starts) else train_starts, size)
 
 
 def evaluate_windows(model: DynamicsModel, adapter: GradientAdapter, obs, act, next_obs, m: int) -> dict:

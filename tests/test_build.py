@@ -77,7 +77,7 @@ def test_task_distribution_follows_each_robots_config():
     from sim.perturbations import CrippledAntLeg, NoPerturbation, TaskDistribution
     from sim.tasks import make_distribution
 
-    ant = load_config(default_config_path("ant")).task
+    ant = dataclasses.replace(load_config(default_config_path("ant")).task, perturbation="crippled_leg")
     legs = {task_distribution("ant", ant).sample(np.random.default_rng(s)).leg for s in range(40)}
     assert legs == {0, 1, 2}  # the config's training legs; leg 3 is held out
     held_out = dataclasses.replace(ant, joints=(3,))
@@ -93,6 +93,15 @@ def test_task_distribution_follows_each_robots_config():
     for robot in ("ant", "half_cheetah"):
         t = task_distribution(robot, TaskConfig(joints=(0,)), "friction").sample(np.random.default_rng(0))
         assert make_distribution(robot, "friction", "train").contains(t)
+    # split="test": the family's held-out range whatever the config's training indices
+    assert {task_distribution("ant", ant, split="test").sample(np.random.default_rng(s)).leg for s in range(10)} == {3}
+    assert {task_distribution("half_cheetah", cheetah, split="test").sample(np.random.default_rng(s)).actuator
+            for s in range(20)} == {4, 5}
+    for robot in ("ant", "half_cheetah"):
+        t = task_distribution(robot, TaskConfig(joints=(0,)), "friction", split="test").sample(np.random.default_rng(0))
+        assert make_distribution(robot, "friction", "test").contains(t)
+    with pytest.raises(ConfigError, match="split"):
+        task_distribution("ant", ant, split="validation")
     with pytest.raises(ConfigError, match="'pier' is not a perturbation family of ant"):
         task_distribution("ant", ant, "pier")
     with pytest.raises(ConfigError, match="strength_range"):

@@ -94,7 +94,9 @@ def test_config_typo_is_reported_by_the_cli(tmp_path, capsys):
 
 
 def test_robot_flag_that_contradicts_the_config_names_the_file(tmp_path, capsys):
-    cfg = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "results", "suite", "ant.yaml")
+    from adaptive_control.build import default_config_path
+
+    cfg = default_config_path("ant")
     assert main(["run", "--config", cfg, "--robot", "half_cheetah", "--steps", "2"]) == 2
     err = capsys.readouterr().err
     assert cfg in err and "'ant'" in err

@@ -114,6 +114,28 @@ def test_grbal_training_on_real_data_reduces_adapted_loss(cheetah_dataset):
     assert m.normalizer.fitted
 
 
+@pytest.mark.parametrize("method", ["grbal", "mb"])
+def test_keep_best_ends_with_the_best_evaluated_weights(method, cheetah_dataset):
+    kw = dict(method=method, adapt_window=8, future_window=8, inner_lr=0.01, learn_inner_lr=method == "grbal",
+              batch_size=8, steps=60, eval_every=10, seed=0)
+    # lr 0.05 makes training noisy, so the last evaluation is rarely the best one
+    m = MLPDynamics(17, 6, (32, 32))
+    seeded_init(m, 0)
+    res = train_dynamics(m, cheetah_dataset, lr=0.05, keep_best=True, **kw)
+    key = "val_loss_adapted" if method == "grbal" else "val_loss_prior"
+    hist = res.metrics["history"]
+    best = min(hist, key=lambda h: h[key])
+    assert res.metrics["best_step"] == best["step"] and res.metrics[key] == best[key]
+    # the model holds exactly the weights of that evaluation: retraining up to it gives them
+    m2 = MLPDynamics(17, 6, (32, 32))
+    seeded_init(m2, 0)
+    res2 = train_dynamics(m2, cheetah_dataset, lr=0.05, keep_best=False, **{**kw, "steps": best["step"]})
+    for (k, p), (_, q) in zip(m.named_parameters(), m2.named_parameters()):
+        assert torch.equal(p, q), k
+    if method == "grbal":
+        assert all(torch.equal(res.inner_lr[k], res2.inner_lr[k]) for k in res.inner_lr)
+
+
 def test_rollout_loss_feeds_the_model_its_own_predictions():
     m = tiny()
     m.normalizer.fit(*data(b=64, seed=3))

@@ -1,0 +1,49 @@
+"""The checkpoint recipe (`make checkpoints`) end to end, at toy sizes: random data on the whole
+perturbation suite, MB, GrBAL from MB's weights, one aggregation round driven by both MPC
+controllers, ReBAL; the shipped experiment's block model, early stopping and planner settings."""
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make")
+def test_make_checkpoints_recipe_runs_end_to_end(tmp_path):
+    from adaptive_control.build import build_controller, default_config_path
+    from adaptive_control.config import load_config
+    from models.checkpoint import load_checkpoint
+    from models.dataset import TransitionDataset
+
+    venv = os.path.dirname(os.path.dirname(sys.executable))
+    runs, dest = tmp_path / "runs", tmp_path / "dest"
+    cmd = ["make", "--no-print-directory", "-C", ROOT, "-o", os.path.join(venv, ".installed-stamp"), "checkpoints",
+           f"VENV={venv}", "ROBOT=half_cheetah", f"RUNS={runs}", f"DEST={dest}", "RANDOM_PATHS=3", "MPC_PATHS=1",
+           "MPC_LENGTH=24", "STEPS=12", "REBAL_STEPS=4", "AGG_ROUNDS=1", "THREADS=1", "SEED=2"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env={**os.environ, "MUJOCO_GL": "disable"})
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert sorted(os.listdir(dest)) == ["grbal.pt", "mb.pt", "rebal.pt"]
+    # the data: random paths on suite tasks, then one MPC round per controller (seeds offset by SEED)
+    d0 = TransitionDataset.load(str(runs / "data_0.npz"))
+    assert d0.num_paths == 3
+    for kind in ("grbal", "mb"):
+        d = TransitionDataset.load(str(runs / f"data_1_{kind}.npz"))
+        assert d.num_paths == 1 and len(d) == 24
+    exp = load_config(default_config_path("half_cheetah"))
+    for kind in ("grbal", "mb", "rebal"):
+        ck = load_checkpoint(str(dest / f"{kind}.pt"), robot="half_cheetah")
+        assert ck.kind == kind
+        assert ck.ticks == (1 if kind == "rebal" else exp.train.model_ticks)
+        assert ck.config["train"]["seed"] == 2 and ck.metrics["transitions"] > len(d0) - 3 * exp.train.model_ticks
+    # GrBAL of the last round started from that round's MB model, and its checkpoint runs the controller
+    grbal = load_checkpoint(str(dest / "grbal.pt"), robot="half_cheetah")
+    assert grbal.metrics["init"].endswith("mb.pt")
+    ctrl = build_controller(grbal, "half_cheetah", exp.planner, exp.controller)
+    obs = grbal.model.normalizer.obs_mean.numpy().astype(np.float64)
+    for _ in range(4):
+        a = ctrl.step(obs)
+        assert a.shape == (6,) and np.all(np.abs(a) <= 1)
