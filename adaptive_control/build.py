@@ -15,7 +15,7 @@ from models.recurrent import RecurrentAdapter
 from planners.cem import CEM
 from planners.mppi import MPPI
 from planners.random_shooting import RandomShooting
-from sim.robots import cost_fn, make_env
+from sim.robots import make_env, planning_cost
 from sim.tasks import FAMILIES, config_distribution, make_distribution
 
 #: Which checkpoint kind each online method runs on.
@@ -138,7 +138,7 @@ def make_planner_factory(cfg: PlannerConfig, robot: str, device, model=None, par
     states in float64). ``model_ticks``: ticks the dynamics advances per call (a block model).
     """
     env = make_env(robot)
-    cost = cost or cost_fn(robot)
+    cost = cost or planning_cost(robot, cfg.upright_weight)
     common = dict(horizon=cfg.horizon, action_low=env.action_low, action_high=env.action_high, seed=cfg.seed,
                   device=device, step_ticks=cfg.step_ticks, model_ticks=model_ticks, dtype=dtype)
     nx, nu = state_size or env.obs_size, env.action_size

@@ -188,6 +188,11 @@ class PlannerConfig:
     """Standard deviation of the action noise (actions are in [-1, 1]); CEM's initial sigma."""
     noise_correlation: float = 0.0
     """MPPI: AR(1) time correlation of the noise in [0, 1) (smoother action sequences); 0 = white."""
+    upright_weight: float = 0.0
+    """Weight of a posture penalty added to the task cost inside plans (``sim.costs.POSTURES``:
+    half-cheetah ``relu(|pitch| - 0.5)^2``, ant ``relu(0.5 - cos tilt)^2``), steering plans away from
+    flips the robot cannot recover from; returns stay the task reward. 0 = the task cost alone.
+    The sampling planners and the true-dynamics reference use it; ``casadi`` plans the task cost."""
     elites: int = 50
     """CEM: number of lowest-cost samples refitted each iteration."""
     precision: str = "float32"
@@ -208,6 +213,8 @@ class PlannerConfig:
             _positive(name, getattr(self, name))
         if self.noise_sigma <= 0 or self.temperature <= 0:
             raise ConfigError("noise_sigma and temperature must be positive")
+        if not self.upright_weight >= 0:
+            raise ConfigError(f"upright_weight: must be >= 0, got {self.upright_weight}")
         if not 0.0 <= self.noise_correlation < 1.0:
             raise ConfigError(f"noise_correlation: must be in [0, 1), got {self.noise_correlation}")
         if self.type == "casadi" and self.step_ticks != 1:

@@ -16,7 +16,7 @@ import torch
 from adaptive_control.build import make_planner_factory
 from adaptive_control.config import ConfigError, ControllerConfig, PlannerConfig
 from adaptive_control.controller import TickStats
-from sim.robots import cost_fn
+from sim.robots import planning_cost
 from sim.true_dynamics import SimulatorDynamics
 
 #: The method name in ``run``, ``demo`` and ``evaluate``.
@@ -40,7 +40,7 @@ class TrueDynamicsController:
                               "(mppi, cem, random_shooting), not casadi")
         self.env, self.robot, self.planner_cfg = env, robot, planner_cfg
         self.sim = SimulatorDynamics(env, nthread=threads)
-        self._cost = cost_fn(robot)
+        self._cost = planning_cost(robot, planner_cfg.upright_weight)  # the learned methods' cost
         self.low = np.broadcast_to(np.asarray(env.action_low, dtype=np.float64), (env.action_size,)).copy()
         self.high = np.broadcast_to(np.asarray(env.action_high, dtype=np.float64), (env.action_size,)).copy()
         self.planner = None

@@ -1,7 +1,7 @@
 """Registry of simulated robots and their planner costs, by name."""
 from __future__ import annotations
 
-from sim.costs import COSTS
+from sim.costs import COSTS, POSTURES
 
 
 def make_env(robot: str, perturbation=None, seed: int | None = None):
@@ -23,6 +23,23 @@ def cost_fn(robot: str):
         return COSTS[robot]
     except KeyError:
         raise ValueError(f"unknown robot {robot!r} (known: {', '.join(ROBOTS)})") from None
+
+
+def planning_cost(robot: str, upright_weight: float = 0.0):
+    """The cost a planner minimises: the robot's task cost (:func:`cost_fn`), plus ``upright_weight``
+    times its posture penalty (:data:`sim.costs.POSTURES`) of the next state when positive. The
+    penalty only shapes plans; returns are always the task reward."""
+    cost = cost_fn(robot)
+    if upright_weight < 0:
+        raise ValueError(f"upright_weight must be >= 0, got {upright_weight}")
+    if upright_weight == 0:
+        return cost
+    posture, w = POSTURES[robot], float(upright_weight)
+
+    def shaped(state, action, next_state):
+        return cost(state, action, next_state) + w * posture(next_state)
+
+    return shaped
 
 
 ROBOTS = tuple(COSTS)

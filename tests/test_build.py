@@ -29,7 +29,8 @@ def drive(ctrl, steps=5):
 @pytest.mark.parametrize("planner", ["mppi", "cem", "random_shooting"])
 def test_every_method_and_sampling_planner_runs_on_the_shipped_checkpoints(method, planner):
     ckpt = load_for_method(method, "half_cheetah")
-    cfg = PlannerConfig(type=planner, samples=64, horizon=5, iterations=2 if planner == "cem" else 1, elites=8)
+    cfg = PlannerConfig(type=planner, samples=64, horizon=5, iterations=2 if planner == "cem" else 1, elites=8,
+                        step_ticks=ckpt.ticks)  # a block model plans with its actions held as long
     ctrl = drive(build_controller(ckpt, "half_cheetah", cfg, ControllerConfig(method=method)))
     assert type(ctrl.planner).__name__ == {"mppi": "MPPI", "cem": "CEM", "random_shooting": "RandomShooting"}[planner]
     moved = any(not torch.equal(ctrl.params[k], ctrl.prior[k]) for k in ctrl.prior)
@@ -51,8 +52,8 @@ def test_casadi_planner_runs_with_adapted_weights(tmp_path):
 
 def test_bfloat16_planning_runs():
     ckpt = load_for_method("grbal", "half_cheetah")
-    ctrl = drive(build_controller(ckpt, "half_cheetah", PlannerConfig(samples=64, horizon=5, precision="bfloat16"),
-                                  ControllerConfig()))
+    ctrl = drive(build_controller(ckpt, "half_cheetah", PlannerConfig(samples=64, horizon=5, precision="bfloat16",
+                                                                      step_ticks=ckpt.ticks), ControllerConfig()))
     assert ctrl.planning_dtype == torch.bfloat16
 
 

@@ -43,6 +43,10 @@ def test_wrong_type_and_range_are_rejected(tmp_path):
     with pytest.raises(ConfigError, match="step_ticks"):
         load_config(write(tmp_path, "planner: {type: casadi, step_ticks: 3}\n"))
     assert load_config(write(tmp_path, "planner: {step_ticks: 3}\n")).planner.step_ticks == 3
+    with pytest.raises(ConfigError, match="upright_weight"):
+        load_config(write(tmp_path, "planner: {upright_weight: -1}\n"))
+    with pytest.raises(ConfigError, match="keep_best"):
+        load_config(write(tmp_path, "train: {keep_best: maybe}\n"))
 
 
 def test_configs_are_frozen():

@@ -1,4 +1,5 @@
 """The adaptation benchmark's pieces: cells, the recovery metric, the tables, config validation."""
+import dataclasses
 import numpy as np
 import pytest
 
@@ -34,6 +35,14 @@ def test_cells_cover_the_matrix_with_unperturbed_references():
     ids = [c["id"] for c in cs]
     assert len(ids) == len(set(ids)) == 2 * 2 * 3  # per method and seed: perturbed, switched, reference
     assert "half_cheetah/crippled_leg@50/grbal/1" in ids and "half_cheetah/none/mb/2" in ids
+    # the reference on fewer seeds than the learned methods
+    ref = dataclasses.replace(cfg, methods=("grbal", "true_dynamics"), reference_seeds=(2,))
+    ref.validate()
+    ids = [c["id"] for c in cells(ref)]
+    assert "half_cheetah/crippled_leg/true_dynamics/2" in ids and "half_cheetah/crippled_leg/true_dynamics/1" not in ids
+    assert "half_cheetah/crippled_leg/grbal/1" in ids
+    with pytest.raises(ConfigError, match="reference_seeds"):
+        dataclasses.replace(cfg, reference_seeds=(7,)).validate()
 
 
 def test_eval_config_rejects_typos_and_bad_values(tmp_path):
@@ -78,6 +87,7 @@ def test_torn_last_line_is_ignored(tmp_path):
 
 
 def test_small_matrix_end_to_end_then_resume_runs_nothing_again(tmp_path):
+    from adaptive_control.build import default_checkpoint
     from adaptive_control.experiments.evaluate import TestTaskMBConfig, evaluate
 
     cfg = EvalConfig(robots=("half_cheetah",), families=("none", "friction"),
@@ -93,8 +103,10 @@ def test_small_matrix_end_to_end_then_resume_runs_nothing_again(tmp_path):
     oracles = sorted((tmp_path / "test_task_mb").glob("*.pt"))
     assert len(oracles) == 3
     for o in oracles:
-        m = load_checkpoint(o).metrics
-        assert m["transitions"] == 3 * 40 and m["init"].endswith("mb.pt")
+        ck = load_checkpoint(o)
+        # 3 paths of 40 ticks, as transitions of the shipped model's span (each path loses ticks - 1)
+        assert ck.ticks == load_checkpoint(default_checkpoint("half_cheetah", "mb")).ticks
+        assert ck.metrics["transitions"] == 3 * (40 - (ck.ticks - 1)) and ck.metrics["init"].endswith("mb.pt")
     for r in records:
         assert r["steps"] == 30 and np.isfinite(r["return"]) and r["latency"]["ticks"] == 30
     friction = [r for r in records if r["family"] == "friction"]

@@ -186,3 +186,27 @@ def test_terrain_slot_leaves_the_nominal_physics_bit_identical():
             for _ in range(env.frame_skip):
                 mujoco.mj_step(bare, d)
         assert np.array_equal(env.data.qpos, d.qpos) and np.array_equal(env.data.qvel, d.qvel)
+
+
+def test_planning_cost_adds_the_posture_penalty_only_when_asked():
+    from sim.costs import ant_cost, ant_posture, half_cheetah_posture
+    from sim.robots import planning_cost
+
+    g = torch.Generator().manual_seed(0)
+    s, a, n = torch.randn(8, 17, generator=g), torch.randn(8, 6, generator=g), torch.randn(8, 17, generator=g)
+    assert planning_cost("half_cheetah", 0.0) is half_cheetah_cost  # the task cost itself
+    shaped = planning_cost("half_cheetah", 3.0)
+    assert torch.allclose(shaped(s, a, n), half_cheetah_cost(s, a, n) + 3.0 * half_cheetah_posture(n))
+    # zero while the torso pitch stays within +-0.5 rad, quadratic beyond, either way
+    n[:, 1] = torch.tensor([0.0, 0.4, -0.5, 0.7, -0.7, 1.5, 3.1, -3.1])
+    assert torch.allclose(half_cheetah_posture(n), torch.tensor([0, 0, 0, 0.04, 0.04, 1.0, 2.6 ** 2, 2.6 ** 2]))
+    # the ant: cos(tilt) = 1 - 2 (x^2 + y^2) from the torso quaternion (w x y z at obs 1-4)
+    sa, aa, na = torch.zeros(3, 27), torch.zeros(3, 8), torch.zeros(3, 27)
+    half = torch.tensor(0.5).sqrt()
+    na[0, 1] = 1.0                  # upright
+    na[1, 1], na[1, 2] = half, half  # rolled 90 degrees: cos 0
+    na[2, 2] = 1.0                  # upside down: cos -1
+    assert torch.allclose(ant_posture(na), torch.tensor([0.0, 0.25, 2.25]))
+    assert torch.allclose(planning_cost("ant", 2.0)(sa, aa, na), ant_cost(sa, aa, na) + 2.0 * ant_posture(na))
+    with pytest.raises(ValueError, match="upright_weight"):
+        planning_cost("ant", -1.0)

@@ -69,6 +69,9 @@ class EvalConfig:
     every other method's return is also reported as a fraction of."""
     seeds: tuple[int, ...] = (100, 101, 102, 103, 104)
     """Episode seeds (task, initial state); disjoint from the collection seeds."""
+    reference_seeds: tuple[int, ...] | None = None
+    """Seeds of the ``true_dynamics`` reference when fewer than ``seeds`` (it plans through the simulator,
+    10-100x the time of a learned method's episode); ``None``: all of ``seeds``."""
     steps: int = 1000
     """Control steps per episode."""
     split: str = "test"
@@ -92,6 +95,8 @@ class EvalConfig:
             raise ConfigError(f"split: must be 'train' or 'test', got {self.split!r}")
         if self.steps <= 0 or self.workers <= 0 or not self.seeds:
             raise ConfigError("steps and workers must be positive and seeds non-empty")
+        if self.reference_seeds is not None and not set(self.reference_seeds) <= set(self.seeds):
+            raise ConfigError(f"reference_seeds: {list(self.reference_seeds)} must be among seeds {list(self.seeds)}")
         from sim.tasks import FAMILIES
 
         known = set().union(*FAMILIES.values())
@@ -137,6 +142,8 @@ def cells(cfg: EvalConfig) -> list[dict]:
     for robot in cfg.robots:
         for seed in cfg.seeds:
             for method in cfg.methods:
+                if method == "true_dynamics" and cfg.reference_seeds is not None and seed not in cfg.reference_seeds:
+                    continue
                 for family in (f for f in cfg.families if f in FAMILIES[robot]):
                     out.append({"robot": robot, "family": family, "method": method, "seed": seed, "switch_at": None})
                 for family in cfg.switch.families:

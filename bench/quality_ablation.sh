@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Control-quality ablation (issue 11): one change at a time, crippled half-cheetah on the held-out
+# actuators (4-5), 1000 steps, seeds 100-102 (SEEDS=...), grbal and mb, one torch thread.
+# Each row writes bench/results/quality_ablation/<row>.json (bench/step_ticks.py).
+#   bash bench/quality_ablation.sh [row ...]      (default: every row)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+SEEDS=${SEEDS:-100 101 102}
+OUT=bench/results/quality_ablation
+mkdir -p "$OUT"
+Q=results/quality
+run() {  # row checkpoints config step_ticks [extra flags]
+  local row=$1 ck=$2 cfg=$3 n=$4; shift 4
+  MUJOCO_GL=disable "$PY" bench/step_ticks.py --robot half_cheetah --family crippled_leg --split test \
+    --methods grbal mb --seeds $SEEDS --threads 1 --checkpoints "$ck" --config "$cfg" --step-ticks "$n" \
+    --json "$OUT/$row.json" "$@"
+}
+rows=${*:-v1_n1 v1_n3 agg3 agg3_roll8 agg3_block3 shipped shipped_k250 shipped_t15 shipped_colored}
+for row in $rows; do
+  case $row in
+    # the previous shipped suite models (one-tick, 2 rounds of 200-step MPC paths), actions not held
+    v1_n1) run $row $Q/checkpoints/suite_v1/half_cheetah $Q/suite_v1_half_cheetah.yaml 1 ;;
+    # + each planned action held 3 ticks (the one-tick model applied 3 times: 3x the plan's cost)
+    v1_n3) run $row $Q/checkpoints/suite_v1/half_cheetah $Q/suite_v1_half_cheetah.yaml 3 ;;
+    # + aggregation rounds driven by controllers that hold actions 3 ticks
+    agg3) run $row $Q/checkpoints/agg3/half_cheetah $Q/half_cheetah_agg3.yaml 3 ;;
+    # agg3 + an 8-step open-loop training loss
+    agg3_roll8) run $row $Q/checkpoints/agg3_roll8/half_cheetah $Q/half_cheetah_agg3_roll8.yaml 3 ;;
+    # agg3 + a model of the whole 3-tick block (one call per planning step: the plan costs what n=1 does)
+    agg3_block3) run $row $Q/checkpoints/agg3_block3/half_cheetah $Q/half_cheetah_agg3_block3.yaml 3 ;;
+    # the shipped recipe: agg3_block3 + 2x random data, 3 rounds of 500-step MPC paths, early stopping
+    shipped) run $row adaptive_control/assets/half_cheetah adaptive_control/assets/half_cheetah.yaml 3 ;;
+    # planner variations on the shipped models
+    shipped_k250) run $row adaptive_control/assets/half_cheetah adaptive_control/assets/half_cheetah.yaml 3 --samples 250 ;;
+    shipped_t15) run $row adaptive_control/assets/half_cheetah adaptive_control/assets/half_cheetah.yaml 3 --horizons 15 ;;
+    shipped_colored) run $row adaptive_control/assets/half_cheetah adaptive_control/assets/half_cheetah.yaml 3 --noise-correlation 0.5 ;;
+    *) echo "unknown row $row" >&2; exit 2 ;;
+  esac
+done
