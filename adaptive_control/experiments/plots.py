@@ -47,8 +47,13 @@ def plot_returns(rows: list, path: str) -> None:
                 if r is not None:
                     xs.append(i + (j - (len(methods) - 1) / 2) * width)
                     ys.append(r["mean"])
-                    es.append(r["stderr"] or 0.0)
-            ax.bar(xs, ys, width, yerr=es, capsize=2, label=m, color=METHOD_COLORS.get(m))
+                    es.append(r["stderr"])
+            # a single episode has no standard error: no error bar (not a zero one), marked n=1
+            ax.bar(xs, ys, width, yerr=[float("nan") if e is None else e for e in es], capsize=2, label=m,
+                   color=METHOD_COLORS.get(m))
+            for x, y, e in zip(xs, ys, es):
+                if e is None:
+                    ax.annotate("n=1", (x, y), ha="center", va="bottom", fontsize=7)
         ax.set_xticks(range(len(keys)))
         ax.set_xticklabels([k[0] + (f"\n@ step {k[1]}" if k[1] is not None else "") for k in keys], fontsize=8)
         ax.set_title(robot, fontsize=10)
