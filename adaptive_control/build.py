@@ -7,10 +7,11 @@ from importlib import resources
 
 import torch
 
-from adaptive_control.config import ConfigError, ControllerConfig, PlannerConfig, TaskConfig
+from adaptive_control.config import ConfigError, ControllerConfig, GuardConfig, PlannerConfig, TaskConfig
 from adaptive_control.controller import AdaptiveController
 from models.adaptation import GradientAdapter, NoAdaptation
 from models.checkpoint import Checkpoint, CheckpointError, load_checkpoint
+from models.guard import AdaptationGuard
 from models.recurrent import RecurrentAdapter
 from planners.cem import CEM
 from planners.mppi import MPPI
@@ -123,9 +124,21 @@ def _build_controller(ckpt, robot, planner_cfg, ctrl_cfg, executor) -> AdaptiveC
                               action_low=env.action_low, action_high=env.action_high, device=device,
                               deadline_ms=ctrl_cfg.deadline_ms,
                               planning_dtype=torch.bfloat16 if planner_cfg.precision == "bfloat16" else None,
-                              executor=executor, model_ticks=ticks)
+                              executor=executor, model_ticks=ticks, guard=make_guard(ckpt, ctrl_cfg.guard))
     late["controller"] = ctrl
     return ctrl
+
+
+def make_guard(ckpt: Checkpoint, cfg: GuardConfig) -> AdaptationGuard | None:
+    """The adaptation guard ``cfg`` describes for ``ckpt``'s model (``None`` when disabled): bound
+    ``residual_factor * residual_max`` from the checkpoint's calibration, else ``residual_bound``."""
+    if not cfg.enabled:
+        return None
+    if ckpt.residual_max is not None:
+        bound = cfg.residual_factor * ckpt.residual_max.clamp_min(1.0)  # never tighter than 1 std
+    else:
+        bound = cfg.residual_bound
+    return AdaptationGuard(ckpt.model, bound)
 
 
 def make_planner_factory(cfg: PlannerConfig, robot: str, device, model=None, params_fn=None, *, cost=None,

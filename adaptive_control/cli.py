@@ -19,6 +19,23 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--robot", help="robot name (default: the config's; without --config: half_cheetah)")
 
 
+def cmd_calibrate(args) -> int:
+    from adaptive_control.training import load_datasets
+    from models.checkpoint import load_checkpoint, write_residual_max
+    from models.guard import calibrate_residuals
+
+    for path in args.checkpoint:
+        ckpt = load_checkpoint(path)
+        data = load_datasets(args.data, ckpt.robot)
+        if ckpt.ticks > 1:
+            data = data.multi_tick(ckpt.ticks)
+        r = calibrate_residuals(ckpt.model, data.obs, data.act, data.next_obs)
+        write_residual_max(path, r)
+        print(f"{path}: largest normalised prior residual per state entry over {len(data)} transitions: "
+              f"max {float(r.max()):.2f}, median {float(r.median()):.2f}")
+    return 0
+
+
 def _add_planner_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--step-ticks", type=int, help="control ticks each planned action is held (default: the config's)")
     p.add_argument("--horizon", type=int, help="planning horizon in planning steps (default: the config's)")
@@ -283,6 +300,12 @@ def make_parser() -> argparse.ArgumentParser:
                                   "e.g. meta-train grbal from the mb model of the same data, or fine-tune")
     p.add_argument("--out", required=True, help="checkpoint file to write")
     p.set_defaults(func=cmd_meta_train)
+
+    p = sub.add_parser("calibrate", help="store the adaptation guard's calibration (the prior's largest residuals on "
+                                         "its training data) in checkpoints; meta-train does this itself")
+    p.add_argument("--checkpoint", nargs="+", required=True, help="checkpoint files to update in place (atomically)")
+    p.add_argument("--data", nargs="+", required=True, help="the datasets the checkpoints were trained on (.npz)")
+    p.set_defaults(func=cmd_calibrate)
 
     p = sub.add_parser("run", help="run one episode and report return and tick latency")
     _add_common(p)

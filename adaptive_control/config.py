@@ -8,6 +8,7 @@ defaults below. Unknown or mistyped keys, wrong types and out-of-range values ra
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import typing
 from dataclasses import dataclass, field
@@ -162,7 +163,7 @@ class TrainConfig:
         for name in ("adapt_window", "future_window", "meta_batch_size", "steps"):
             _positive(name, getattr(self, name))
         if self.inner_lr <= 0 or self.lr <= 0:
-            raise ConfigError("inner_lr and lr must be positive")
+            raise ConfigError(f"inner_lr and lr: must be positive, got {self.inner_lr}, {self.lr}")
         if not 0.0 <= self.validation_fraction < 1.0:
             raise ConfigError(f"validation_fraction: must be in [0, 1), got {self.validation_fraction}")
 
@@ -212,7 +213,7 @@ class PlannerConfig:
         for name in ("horizon", "samples", "iterations", "elites", "max_solver_iterations", "step_ticks"):
             _positive(name, getattr(self, name))
         if self.noise_sigma <= 0 or self.temperature <= 0:
-            raise ConfigError("noise_sigma and temperature must be positive")
+            raise ConfigError(f"noise_sigma and temperature: must be positive, got {self.noise_sigma}, {self.temperature}")
         if not self.upright_weight >= 0:
             raise ConfigError(f"upright_weight: must be >= 0, got {self.upright_weight}")
         if not 0.0 <= self.noise_correlation < 1.0:
@@ -221,6 +222,27 @@ class PlannerConfig:
             raise ConfigError(f"step_ticks: the casadi planner plans tick by tick (1), got {self.step_ticks}")
         if self.type == "cem" and self.elites > self.samples:
             raise ConfigError(f"elites: {self.elites} is more than samples ({self.samples})")
+
+
+@dataclass(frozen=True)
+class GuardConfig:
+    """The adaptation guard (``models.guard``): spikes and bad steps kept away from the adapted model."""
+
+    enabled: bool = True
+    """Gate transitions and check adaptation steps. ``false``: every transition enters the window and
+    every step is used (the unguarded online rule)."""
+    residual_factor: float = 3.0
+    """A transition is implausible (kept out of the window and ReBAL's context, and counted) when, in
+    some state entry, its normalised residual under the prior exceeds this many times the largest the
+    prior showed on its own training data in that entry (the checkpoint's ``residual_max``)."""
+    residual_bound: float = 15.0
+    """The bound, in state-change standard deviations, for checkpoints without ``residual_max``."""
+
+    def validate(self) -> None:
+        for name in ("residual_factor", "residual_bound"):
+            v = getattr(self, name)
+            if not (math.isfinite(v) and v > 0):
+                raise ConfigError(f"guard.{name}: must be positive and finite, got {v}")
 
 
 @dataclass(frozen=True)
@@ -241,15 +263,18 @@ class ControllerConfig:
     deadline_ms: float | None = None
     """Tick deadline: a plan not done by then is replaced by the shifted previous plan and counted
     as a miss (real-time use: ROS 2, hardware). ``None``: always wait (reproducible offline runs)."""
+    guard: GuardConfig = field(default_factory=GuardConfig)
+    """The adaptation guard."""
 
     def validate(self) -> None:
+        self.guard.validate()
         _one_of("method", self.method, METHODS)
         if self.deadline_ms is not None and self.deadline_ms <= 0:
             raise ConfigError(f"deadline_ms: must be positive, got {self.deadline_ms}")
         _positive("adapt_window", self.adapt_window)
         _positive("threads", self.threads)
         if self.inner_lr is not None and self.inner_lr <= 0:
-            raise ConfigError("inner_lr must be positive")
+            raise ConfigError(f"inner_lr: must be positive, got {self.inner_lr}")
 
 
 @dataclass(frozen=True)
@@ -266,7 +291,10 @@ class ExperimentConfig:
 
     def validate(self) -> None:
         for f in dataclasses.fields(self):
-            getattr(self, f.name).validate()
+            try:
+                getattr(self, f.name).validate()
+            except ConfigError as exc:  # name the section: adapt_window is in train and controller
+                raise ConfigError(f"{f.name}.{exc}") from None
         robot, task = self.robot.name, self.task
         if task.perturbation not in (*FAMILIES[robot], "all"):
             raise ConfigError(f"task.perturbation: {task.perturbation!r} is not a perturbation family of {robot} "
@@ -373,6 +401,8 @@ def _coerce(value: Any, hint: Any, key: str, source: str) -> Any:
     if hint is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise bad
+        if not math.isfinite(value):
+            raise ConfigError(f"{source}: key '{key}' must be a finite number, got {value!r}")
         return float(value)
     if hint is str:
         if not isinstance(value, str):

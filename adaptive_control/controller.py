@@ -82,6 +82,10 @@ class TickStats:
     unsafe_actions: int = 0
     deadline_misses: int = 0
     ticks: int = 0
+    rejected_transitions: int = 0
+    """Transitions the guard kept out of the window (implausible under the prior)."""
+    rejected_adaptations: int = 0
+    """Adaptation steps (ReBAL: contexts) the guard rejected (non-finite, or worse than the prior)."""
 
     def record(self, adapt_ms: float, plan_ms: float, total_ms: float) -> None:
         self.ticks += 1
@@ -91,7 +95,8 @@ class TickStats:
 
     def summary(self) -> dict:
         out = {"ticks": self.ticks, "unsafe_actions": self.unsafe_actions,
-               "deadline_misses": self.deadline_misses}
+               "deadline_misses": self.deadline_misses, "rejected_transitions": self.rejected_transitions,
+               "rejected_adaptations": self.rejected_adaptations}
         for name in ("adapt_ms", "plan_ms", "total_ms"):
             v = np.asarray(getattr(self, name), dtype=float)
             key = name[:-3]
@@ -126,13 +131,21 @@ class AdaptiveController:
         model_ticks: control ticks one prediction of ``model`` spans (its input is that many actions);
             the window then holds the newest M transitions over ``model_ticks`` ticks (one per tick,
             overlapping), and the planner gets the model with one action held for all of them.
+        guard: a ``models.guard.AdaptationGuard``: transitions implausible under the prior are kept
+            out of the window (and ReBAL's context), and an adapted model (context) that is non-finite
+            or worse than the prior on the window is replaced by the prior for that tick. Both are
+            counted in :attr:`stats`. The prior, not the last accepted parameters: those were fitted to
+            a window the rejected step says is no longer explained, and may hold the very readings
+            that made it fail; the prior is the one model fitted to no online data, and keeps the
+            online rule stateless (every tick adapts from the prior). ``None``: no guard.
     """
 
     def __init__(self, model, adapter, planner_factory, *, adapt_window: int, action_low, action_high,
                  safe_action=None, device: str | torch.device = "cpu", deadline_ms: float | None = None,
                  planning_dtype: torch.dtype | None = None, executor: ThreadPoolExecutor | None = None,
-                 model_ticks: int = 1):
+                 model_ticks: int = 1, guard=None):
         self.model = model
+        self.guard = guard
         if model_ticks < 1 or model.action_size % model_ticks:
             raise ValueError(f"model_ticks {model_ticks} does not divide the model's {model.action_size} action inputs")
         self.model_ticks = int(model_ticks)
@@ -145,6 +158,14 @@ class AdaptiveController:
         self.nx, self.nu = model.obs_size, model.action_size // self.model_ticks
         self.prior = model.params()  # detached; never modified
         self.params = self.prior
+        # the prior on whole (multi-tick) transitions, for the guard's checks
+        if self._recurrent:
+            empty = model.initial_context(1)
+            self._prior_predict = lambda o, a: model.predict_next_with(self.prior, o, a, empty)
+        else:
+            self._prior_predict = lambda o, a: model.predict_next(self.prior, o, a)
+        # newest transitions waiting to be gated and pushed, on the compute thread (thread-safe deque)
+        self._inbox: deque = deque()
         self.low = np.broadcast_to(np.asarray(action_low, dtype=np.float64), (self.nu,)).copy()
         self.high = np.broadcast_to(np.asarray(action_high, dtype=np.float64), (self.nu,)).copy()
         safe = np.zeros(self.nu) if safe_action is None else np.asarray(safe_action, dtype=np.float64)
@@ -163,10 +184,11 @@ class AdaptiveController:
     def _dynamics(self, state: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
         return self._predict(state, action)
 
-    def _set_params(self, params) -> None:
+    def _set_params(self, params, context=None) -> None:
         self.params = params
         if self._recurrent:
-            self._predict = self.model.predictor(params, dtype=self.planning_dtype, context=self.adapter.context)
+            ctx = self.adapter.context if context is None else context
+            self._predict = self.model.predictor(params, dtype=self.planning_dtype, context=ctx)
         else:
             self._predict = self.model.predictor(params, dtype=self.planning_dtype, held=self.model_ticks)
 
@@ -195,8 +217,8 @@ class AdaptiveController:
             obs = self.model.normalizer.obs_mean.detach().to(self.device, torch.float32).clone()
             act = torch.zeros(self.model.action_size, device=self.device)
             for _ in range(ticks):
-                self.history.push(obs, act, obs)
-                self._adapt(newest=(obs, act, obs))
+                self._inbox.append((obs, act, obs))
+                self._adapt()
                 self._plan(obs)
             self._reset()
 
@@ -207,6 +229,7 @@ class AdaptiveController:
         if self._recurrent:
             self.adapter.reset()
         self.history.clear()
+        self._inbox.clear()
         self._set_params(self.prior)
         self.planner.reset()
         self._fallback = None  # (T, nu) shifted previous plan, used when a plan misses the deadline
@@ -227,18 +250,16 @@ class AdaptiveController:
         """One control tick: ``obs`` (nx,) -> finite, in-bounds action (nu,)."""
         t0 = time.perf_counter()
         obs_t = torch.as_tensor(self.check_observation(obs), dtype=torch.float32, device=self.device)
-        newest = None
         if len(self._recent) == self.model_ticks:
             acts = self._recent[0][1] if self.model_ticks == 1 else torch.cat([a for _, a in self._recent])
-            newest = (self._recent[0][0], acts, obs_t)
-            self.history.push(*newest)
+            self._inbox.append((self._recent[0][0], acts, obs_t))
         if self._worker is None:
-            self._adapt(newest=newest)
+            self._adapt()
             t1 = time.perf_counter()
             action, self._fallback = self._plan(obs_t)
         else:
             t1 = time.perf_counter()
-            action = self._plan_with_deadline(obs_t, t0, newest)
+            action = self._plan_with_deadline(obs_t, t0)
         t2 = time.perf_counter()
         action = self.filter(action)
         self._recent.append((obs_t, torch.as_tensor(action, dtype=torch.float32, device=self.device)))
@@ -246,20 +267,57 @@ class AdaptiveController:
         self.stats.record(1e3 * (t1 - t0), 1e3 * (t2 - t1), 1e3 * (t3 - t0))
         return action
 
-    def _adapt(self, window=None, newest=None) -> None:
-        if self._recurrent:
-            if newest is not None:
-                self.adapter.observe(self.prior, *newest)
-                self._set_params(self.prior)
-            return
-        window = self.history.window() if window is None else window
-        if len(window[0]):
-            self._set_params(self.adapter.adapt(self.prior, *window))
+    def _take_inbox(self) -> bool:
+        """Gate and push the waiting transitions (ReBAL: fold them into the context); whether any was kept."""
+        kept = False
+        while self._inbox:
+            tr = self._inbox.popleft()
+            if self.guard is not None and not self.guard.plausible(self._prior_predict, *tr):
+                self.stats.rejected_transitions += 1
+                continue
+            self.history.push(*tr)
+            if self._recurrent:
+                self.adapter.observe(self.prior, *tr)
+            kept = True
+        return kept
 
-    def _adapt_and_plan(self, obs_t: torch.Tensor, window, newest):
+    def _adapt(self) -> None:
+        kept = self._take_inbox()
+        if self._recurrent:
+            if kept:
+                self._set_params(self.prior, self._checked_context())
+            return
+        window = self.history.window()
+        if len(window[0]):
+            params = self.adapter.adapt(self.prior, *window)
+            if self.guard is not None and params is not self.prior and not self.guard.accept(
+                    self._prior_predict, lambda o, a: self.model.predict_next(params, o, a), *window):
+                self.stats.rejected_adaptations += 1
+                params = self.prior
+            self._set_params(params)
+
+    def _checked_context(self):
+        """ReBAL's carried context, or the empty one (the prior) when the guard rejects it for planning.
+        A non-finite context is also dropped from the carry (it could never recover)."""
+        ctx = self.adapter.context
+        if self.guard is None:
+            return ctx
+        if not bool(torch.all(torch.isfinite(ctx))):
+            self.stats.rejected_adaptations += 1
+            self.adapter.reset()
+            return self.adapter.context
+        window = self.history.window()
+        if not self.guard.accept(self._prior_predict,
+                                 lambda o, a: self.model.predict_next_with(self.prior, o, a, ctx), *window):
+            self.stats.rejected_adaptations += 1
+            return self.model.initial_context(1)
+        return ctx
+
+    def _adapt_and_plan(self, obs_t: torch.Tensor):
         # One thread does all torch work: adapting on another thread would leave that thread's
         # OpenMP team spinning and stealing the cores from the planning team (measured: ~3x slower).
-        self._adapt(window, newest)
+        # The history is only touched here (the main thread queues transitions in the inbox).
+        self._adapt()
         return self._plan(obs_t)
 
     def _plan(self, obs_t: torch.Tensor):
@@ -268,13 +326,12 @@ class AdaptiveController:
         plan = getattr(self.planner, "next_plan", None)
         return action, (None if plan is None else _as_numpy(plan).copy())
 
-    def _plan_with_deadline(self, obs_t: torch.Tensor, t0: float, newest=None) -> np.ndarray:
+    def _plan_with_deadline(self, obs_t: torch.Tensor, t0: float) -> np.ndarray:
         busy = self._pending is not None and not self._pending.done()
         if not busy:
             if self._pending is not None:  # a late plan finished since: its result is stale
                 self._pending.exception()
-            window = tuple(t.clone() for t in self.history.window())  # the ring changes under the worker
-            self._pending = self._worker.submit(self._adapt_and_plan, obs_t, window, newest)
+            self._pending = self._worker.submit(self._adapt_and_plan, obs_t)
             remaining = self.deadline_s - (time.perf_counter() - t0)
             try:
                 action, self._fallback = self._pending.result(timeout=max(remaining, 0.0))

@@ -7,6 +7,7 @@ from adaptive_control.config import ExperimentConfig, to_dict
 from models.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from models.dataset import TransitionDataset
 from models.dynamics import MLPDynamics
+from models.guard import calibrate_residuals
 from models.recurrent import RecurrentDynamics
 from models.training import seeded_init, train_dynamics
 
@@ -64,7 +65,8 @@ def train_checkpoint(cfg: ExperimentConfig, data: TransitionDataset, out: str, *
     metrics["transitions"] = len(data)
     if init is not None:
         metrics["init"] = str(init)
+    residual_max = calibrate_residuals(model, data.obs, data.act, data.next_obs)  # the guard's yardstick
     save_checkpoint(out, model, robot=data.robot, kind=t.method, inner_lr=result.inner_lr,
                     config={"model": to_dict(cfg.model), "train": to_dict(t), "task": to_dict(cfg.task)},
-                    metrics=metrics, ticks=t.model_ticks if t.method != "rebal" else 1)
+                    metrics=metrics, ticks=t.model_ticks if t.method != "rebal" else 1, residual_max=residual_max)
     return metrics

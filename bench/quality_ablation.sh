@@ -16,13 +16,15 @@ run() {  # row checkpoints config step_ticks [extra flags]
     --methods grbal mb --seeds $SEEDS --threads 1 --checkpoints "$ck" --config "$cfg" --step-ticks "$n" \
     --json "$OUT/$row.json" "$@"
 }
-rows=${*:-v1_n1 v1_n3 agg3 agg3_roll8 agg3_block3 shipped shipped_k250 shipped_t15 shipped_colored}
+rows=${*:-v1_n1 v1_n3 v1_n3_k170 agg3 agg3_roll8 agg3_block3 shipped shipped_k250 shipped_t15 shipped_colored}
 for row in $rows; do
   case $row in
     # the previous shipped suite models (one-tick, 2 rounds of 200-step MPC paths), actions not held
     v1_n1) run $row $Q/checkpoints/suite_v1/half_cheetah $Q/suite_v1_half_cheetah.yaml 1 ;;
     # + each planned action held 3 ticks (the one-tick model applied 3 times: 3x the plan's cost)
     v1_n3) run $row $Q/checkpoints/suite_v1/half_cheetah $Q/suite_v1_half_cheetah.yaml 3 ;;
+    # v1_n3 at the block model's compute: K=170 x 30 one-tick calls ~ K=500 x 10 block calls
+    v1_n3_k170) run $row $Q/checkpoints/suite_v1/half_cheetah $Q/suite_v1_half_cheetah.yaml 3 --samples 170 ;;
     # + aggregation rounds driven by controllers that hold actions 3 ticks
     agg3) run $row $Q/checkpoints/agg3/half_cheetah $Q/half_cheetah_agg3.yaml 3 ;;
     # agg3 + an 8-step open-loop training loss

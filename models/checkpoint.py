@@ -48,10 +48,14 @@ class Checkpoint:
     ticks: int = 1
     """Control ticks one prediction spans: 1, or n for a model of n held ticks whose input is the n
     actions (``model.action_size`` = n * the robot's nu)."""
+    residual_max: torch.Tensor | None = None
+    """(nx,) the largest normalised residual of the prior per state entry on its training data
+    (``models.guard.calibrate_residuals``): the adaptation guard's yardstick. ``None`` in checkpoints
+    written before it existed (the guard then uses a flat bound)."""
 
 
 def save_checkpoint(path, model: DynamicsModel, *, robot: str, kind: str, inner_lr, config: dict | None = None,
-                    metrics: dict | None = None, ticks: int = 1) -> None:
+                    metrics: dict | None = None, ticks: int = 1, residual_max=None) -> None:
     payload = {
         "format": FORMAT,
         "robot": robot,
@@ -65,6 +69,8 @@ def save_checkpoint(path, model: DynamicsModel, *, robot: str, kind: str, inner_
         "config": config or {},
         "metrics": metrics or {},
     }
+    if residual_max is not None:
+        payload["residual_max"] = torch.as_tensor(residual_max, dtype=torch.float32).detach().cpu()
 
     def write(fh):
         buf = io.BytesIO()
@@ -103,8 +109,32 @@ def load_checkpoint(path, *, robot: str | None = None, obs_size: int | None = No
     # run here, so a real-time controller can keep all of its torch work on one thread.
     model.load_state_dict(payload["state_dict"], assign=True)
     model.to(device).eval()
+    residual_max = payload.get("residual_max")
+    if residual_max is not None and tuple(residual_max.shape) != (model.obs_size,):
+        raise CheckpointError(f"{path}: residual_max has shape {tuple(residual_max.shape)}, expected ({model.obs_size},)")
     lr = payload["inner_lr"]
     if isinstance(lr, dict):
         lr = {k: v.to(device) for k, v in lr.items()}
     return Checkpoint(model=model, robot=payload["robot"], kind=payload["kind"], inner_lr=lr,
-                      config=payload.get("config", {}), metrics=payload.get("metrics", {}), ticks=ticks)
+                      config=payload.get("config", {}), metrics=payload.get("metrics", {}), ticks=ticks,
+                      residual_max=None if residual_max is None else residual_max.to(device))
+
+
+def write_residual_max(path, residual_max) -> None:
+    """Store the guard's calibration (``residual_max``, (nx,)) in an existing checkpoint, atomically;
+    everything else in the file is kept as it is."""
+    path = os.fspath(path)
+    ckpt = load_checkpoint(path)  # checks the file
+    r = torch.as_tensor(residual_max, dtype=torch.float32).detach().cpu()
+    if tuple(r.shape) != (ckpt.model.obs_size,):
+        raise CheckpointError(f"{path}: residual_max must have shape ({ckpt.model.obs_size},), got {tuple(r.shape)}")
+    payload = torch.load(path, map_location="cpu", weights_only=True)
+    payload["residual_max"] = r
+
+    def write(fh):
+        buf = io.BytesIO()
+        torch.save(payload, buf)
+        fh.write(buf.getvalue())
+
+    atomic_write(path, write)
+

@@ -30,6 +30,8 @@ def test_collect_meta_train_run_chain(tmp_path, capsys):
     assert main(["collect", "--config", cfg, "--out", data]) == 0
     assert main(["meta-train", "--config", cfg, "--data", data, "--out", ckpt]) == 0
     assert main(["meta-train", "--config", cfg, "--method", "mb", "--data", data, "--out", mb]) == 0
+    from models.checkpoint import load_checkpoint
+    assert load_checkpoint(ckpt).residual_max.shape == (17,)  # the guard's calibration, written by meta-train
     assert main(["run", "--config", cfg, "--method", "grbal", "--checkpoint", ckpt, "--steps", "40", "--seed", "3",
                  "--json", out]) == 0
     res = json.loads(open(out).read())
