@@ -41,7 +41,7 @@ setup(
     ],
     extras_require={
         # colcon: the tests build the repo as a ROS 2 (ament_python) package
-        "test": ["pytest>=7", "colcon-common-extensions"],
+        "test": ["pytest>=7", "colcon-common-extensions", "hypothesis==6.170.17"],
         # benchmark-only: the public MPPI library our planner is compared with
         "bench": ["pytorch_mppi==0.9.1"],
         # real ROS 2 (Kilted) from pip; the transport (rmw) must be named or `import rclpy` fails

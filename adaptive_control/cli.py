@@ -14,6 +14,51 @@ import time
 import numpy as np
 
 
+class UsageError(Exception):
+    """A command-line input that cannot work, found before any work is done."""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if v <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {v}")
+    return v
+
+
+def _positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not (v > 0 and v != float("inf")):
+        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text}")
+    return v
+
+
+def _writable(path: str | None, folder: bool = False) -> None:
+    """Fail now, before any work, when ``path`` (a file, or a folder) cannot be written."""
+    if not path:
+        return
+    target = os.path.abspath(path) if folder else os.path.dirname(os.path.abspath(path))
+    if not folder and os.path.isdir(path):
+        raise UsageError(f"cannot write {path}: it is a folder")
+    try:
+        os.makedirs(target, exist_ok=True)  # the output's folder is made now (it would be anyway)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror} ({exc.filename})") from None
+    if not os.access(target, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write {path}: {target} is not writable")
+
+
+def _readable(paths) -> None:
+    for path in paths or ():
+        if not os.path.isfile(path):
+            raise UsageError(f"{'no such file' if not os.path.exists(path) else 'not a file'}: {path}")
+
+
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", help="experiment YAML (default: the shipped config of the robot)")
     p.add_argument("--robot", help="robot name (default: the config's; without --config: half_cheetah)")
@@ -37,9 +82,9 @@ def cmd_calibrate(args) -> int:
 
 
 def _add_planner_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--step-ticks", type=int, help="control ticks each planned action is held (default: the config's)")
-    p.add_argument("--horizon", type=int, help="planning horizon in planning steps (default: the config's)")
-    p.add_argument("--samples", type=int, help="planner samples K (default: the config's)")
+    p.add_argument("--step-ticks", type=_positive_int, help="control ticks each planned action is held (default: the config's)")
+    p.add_argument("--horizon", type=_positive_int, help="planning horizon in planning steps (default: the config's)")
+    p.add_argument("--samples", type=_positive_int, help="planner samples K (default: the config's)")
 
 
 def _config(args):
@@ -110,7 +155,12 @@ def cmd_meta_train(args) -> int:
         torch.set_num_threads(args.threads)
     cfg = dataclasses.replace(cfg, train=train)
     data = load_datasets(args.data, cfg.robot.name)
-    metrics = train_checkpoint(cfg, data, args.out, init=args.init)
+    if args.resume:
+        from adaptive_control.training import train_state_path
+
+        state = train_state_path(args.out)
+        print(f"resuming from {state}" if os.path.exists(state) else f"no training state at {state}: starting afresh")
+    metrics = train_checkpoint(cfg, data, args.out, init=args.init, resume=args.resume)
     print(f"wrote {train.method} checkpoint to {args.out}: val loss prior {metrics['val_loss_prior']:.4f}, "
           f"adapted (one step, or the carried context for rebal) {metrics['val_loss_adapted']:.4f}"
           + (f"; open-loop over N steps: prior {metrics['val_rollout_prior']:.4f}, adapted "
@@ -279,13 +329,13 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("collect", help="collect transitions in simulation into a dataset (.npz)")
     _add_common(p)
     p.add_argument("--perturbation", help="perturbation family (default: the config's)")
-    p.add_argument("--paths", type=int, help="number of trajectories (default: the config's)")
-    p.add_argument("--path-length", type=int, help="steps per trajectory (default: the config's)")
+    p.add_argument("--paths", type=_positive_int, help="number of trajectories (default: the config's)")
+    p.add_argument("--path-length", type=_positive_int, help="steps per trajectory (default: the config's)")
     p.add_argument("--policy", choices=["random", "mpc"], help="action source (default: the config's)")
     p.add_argument("--method", default="grbal", choices=["grbal", "mb", "mb_de"], help="controller for --policy mpc")
     p.add_argument("--checkpoint", help="checkpoint for --policy mpc (default: the shipped one)")
     p.add_argument("--seed", type=int, help="collection seed (default: the config's)")
-    p.add_argument("--threads", type=int, help="torch threads of the MPC controller (default: the config's controller.threads)")
+    p.add_argument("--threads", type=_positive_int, help="torch threads of the MPC controller (default: the config's controller.threads)")
     p.add_argument("--out", required=True, help="dataset file to write")
     p.set_defaults(func=cmd_collect)
 
@@ -293,11 +343,14 @@ def make_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.add_argument("--data", nargs="+", required=True, help="dataset files (.npz), joined")
     p.add_argument("--method", choices=["grbal", "mb", "rebal"], help="training method (default: the config's)")
-    p.add_argument("--steps", type=int, help="optimiser steps (default: the config's)")
+    p.add_argument("--steps", type=_positive_int, help="optimiser steps (default: the config's)")
     p.add_argument("--seed", type=int, help="seed of initialisation and window sampling (default: the config's)")
-    p.add_argument("--threads", type=int, help="torch threads (default: torch's, one per core)")
+    p.add_argument("--threads", type=_positive_int, help="torch threads (default: torch's, one per core)")
     p.add_argument("--init", help="start from this checkpoint's weights and normaliser (same robot and architecture), "
                                   "e.g. meta-train grbal from the mb model of the same data, or fine-tune")
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted run (same config, flags, data and --out) from its training state "
+                        "(<out without .pt>.train_state.pt, written every train.save_every steps)")
     p.add_argument("--out", required=True, help="checkpoint file to write")
     p.set_defaults(func=cmd_meta_train)
 
@@ -317,7 +370,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", default="test", choices=["train", "test"],
                    help="task range: the family's held-out test range or its training range (default: %(default)s)")
     _add_planner_flags(p)
-    p.add_argument("--steps", type=int, default=1000, help="control steps (default: %(default)s)")
+    p.add_argument("--steps", type=_positive_int, default=1000, help="control steps (default: %(default)s)")
     p.add_argument("--seed", type=int, default=100, help="seed of the task and the initial state (default: %(default)s)")
     p.add_argument("--json", help="write the result to this JSON file")
     p.set_defaults(func=cmd_run)
@@ -334,7 +387,7 @@ def make_parser() -> argparse.ArgumentParser:
                    help="methods; true_dynamics is the reference planner with the simulator as its model "
                         "(default: %(default)s)")
     p.add_argument("--seeds", nargs="+", type=int, default=[100, 101, 102], help="episode seeds (default: %(default)s)")
-    p.add_argument("--steps", type=int, default=1000, help="control steps per episode (default: %(default)s)")
+    p.add_argument("--steps", type=_positive_int, default=1000, help="control steps per episode (default: %(default)s)")
     _add_planner_flags(p)
     p.add_argument("--out", default="out/demo", help="output folder (default: %(default)s)")
     p.set_defaults(func=cmd_demo)
@@ -350,7 +403,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", default="test", choices=["train", "test"], help="task range (default: %(default)s)")
     p.add_argument("--method", default="grbal", choices=["grbal", "mb", "mb_de", "rebal"], help="(default: %(default)s)")
     p.add_argument("--seed", type=int, default=100, help="seed of the task and initial state (default: %(default)s)")
-    p.add_argument("--duration", type=float, default=20.0, help="simulated seconds (default: %(default)s)")
+    p.add_argument("--duration", type=_positive_float, default=20.0, help="simulated seconds (default: %(default)s)")
     p.add_argument("--switch-at", type=float, help="seconds after which the perturbation starts (default: from reset)")
     p.add_argument("--params", nargs="*", default=[], help="extra controller parameter YAML files (applied last)")
     p.add_argument("--no-compare", dest="compare", action="store_false",
@@ -362,7 +415,7 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="tick benchmark (adapt + plan) over model sizes, K and T; vs pytorch_mppi")
     p.add_argument("--json", required=True, help="write the results to this JSON file")
     p.add_argument("--quick", action="store_true", help="the default config only (under a minute)")
-    p.add_argument("--ticks", type=int, default=200, help="timed ticks per grid point (default: %(default)s)")
+    p.add_argument("--ticks", type=_positive_int, default=200, help="timed ticks per grid point (default: %(default)s)")
     p.set_defaults(func=cmd_bench)
     return parser
 
@@ -371,12 +424,24 @@ def main(argv=None) -> int:
     args = make_parser().parse_args(argv)
     from adaptive_control.config import ConfigError
     from models.checkpoint import CheckpointError
+    from models.dataset import DatasetError
+    from robot_bridge.sil import SilError
 
     try:
+        for name in ("out", "json"):  # outputs: fail before the work, not after it
+            _writable(getattr(args, name, None), folder=name == "out" and args.command in ("demo", "evaluate"))
+        for name in ("data", "params"):
+            _readable(getattr(args, name, None))
+        for name in ("config", "init"):
+            _readable([getattr(args, name)] if getattr(args, name, None) else [])
         return args.func(args)
-    except (ConfigError, CheckpointError, FileNotFoundError) as exc:
+    except (UsageError, ConfigError, CheckpointError, DatasetError, SilError, FileNotFoundError, PermissionError,
+            IsADirectoryError, NotADirectoryError) as exc:
         print(f"adaptive-control: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("adaptive-control: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

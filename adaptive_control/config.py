@@ -147,11 +147,17 @@ class TrainConfig:
     keep_best: bool = False
     """Early stopping: keep the weights of the evaluation (every 100 steps, on a fixed set of held-out
     windows) with the lowest validation loss (adapted for grbal/rebal, prior for mb), not the last."""
+    save_every: int = 200
+    """Every this many steps the whole training state is written atomically beside the output
+    (``<out>.train_state.pt``; removed when the run ends): ``meta-train --resume`` continues a killed
+    run from it, losing at most this many steps. 0: never."""
     seed: int = 0
     """Seed of initialisation and window sampling."""
 
     def validate(self) -> None:
         _one_of("method", self.method, ("grbal", "mb", "rebal"))
+        if self.save_every < 0:
+            raise ConfigError(f"save_every: must be >= 0, got {self.save_every}")
         _positive("model_ticks", self.model_ticks)
         _positive("rollout_horizon", self.rollout_horizon)
         if self.rollout_horizon > 1:

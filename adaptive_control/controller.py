@@ -23,6 +23,9 @@ def _as_numpy(x) -> np.ndarray:
     return np.asarray(x, dtype=np.float64)
 
 
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
 class InvalidObservation(ValueError):
     """An observation of the wrong size or with non-finite values reached the controller."""
 
@@ -86,6 +89,8 @@ class TickStats:
     """Transitions the guard kept out of the window (implausible under the prior)."""
     rejected_adaptations: int = 0
     """Adaptation steps (ReBAL: contexts) the guard rejected (non-finite, or worse than the prior)."""
+    substituted_observations: int = 0
+    """Ticks planned from the prior's prediction because the reading itself was implausible."""
 
     def record(self, adapt_ms: float, plan_ms: float, total_ms: float) -> None:
         self.ticks += 1
@@ -96,7 +101,8 @@ class TickStats:
     def summary(self) -> dict:
         out = {"ticks": self.ticks, "unsafe_actions": self.unsafe_actions,
                "deadline_misses": self.deadline_misses, "rejected_transitions": self.rejected_transitions,
-               "rejected_adaptations": self.rejected_adaptations}
+               "rejected_adaptations": self.rejected_adaptations,
+               "substituted_observations": self.substituted_observations}
         for name in ("adapt_ms", "plan_ms", "total_ms"):
             v = np.asarray(getattr(self, name), dtype=float)
             key = name[:-3]
@@ -138,6 +144,12 @@ class AdaptiveController:
             a window the rejected step says is no longer explained, and may hold the very readings
             that made it fail; the prior is the one model fitted to no online data, and keeps the
             online rule stateless (every tick adapts from the prior). ``None``: no guard.
+            A reading that ends an implausible transition from a trusted start is itself suspect: that
+            tick plans from the prior's prediction of it (at most ``model_ticks`` ticks in a row, after
+            which readings are trusted again: a real jump in the state, e.g. a push, is believed
+            within ``model_ticks`` ticks), so one spike moves neither the window nor the plan. While
+            half of the last M transitions were implausible, the gate is open (the robot is
+            somewhere the prior has never been, and adaptation must see it).
     """
 
     def __init__(self, model, adapter, planner_factory, *, adapt_window: int, action_low, action_high,
@@ -217,7 +229,7 @@ class AdaptiveController:
             obs = self.model.normalizer.obs_mean.detach().to(self.device, torch.float32).clone()
             act = torch.zeros(self.model.action_size, device=self.device)
             for _ in range(ticks):
-                self._inbox.append((obs, act, obs))
+                self._inbox.append((obs, act, obs, -1, -1))
                 self._adapt()
                 self._plan(obs)
             self._reset()
@@ -230,6 +242,11 @@ class AdaptiveController:
             self.adapter.reset()
         self.history.clear()
         self._inbox.clear()
+        self._tick = 0
+        self._suspect: deque = deque(maxlen=4 * self.model_ticks)  # ticks whose reading is suspect
+        self._suspect_run = 0
+        self._gate_log: deque = deque(maxlen=self.history.capacity)  # recent gate decisions (True: rejected)
+        self._replacement = None  # (tick, predicted obs (nx,)) for a suspect newest reading
         self._set_params(self.prior)
         self.planner.reset()
         self._fallback = None  # (T, nu) shifted previous plan, used when a plan misses the deadline
@@ -244,25 +261,30 @@ class AdaptiveController:
             raise InvalidObservation(f"observation must have shape ({self.nx},), got {arr.shape}")
         if not np.all(np.isfinite(arr)):
             raise InvalidObservation(f"observation has non-finite entries at {np.flatnonzero(~np.isfinite(arr)).tolist()}")
+        huge = np.abs(arr) > _FLOAT32_MAX  # finite here, infinite once in float32 (the model's precision)
+        if np.any(huge):
+            raise InvalidObservation(f"observation entries at {np.flatnonzero(huge).tolist()} exceed the float32 range")
         return arr
 
     def step(self, obs) -> np.ndarray:
         """One control tick: ``obs`` (nx,) -> finite, in-bounds action (nu,)."""
         t0 = time.perf_counter()
         obs_t = torch.as_tensor(self.check_observation(obs), dtype=torch.float32, device=self.device)
+        tick = self._tick
+        self._tick += 1
         if len(self._recent) == self.model_ticks:
-            acts = self._recent[0][1] if self.model_ticks == 1 else torch.cat([a for _, a in self._recent])
-            self._inbox.append((self._recent[0][0], acts, obs_t))
+            acts = self._recent[0][1] if self.model_ticks == 1 else torch.cat([a for _, a, _ in self._recent])
+            self._inbox.append((self._recent[0][0], acts, obs_t, self._recent[0][2], tick))
         if self._worker is None:
             self._adapt()
             t1 = time.perf_counter()
-            action, self._fallback = self._plan(obs_t)
+            action, self._fallback = self._plan(self._planning_state(obs_t, tick))
         else:
             t1 = time.perf_counter()
-            action = self._plan_with_deadline(obs_t, t0)
+            action = self._plan_with_deadline(obs_t, t0, tick)
         t2 = time.perf_counter()
         action = self.filter(action)
-        self._recent.append((obs_t, torch.as_tensor(action, dtype=torch.float32, device=self.device)))
+        self._recent.append((obs_t, torch.as_tensor(action, dtype=torch.float32, device=self.device), tick))
         t3 = time.perf_counter()
         self.stats.record(1e3 * (t1 - t0), 1e3 * (t2 - t1), 1e3 * (t3 - t0))
         return action
@@ -271,10 +293,21 @@ class AdaptiveController:
         """Gate and push the waiting transitions (ReBAL: fold them into the context); whether any was kept."""
         kept = False
         while self._inbox:
-            tr = self._inbox.popleft()
+            *tr, start_tick, end_tick = self._inbox.popleft()
             if self.guard is not None and not self.guard.plausible(self._prior_predict, *tr):
-                self.stats.rejected_transitions += 1
-                continue
+                if sum(self._gate_log) < self._gate_log.maxlen // 2:  # else: the gate is open (see class doc)
+                    self._gate_log.append(True)
+                    self.stats.rejected_transitions += 1
+                    if start_tick not in self._suspect and self._suspect_run < self.model_ticks:
+                        self._suspect.append(end_tick)  # a trusted start: the new reading is the odd one
+                        self._suspect_run += 1
+                        with torch.no_grad():
+                            self._replacement = (end_tick, self._prior_predict(tr[0][None], tr[1][None])[0])
+                    else:
+                        self._suspect_run = 0
+                    continue
+            self._gate_log.append(False)
+            self._suspect_run = 0
             self.history.push(*tr)
             if self._recurrent:
                 self.adapter.observe(self.prior, *tr)
@@ -313,12 +346,19 @@ class AdaptiveController:
             return self.model.initial_context(1)
         return ctx
 
-    def _adapt_and_plan(self, obs_t: torch.Tensor):
+    def _planning_state(self, obs_t: torch.Tensor, tick: int) -> torch.Tensor:
+        """The state to plan from: the reading, or the prior's prediction of it when it is suspect."""
+        if self._replacement is not None and self._replacement[0] == tick:
+            self.stats.substituted_observations += 1
+            return self._replacement[1]
+        return obs_t
+
+    def _adapt_and_plan(self, obs_t: torch.Tensor, tick: int):
         # One thread does all torch work: adapting on another thread would leave that thread's
         # OpenMP team spinning and stealing the cores from the planning team (measured: ~3x slower).
         # The history is only touched here (the main thread queues transitions in the inbox).
         self._adapt()
-        return self._plan(obs_t)
+        return self._plan(self._planning_state(obs_t, tick))
 
     def _plan(self, obs_t: torch.Tensor):
         """(action (nu,), shifted plan (T, nu) or None), as float64 numpy."""
@@ -326,12 +366,12 @@ class AdaptiveController:
         plan = getattr(self.planner, "next_plan", None)
         return action, (None if plan is None else _as_numpy(plan).copy())
 
-    def _plan_with_deadline(self, obs_t: torch.Tensor, t0: float) -> np.ndarray:
+    def _plan_with_deadline(self, obs_t: torch.Tensor, t0: float, tick: int) -> np.ndarray:
         busy = self._pending is not None and not self._pending.done()
         if not busy:
             if self._pending is not None:  # a late plan finished since: its result is stale
                 self._pending.exception()
-            self._pending = self._worker.submit(self._adapt_and_plan, obs_t)
+            self._pending = self._worker.submit(self._adapt_and_plan, obs_t, tick)
             remaining = self.deadline_s - (time.perf_counter() - t0)
             try:
                 action, self._fallback = self._pending.result(timeout=max(remaining, 0.0))

@@ -1,6 +1,8 @@
 """Glue for offline training: datasets + config -> trained checkpoint (with a progress bar)."""
 from __future__ import annotations
 
+import os
+
 from tqdm import tqdm
 
 from adaptive_control.config import ExperimentConfig, to_dict
@@ -20,14 +22,21 @@ def load_datasets(paths, robot: str) -> TransitionDataset:
     return parts[0] if len(parts) == 1 else TransitionDataset.concat(parts)
 
 
+def train_state_path(out: str) -> str:
+    """Where a run writing ``out`` keeps its training state (for ``--resume``)."""
+    return os.path.splitext(out)[0] + ".train_state.pt"
+
+
 def train_checkpoint(cfg: ExperimentConfig, data: TransitionDataset, out: str, *, show_progress: bool = True,
-                     init: str | None = None) -> dict:
+                     init: str | None = None, resume: bool = False) -> dict:
     """Train a model as ``cfg.train`` says (``grbal``, ``mb`` or ``rebal``) and save it to ``out``. Returns metrics.
 
     ``init``: a checkpoint whose weights start the training (e.g. GrBAL meta-training warm-started
     from the MB model of the same data) instead of a seeded random initialisation. It must be for
     the same robot and architecture; its normaliser comes with the weights (the statistics the
     weights were trained with), so ``data`` may also be a small task-specific set (fine-tuning).
+    ``resume``: continue from the training state of an interrupted run with the same config, data and
+    ``out`` (:func:`train_state_path`), which every ``cfg.train.save_every`` steps are written to.
     """
     t = cfg.train
     robot_nu = data.action_size
@@ -58,7 +67,7 @@ def train_checkpoint(cfg: ExperimentConfig, data: TransitionDataset, out: str, *
         inner_lr=t.inner_lr, learn_inner_lr=t.learn_inner_lr, first_order=t.first_order,
         batch_size=t.meta_batch_size, steps=t.steps, lr=t.lr, validation_fraction=t.validation_fraction,
         seed=t.seed, callback=on_step, fit_normalizer=init is None, rollout_horizon=t.rollout_horizon if t.method != "rebal" else 1,
-        keep_best=t.keep_best,
+        keep_best=t.keep_best, state_path=train_state_path(out), save_every=t.save_every, resume=resume,
     )
     bar.close()
     metrics = {k: v for k, v in result.metrics.items()}
@@ -69,4 +78,6 @@ def train_checkpoint(cfg: ExperimentConfig, data: TransitionDataset, out: str, *
     save_checkpoint(out, model, robot=data.robot, kind=t.method, inner_lr=result.inner_lr,
                     config={"model": to_dict(cfg.model), "train": to_dict(t), "task": to_dict(cfg.task)},
                     metrics=metrics, ticks=t.model_ticks if t.method != "rebal" else 1, residual_max=residual_max)
+    if os.path.exists(train_state_path(out)):  # the run is complete: its resume point is not needed
+        os.unlink(train_state_path(out))
     return metrics

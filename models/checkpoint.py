@@ -89,9 +89,28 @@ def load_checkpoint(path, *, robot: str | None = None, obs_size: int | None = No
     try:
         payload = torch.load(path, map_location=device, weights_only=True)
     except Exception as exc:  # torch raises many types for corrupt files
-        raise CheckpointError(f"{path}: cannot read checkpoint: {exc}") from None
+        raise CheckpointError(f"{path}: cannot read checkpoint: corrupt, truncated or not a checkpoint "
+                              f"({type(exc).__name__})") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path}: not an adaptive_control checkpoint")
+    try:
+        return _from_payload(payload, path, robot, obs_size, action_size, device)
+    except CheckpointError:
+        raise
+    except (KeyError, TypeError, ValueError, RuntimeError, AttributeError, IndexError) as exc:
+        detail = " ".join(str(exc).split())[:200]  # one line
+        raise CheckpointError(f"{path}: malformed checkpoint ({type(exc).__name__}: {detail})") from None
+
+
+def _from_payload(payload: dict, path: str, robot, obs_size, action_size, device) -> Checkpoint:
+    for key, types in (("robot", str), ("kind", str), ("obs_size", int), ("action_size", int), ("ticks", int),
+                       ("model_spec", dict), ("state_dict", dict), ("config", dict), ("metrics", dict)):
+        if key in payload and (not isinstance(payload[key], types) or isinstance(payload[key], bool)):
+            raise CheckpointError(f"{path}: malformed checkpoint: '{key}' is a {type(payload[key]).__name__}")
+    if payload.get("kind") not in ("grbal", "mb", "rebal"):
+        raise CheckpointError(f"{path}: malformed checkpoint: unknown kind {str(payload.get('kind'))[:40]!r}")
+    if not 1 <= payload.get("ticks", 1) <= 64:
+        raise CheckpointError(f"{path}: malformed checkpoint: ticks {payload.get('ticks')}")
     if robot is not None and payload["robot"] != robot:
         raise CheckpointError(
             f"{path}: checkpoint is for robot '{payload['robot']}', not '{robot}'; "
@@ -109,12 +128,24 @@ def load_checkpoint(path, *, robot: str | None = None, obs_size: int | None = No
     # run here, so a real-time controller can keep all of its torch work on one thread.
     model.load_state_dict(payload["state_dict"], assign=True)
     model.to(device).eval()
+    bad = [k for k, v in model.state_dict().items() if v.is_floating_point() and not bool(torch.all(torch.isfinite(v)))]
+    if bad:
+        raise CheckpointError(f"{path}: non-finite values in {', '.join(bad[:3])}{' ...' if len(bad) > 3 else ''}: "
+                              f"the model cannot be used (was training diverging?)")
     residual_max = payload.get("residual_max")
     if residual_max is not None and tuple(residual_max.shape) != (model.obs_size,):
         raise CheckpointError(f"{path}: residual_max has shape {tuple(residual_max.shape)}, expected ({model.obs_size},)")
     lr = payload["inner_lr"]
     if isinstance(lr, dict):
         lr = {k: v.to(device) for k, v in lr.items()}
+        if set(lr) != set(model.params()):
+            raise CheckpointError(f"{path}: the step sizes do not match the model's parameters")
+        finite = all(bool(torch.all(torch.isfinite(v))) for v in lr.values())
+    else:
+        lr = float(lr)
+        finite = lr == lr and abs(lr) != float("inf")
+    if not finite:
+        raise CheckpointError(f"{path}: non-finite adaptation step size")
     return Checkpoint(model=model, robot=payload["robot"], kind=payload["kind"], inner_lr=lr,
                       config=payload.get("config", {}), metrics=payload.get("metrics", {}), ticks=ticks,
                       residual_max=None if residual_max is None else residual_max.to(device))

@@ -7,6 +7,7 @@ M + N consecutive transitions never straddle two paths. Files are written atomic
 from __future__ import annotations
 
 import json
+import zipfile
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -135,7 +136,7 @@ class TransitionDataset:
             with np.load(path, allow_pickle=False) as z:
                 header = json.loads(str(z["header"]))
                 if header.get("format") != FORMAT:
-                    raise ValueError(f"{path}: not a transition dataset (format {header.get('format')!r}, expected {FORMAT})")
+                    raise DatasetError(f"{path}: not a transition dataset (format {header.get('format')!r}, expected {FORMAT})")
                 return cls(
                     robot=header["robot"],
                     obs=z["obs"],
@@ -147,10 +148,17 @@ class TransitionDataset:
                     timestamp=z["timestamp"] if "timestamp" in z.files else None,
                     meta=header.get("meta", {}),
                 )
-        except (KeyError, OSError, ValueError) as exc:
-            if isinstance(exc, ValueError) and "transition dataset" in str(exc):
-                raise
-            raise ValueError(f"{path}: cannot read transition dataset: {exc}") from None
+        except DatasetError:
+            raise
+        except FileNotFoundError:
+            raise DatasetError(f"dataset not found: {path}") from None
+        except (KeyError, OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+            raise DatasetError(f"{path}: cannot read transition dataset: corrupt, truncated or not an .npz from "
+                               f"adaptive-control collect ({type(exc).__name__})") from None
+
+
+class DatasetError(ValueError):
+    """A dataset file is missing, unreadable, or not a transition dataset."""
 
 
 def atomic_write(path: str | os.PathLike, write) -> None:

@@ -7,7 +7,9 @@ backpropagate to θ (and to α when it is learned). ``torch.func.grad`` computes
 """
 from __future__ import annotations
 
+import io
 import math
+import os
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -16,8 +18,11 @@ import torch
 from torch.func import vmap
 
 from models.adaptation import GradientAdapter
-from models.dataset import TransitionDataset
+from models.checkpoint import CheckpointError
+from models.dataset import TransitionDataset, atomic_write
 from models.dynamics import DynamicsModel
+
+TRAIN_STATE_FORMAT = "adaptive_control.train_state/1"
 
 
 @dataclass
@@ -86,6 +91,9 @@ def train_dynamics(
     keep_best: bool = False,
     validation_windows: int = 512,
     callback: Callable[[int, dict], None] | None = None,
+    state_path: str | None = None,
+    save_every: int = 0,
+    resume: bool = False,
 ) -> TrainResult:
     """Train ``model`` in place on ``dataset``.
 
@@ -105,6 +113,13 @@ def train_dynamics(
             once, from its own seeded stream, so evaluations are comparable and training's stream
             is untouched).
         callback: called as ``callback(step, metrics)`` after every step (progress bars).
+        state_path: the training checkpoint: every ``save_every`` steps the whole training state
+            (weights and normaliser, learned step sizes, optimiser, both RNG streams, step, history,
+            early-stopping best) is written there atomically, so a run killed at any moment loses at
+            most ``save_every`` steps.
+        resume: continue from ``state_path`` when it exists (else start afresh). The resumed run
+            ends with the same weights as an uninterrupted one with the same arguments; a state
+            written by a run with other arguments or data is refused (:class:`CheckpointError`).
     """
     if method not in ("grbal", "mb", "rebal"):
         raise ValueError(f"method must be 'grbal', 'mb' or 'rebal', got {method!r}")
@@ -178,8 +193,49 @@ def train_dynamics(
 
     history = []
     metrics: dict = {}
+    fingerprint = {"method": method, "adapt_window": adapt_window, "future_window": future_window,
+                   "inner_lr": float(inner_lr), "learn_inner_lr": learn_inner_lr, "first_order": first_order,
+                   "batch_size": batch_size, "steps": steps, "lr": float(lr),
+                   "validation_fraction": float(validation_fraction), "seed": seed, "eval_every": eval_every,
+                   "rollout_horizon": rollout_horizon, "keep_best": keep_best, "spec": model.spec(),
+                   "transitions": len(dataset), "paths": dataset.num_paths,
+                   "data_sum": float(np.float64(dataset.obs.sum()) + np.float64(dataset.act.sum()))}
+    start = 1
+    if resume and state_path is not None and os.path.exists(state_path):
+        st = load_train_state(state_path, fingerprint)
+        model.load_state_dict(st["model"])
+        if isinstance(step_size, dict):
+            with torch.no_grad():
+                for k, v in step_size.items():
+                    v.copy_(st["alpha"][k])
+        opt.load_state_dict(st["opt"])
+        rng.bit_generator.state = st["rng"]
+        gen.set_state(st["gen"])
+        history, start = list(st["history"]), int(st["step"]) + 1
+        best = {"score": st["best"]["score"], "step": st["best"]["step"], "metrics": st["best"].get("metrics"),
+                "state": None if st["best"]["weights"] is None else (st["best"]["weights"], st["best"]["alpha"])}
+        if callback is not None:
+            for done in range(1, start):
+                callback(done, {})
+
+    def save_state(step: int) -> None:
+        weights, lrs = best["state"] if best["state"] is not None else (None, None)
+        payload = {"format": TRAIN_STATE_FORMAT, "fingerprint": fingerprint, "step": step,
+                   "model": {k: v.detach().clone() for k, v in model.state_dict().items()},
+                   "alpha": {k: v.detach().clone() for k, v in step_size.items()} if isinstance(step_size, dict) else None,
+                   "opt": opt.state_dict(), "rng": rng.bit_generator.state, "gen": gen.get_state(),
+                   "history": history, "best": {"score": best["score"], "step": best["step"],
+                                                "metrics": best.get("metrics"), "weights": weights, "alpha": lrs}}
+
+        def write(fh):
+            buf = io.BytesIO()
+            torch.save(payload, buf)
+            fh.write(buf.getvalue())
+
+        atomic_write(state_path, write)
+
     model.train()
-    for step in range(1, steps + 1):
+    for step in range(start, steps + 1):
         loss = loss_on(*batch(starts, batch_size))
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -193,6 +249,8 @@ def train_dynamics(
             history.append({"step": step, **metrics})
             if keep_best and metrics[select] < best["score"]:
                 best.update(score=metrics[select], step=step, state=snapshot(), metrics=dict(metrics))
+        if state_path is not None and save_every > 0 and step % save_every == 0 and step < steps:
+            save_state(step)
         if callback is not None:
             callback(step, metrics)
     model.eval()
@@ -210,6 +268,23 @@ def train_dynamics(
     return TrainResult(inner_lr=final_lr, metrics={**final, "best_step": best["step"] if keep_best else steps,
                                                    "history": history, "train_paths": len(train_paths),
                                                    "val_paths": len(val_paths)})
+
+
+def load_train_state(path: str, fingerprint: dict | None = None) -> dict:
+    """Read a training state written by :func:`train_dynamics`; with ``fingerprint``, check it was
+    written by a run with the same arguments and data (naming what differs)."""
+    try:
+        st = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for corrupt files
+        raise CheckpointError(f"{path}: cannot read training state: corrupt or not one ({type(exc).__name__}); "
+                              f"delete it to start afresh") from None
+    if not isinstance(st, dict) or st.get("format") != TRAIN_STATE_FORMAT:
+        raise CheckpointError(f"{path}: not an adaptive_control training state")
+    if fingerprint is not None and st["fingerprint"] != fingerprint:
+        diff = [k for k in fingerprint if st["fingerprint"].get(k) != fingerprint[k]]
+        raise CheckpointError(f"{path}: training state is from a run with other {', '.join(diff)}; resume with the "
+                              f"same config, flags and data, or delete it to start afresh")
+    return st
 
 
 def evaluate_windows(model: DynamicsModel, adapter: GradientAdapter, obs, act, next_obs, m: int) -> dict:

@@ -54,7 +54,14 @@ class ObservationLayout:
             raise LayoutError("observation layout is empty")
         if self.offsets and len(self.offsets) != len(self.entries):
             raise LayoutError(f"observation_offset has {len(self.offsets)} values for {len(self.entries)} entries")
+        dup = sorted({e for e in self.entries if self.entries.count(e) > 1})
+        if dup:
+            raise LayoutError(f"observation layout names {', '.join(map(repr, dup))} more than once")
+        if self.offsets and not all(math.isfinite(float(o)) for o in self.offsets):
+            raise LayoutError(f"observation_offset must be finite numbers, got {list(self.offsets)}")
         for e in self.entries:
+            if not isinstance(e, str):
+                raise LayoutError(f"observation entry {e!r}: expected a string")
             src, _, what = e.rpartition(".")
             if not src:
                 raise LayoutError(f"observation entry {e!r}: expected '<joint>.position', '<joint>.velocity' or 'odom.<field>'")
@@ -85,6 +92,8 @@ class ObservationLayout:
             if src == "odom":
                 if odom is None:
                     raise KeyError("no /odom received")
+                if what not in odom:
+                    raise KeyError(f"odom field {what!r} missing")
                 out[i] = odom[what]
             else:
                 table = positions if what == "position" else velocities
@@ -171,6 +180,10 @@ class ControlBridge:
                        received: float, stamp: float) -> None:
         """A ``/joint_states`` message: names with positions and velocities (velocities may be empty)."""
         names = list(names)
+        if len(set(names)) != len(names):  # which of two readings is the joint's? neither: the state is bad
+            dup = sorted({n for n in names if names.count(n) > 1})
+            self._joints = _Stamped(f"/joint_states names {', '.join(map(repr, dup))} more than once", received, stamp)
+            return
         pos = dict(zip(names, (float(p) for p in positions))) if len(positions) == len(names) else {}
         vel = dict(zip(names, (float(v) for v in velocities))) if len(velocities) == len(names) else {}
         self._joints = _Stamped((pos, vel), received, stamp)
@@ -191,6 +204,8 @@ class ControlBridge:
         oldest = min(s.received for s in sources)
         if now - oldest > self.stale_after_s:
             return None, f"state is stale ({1e3 * (now - oldest):.0f} ms old > {1e3 * self.stale_after_s:.0f} ms)", math.nan
+        if self._joints is not None and isinstance(self._joints.value, str):
+            return None, self._joints.value, math.nan
         pos, vel = self._joints.value if self._joints is not None else ({}, {})
         try:
             obs = self.layout.build(pos, vel, self._odom.value if self._odom is not None else None)

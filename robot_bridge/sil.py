@@ -23,6 +23,10 @@ import yaml
 SIL_PARAMS = "sim_in_the_loop.yaml"
 
 
+class SilError(RuntimeError):
+    """Simulation in the loop could not run to the end (a node failed or stalled); the message says where its log is."""
+
+
 def launch_dir() -> Path:
     """The ``launch/`` folder: installed ``share/adaptive_control/launch`` or the source tree's."""
     installed = Path(sys.prefix) / "share" / "adaptive_control" / "launch"
@@ -90,10 +94,10 @@ def run_sil(*, robot: str, task: dict, method: str, seed: int, duration: float, 
     try:
         while sim.poll() is None:
             if ctrl.poll() is not None:
-                raise RuntimeError(f"the controller node exited early (code {ctrl.returncode}); "
+                raise SilError(f"the controller node exited early (code {ctrl.returncode}); "
                                    f"see {os.path.join(work_dir, 'controller.log')}")
             if time.monotonic() - t0 > limit:
-                raise RuntimeError(f"simulation in the loop did not finish in {limit:.0f} s; see {work_dir}")
+                raise SilError(f"simulation in the loop did not finish in {limit:.0f} s; see {work_dir}")
             if progress is not None:
                 progress()
             time.sleep(0.2)
@@ -103,7 +107,7 @@ def run_sil(*, robot: str, task: dict, method: str, seed: int, duration: float, 
         for fh in logs.values():
             fh.close()
     if not os.path.exists(sim_summary):
-        raise RuntimeError(f"the sim node wrote no summary (exit code {sim.returncode}); see {work_dir}/sim.log")
+        raise SilError(f"the sim node wrote no summary (exit code {sim.returncode}); see {work_dir}/sim.log")
     with open(sim_summary, encoding="utf-8") as fh:
         s = json.load(fh)
     c = {}

@@ -38,3 +38,17 @@ def _one_torch_thread():
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+# hypothesis profiles (tests/test_properties.py): "fast" in `make test`, "long" for bench/properties.py.
+# derandomize: the same cases on every run (seeded, like every other test here); no deadline: the
+# machine's speed drifts 2x and no test measures time.
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile("fast", max_examples=40, derandomize=True, deadline=None, database=None,
+                          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+settings.register_profile("long", max_examples=10_000, derandomize=True, deadline=None, database=None,
+                          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+settings.register_profile("mid", max_examples=600, derandomize=True, deadline=None, database=None,
+                          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+settings.load_profile(os.environ.get("AC_HYPOTHESIS_PROFILE", "fast"))

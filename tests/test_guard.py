@@ -59,6 +59,39 @@ def test_a_spike_is_kept_out_of_the_window_and_counted():
     assert ctrl.stats.summary()["rejected_transitions"] == 0
 
 
+def test_a_spiked_reading_is_planned_from_the_prior_prediction_and_a_real_jump_is_believed():
+    ctrl = run(shipped_controller(guard=True), 20, spike_at=12)
+    assert ctrl.stats.summary()["substituted_observations"] == 1  # the spike tick only
+    # a lasting offset (a real change of state, here a sensor recalibrated): the crossing transitions
+    # are rejected and plan from predictions (never more than model_ticks = 3 ticks in a row), until the
+    # readings are believed
+    ctrl = shipped_controller(guard=True)
+    env = HalfCheetahEnv(CrippledLeg(4, 0.0))
+    obs, _ = env.reset(seed=0)
+    for t in range(40):
+        seen = obs.copy()
+        if t >= 12:
+            seen[8] += 50.0
+        obs, *_ = env.step(ctrl.step(seen))
+    s = ctrl.stats.summary()
+    # (the offset state is also outside what the prior knows: a few later transitions are gated too,
+    # until the gate opens)
+    assert 3 <= s["substituted_observations"] <= s["rejected_transitions"] <= 8
+    assert float(ctrl.history.window()[2][:, 8].max()) > 40.0  # the new readings are in the window
+
+
+def test_the_gate_opens_when_most_transitions_are_implausible():
+    """The prior is far off everywhere (a robot it has never seen): adaptation must see the data."""
+    ctrl = shipped_controller(guard=True)
+    env = HalfCheetahEnv(CrippledLeg(4, 0.0))
+    obs, _ = env.reset(seed=0)
+    for t in range(40):
+        obs, *_ = env.step(ctrl.step(obs * (1.0 + 3.0 * (t % 2))))  # every other reading 4x: nothing is plausible
+    s = ctrl.stats.summary()
+    # 37 transitions, each implausible: once half of the last 16 were rejected, the rest get in
+    assert 8 <= s["rejected_transitions"] <= 37 // 2 + 1 and len(ctrl.history) == 16
+
+
 def test_clean_crippled_episode_is_not_gated():
     ctrl = run(shipped_controller(guard=True), 60, seed=3)
     assert ctrl.stats.summary()["rejected_transitions"] == 0
