@@ -91,6 +91,8 @@ class TickStats:
     """Adaptation steps (ReBAL: contexts) the guard rejected (non-finite, or worse than the prior)."""
     substituted_observations: int = 0
     """Ticks planned from the prior's prediction because the reading itself was implausible."""
+    late_plans_adopted: int = 0
+    """Plans that missed their deadline whose remaining actions became the fallback (deadline mode)."""
 
     def record(self, adapt_ms: float, plan_ms: float, total_ms: float) -> None:
         self.ticks += 1
@@ -102,7 +104,8 @@ class TickStats:
         out = {"ticks": self.ticks, "unsafe_actions": self.unsafe_actions,
                "deadline_misses": self.deadline_misses, "rejected_transitions": self.rejected_transitions,
                "rejected_adaptations": self.rejected_adaptations,
-               "substituted_observations": self.substituted_observations}
+               "substituted_observations": self.substituted_observations,
+               "late_plans_adopted": self.late_plans_adopted}
         for name in ("adapt_ms", "plan_ms", "total_ms"):
             v = np.asarray(getattr(self, name), dtype=float)
             key = name[:-3]
@@ -126,7 +129,8 @@ class AdaptiveController:
         deadline_ms: when set, planning runs on the controller's compute thread; a tick whose plan is not done
             ``deadline_ms`` after the tick began applies the next action of the previous (shifted)
             plan instead and counts a miss. The late plan finishes in the background and is
-            discarded (it was for an old state); no new plan or adaptation starts until it has.
+            not applied (its first action was for an old state), but the rest of it, shifted to the
+            current tick, becomes the fallback; no new plan or adaptation starts until it is done.
             In this mode every torch operation of the controller (adaptation, planning, reset,
             diagnostics) runs on that one thread, so the adapt time is reported inside the plan
             time. Build such a controller on its thread too (``build_controller`` does): OpenMP
@@ -266,13 +270,17 @@ class AdaptiveController:
             raise InvalidObservation(f"observation entries at {np.flatnonzero(huge).tolist()} exceed the float32 range")
         return arr
 
-    def step(self, obs) -> np.ndarray:
-        """One control tick: ``obs`` (nx,) -> finite, in-bounds action (nu,)."""
+    def step(self, obs, fresh: bool = True) -> np.ndarray:
+        """One control tick: ``obs`` (nx,) -> finite, in-bounds action (nu,).
+
+        ``fresh=False``: ``obs`` is not a new reading (the state message of this tick was lost, and the
+        last one is reused): the tick plans from it, but no transition ends or starts at it (its time
+        is not this tick's)."""
         t0 = time.perf_counter()
         obs_t = torch.as_tensor(self.check_observation(obs), dtype=torch.float32, device=self.device)
         tick = self._tick
         self._tick += 1
-        if len(self._recent) == self.model_ticks:
+        if fresh and len(self._recent) == self.model_ticks:
             acts = self._recent[0][1] if self.model_ticks == 1 else torch.cat([a for _, a, _ in self._recent])
             self._inbox.append((self._recent[0][0], acts, obs_t, self._recent[0][2], tick))
         if self._worker is None:
@@ -284,7 +292,10 @@ class AdaptiveController:
             action = self._plan_with_deadline(obs_t, t0, tick)
         t2 = time.perf_counter()
         action = self.filter(action)
-        self._recent.append((obs_t, torch.as_tensor(action, dtype=torch.float32, device=self.device), tick))
+        if fresh:
+            self._recent.append((obs_t, torch.as_tensor(action, dtype=torch.float32, device=self.device), tick))
+        else:
+            self._recent.clear()
         t3 = time.perf_counter()
         self.stats.record(1e3 * (t1 - t0), 1e3 * (t2 - t1), 1e3 * (t3 - t0))
         return action
@@ -369,9 +380,10 @@ class AdaptiveController:
     def _plan_with_deadline(self, obs_t: torch.Tensor, t0: float, tick: int) -> np.ndarray:
         busy = self._pending is not None and not self._pending.done()
         if not busy:
-            if self._pending is not None:  # a late plan finished since: its result is stale
-                self._pending.exception()
+            if self._pending is not None:  # a late plan finished since: its first action is stale, but
+                self._adopt_late_plan(tick)  # the rest of it is the freshest plan there is
             self._pending = self._worker.submit(self._adapt_and_plan, obs_t, tick)
+            self._pending_tick = tick
             remaining = self.deadline_s - (time.perf_counter() - t0)
             try:
                 action, self._fallback = self._pending.result(timeout=max(remaining, 0.0))
@@ -381,6 +393,18 @@ class AdaptiveController:
                 pass
         self.stats.deadline_misses += 1
         return self._next_fallback_action()
+
+    def _adopt_late_plan(self, tick: int) -> None:
+        """Make the finished late plan (submitted at ``self._pending_tick``) the fallback from ``tick`` on:
+        under sustained overload the robot then follows plans that are a few ticks old instead of the
+        safe action."""
+        if self._pending.exception() is not None:
+            return
+        _, plan = self._pending.result()
+        skip = tick - self._pending_tick - 1  # rows of the plan for ticks already past
+        if plan is not None and 0 <= skip < len(plan):
+            self._fallback = np.concatenate([plan[skip:], np.repeat(plan[-1:], skip, 0)], 0)
+            self.stats.late_plans_adopted += 1
 
     def _next_fallback_action(self) -> np.ndarray:
         """The next action of the shifted previous plan (the safe action when there is none)."""

@@ -13,6 +13,7 @@ pose).
 """
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -120,6 +121,11 @@ class BridgeStats:
     control_ticks: int = 0
     safe_ticks: int = 0
     troubles: int = 0
+    stale_messages: int = 0
+    """State messages ignored because their stamp was not newer than the latest one's (out of order, duplicates)."""
+    repeated_state_ticks: int = 0
+    """Ticks with no new state since the previous tick (lost or late message): planned from the last
+    reading, and no transition is made from it."""
     state_age_ms: list = field(default_factory=list)
     """Age of the state used at each good tick (the latest window; see ``controller.STATS_WINDOW``)."""
 
@@ -162,6 +168,10 @@ class ControlBridge:
         if not stale_after_s > 0:
             raise ValueError(f"stale_after must be > 0 s, got {stale_after_s}")
         self.controller = controller
+        try:  # controllers that can be told a reading is a repeat (AdaptiveController can)
+            self._fresh_kw = "fresh" in inspect.signature(controller.step).parameters
+        except (TypeError, ValueError):
+            self._fresh_kw = False
         self.layout = layout
         self.command_joints = command_joints
         # command[k] = action[perm[k]]
@@ -174,11 +184,15 @@ class ControlBridge:
         self._joints: _Stamped | None = None
         self._odom: _Stamped | None = None
         self._prev: tuple | None = None  # (obs, action in model order, stamp) of the last good tick
+        self._last_stamp: float | None = None  # stamp of the state the last tick used
 
     # -- inputs (called from the state callbacks) ------------------------------------------------
     def on_joint_state(self, names: Sequence[str], positions: Sequence[float], velocities: Sequence[float],
                        received: float, stamp: float) -> None:
         """A ``/joint_states`` message: names with positions and velocities (velocities may be empty)."""
+        if self._joints is not None and not stamp > self._joints.stamp:
+            self.stats.stale_messages += 1  # older than (or the same as) what we have: out of order or a duplicate
+            return
         names = list(names)
         if len(set(names)) != len(names):  # which of two readings is the joint's? neither: the state is bad
             dup = sorted({n for n in names if names.count(n) > 1})
@@ -190,6 +204,9 @@ class ControlBridge:
 
     def on_odom(self, fields: dict, received: float, stamp: float) -> None:
         """An ``/odom`` message as :func:`odom_fields`."""
+        if self._odom is not None and not stamp > self._odom.stamp:
+            self.stats.stale_messages += 1
+            return
         self._odom = _Stamped(fields, received, stamp)
 
     # -- the tick --------------------------------------------------------------------------------
@@ -227,14 +244,26 @@ class ControlBridge:
         if self.trouble is not None:
             self.log("info", f"state is good again ({self.trouble} before): control resumes")
             self.trouble = None
+        fresh = self._last_stamp is None or stamp > self._last_stamp
+        self._last_stamp = stamp
+        if not fresh:
+            self.stats.repeated_state_ticks += 1
         try:
-            action = np.asarray(self.controller.step(obs), dtype=np.float64)
+            if fresh or not self._fresh_kw:
+                action = np.asarray(self.controller.step(obs), dtype=np.float64)
+            else:
+                action = np.asarray(self.controller.step(obs, fresh=False), dtype=np.float64)
         except Exception as exc:  # noqa: BLE001 - never let a controller fault reach the actuators
             return self._safe(f"controller failed: {exc}")
-        if self.recorder is not None and self._prev is not None:
+        if self.recorder is not None and self._prev is not None and fresh:
             p_obs, p_act, p_stamp = self._prev
             self.recorder.add(p_obs, p_act, obs, p_stamp, stamp)
-        self._prev = (obs, action, stamp)
+        if fresh:
+            self._prev = (obs, action, stamp)
+        else:  # a repeated reading: the recording's path breaks here too (no transition spans it)
+            self._prev = None
+            if self.recorder is not None:
+                self.recorder.break_path()
         command = action[self.perm] if action.shape == (len(self.perm),) else np.full(len(self.perm), np.nan)
         if not np.all(np.isfinite(command)):
             return self._safe("controller returned a non-finite action")

@@ -124,7 +124,8 @@ class AdaptiveControllerNode(LifecycleNode):
         b = self.bridge.stats
         age = np.asarray(b.state_age_ms)
         return {**s, "bridge_ticks": b.ticks, "control_ticks": b.control_ticks, "safe_ticks": b.safe_ticks,
-                "trouble_episodes": b.troubles, "late_ticks": self._late_ticks,
+                "trouble_episodes": b.troubles,
+                "stale_messages": b.stale_messages, "repeated_state_ticks": b.repeated_state_ticks, "late_ticks": self._late_ticks,
                 "state_age_median_ms": float(np.median(age)) if age.size else float("nan"),
                 "state_age_p99_ms": float(np.percentile(age, 99)) if age.size else float("nan"),
                 "trouble": self.bridge.trouble}

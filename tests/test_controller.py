@@ -117,6 +117,23 @@ def test_missed_deadline_applies_the_shifted_previous_plan():
     ctrl.close()
 
 
+def test_under_sustained_overload_the_late_plan_becomes_the_fallback():
+    import time as _time
+
+    planner = SlowPlannerDouble([0.0, 0.3, 0.3, 0.3])
+    ctrl = make(planner=lambda dyn: planner, deadline_ms=100.0)
+    obs = np.zeros(17)
+    np.testing.assert_allclose(ctrl.step(obs), 0.1)  # plan 1 on time
+    np.testing.assert_allclose(ctrl.step(obs), 0.11)  # plan 2 (submitted at tick 1) late: plan 1 shifted
+    _time.sleep(0.35)
+    # plan 2 is done but late; plan 3 stalls too: the tick applies plan 2's action for tick 2 (0.21),
+    # not plan 1's stale 0.12 and not the safe action
+    np.testing.assert_allclose(ctrl.step(obs), 0.21)
+    np.testing.assert_allclose(ctrl.step(obs), 0.22)
+    assert ctrl.stats.late_plans_adopted == 1 and ctrl.stats.deadline_misses == 3
+    ctrl.close()
+
+
 def test_tick_statistics_stay_bounded_on_long_runs():
     from adaptive_control.controller import TickStats, append_bounded
 

@@ -8,7 +8,9 @@ profile reports them).
 """
 import collections
 import io
+import json
 import math
+import os
 
 import numpy as np
 import pytest
@@ -32,6 +34,17 @@ ODOM_KEYS = ("x", "y", "z", "qw", "qx", "qy", "qz", "roll", "pitch", "yaw", "vx"
 # any float, with the awkward ones often: NaN, +-inf, huge, tiny, and float32-overflowing finite values
 floats = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([0.0, -0.0, 1e39, -1e39, 1e308]),
                    st.floats(-5, 5))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report_cases():
+    """With ``AC_PROPERTY_JSON`` set (bench/properties.py), write the case counts there at the end."""
+    yield
+    path = os.environ.get("AC_PROPERTY_JSON")
+    if path:
+        from models.dataset import atomic_write
+
+        atomic_write(path, lambda fh: fh.write(json.dumps(dict(CASES), indent=1).encode()))
 
 
 @pytest.fixture(scope="module")
