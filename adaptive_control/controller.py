@@ -178,8 +178,8 @@ class AdaptiveController:
         if self._recurrent:
             empty = model.initial_context(1)
             self._prior_predict = lambda o, a: model.predict_next_with(self.prior, o, a, empty)
-        else:
-            self._prior_predict = lambda o, a: model.predict_next(self.prior, o, a)
+        else:  # the folded fast path, over the whole (multi-tick) action input
+            self._prior_predict = model.predictor(self.prior)
         # newest transitions waiting to be gated and pushed, on the compute thread (thread-safe deque)
         self._inbox: deque = deque()
         self.low = np.broadcast_to(np.asarray(action_low, dtype=np.float64), (self.nu,)).copy()
@@ -335,7 +335,7 @@ class AdaptiveController:
         if len(window[0]):
             params = self.adapter.adapt(self.prior, *window)
             if self.guard is not None and params is not self.prior and not self.guard.accept(
-                    self._prior_predict, lambda o, a: self.model.predict_next(params, o, a), *window):
+                    self._prior_predict, self.model.predictor(params), *window):
                 self.stats.rejected_adaptations += 1
                 params = self.prior
             self._set_params(params)

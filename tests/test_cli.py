@@ -42,8 +42,9 @@ def test_collect_meta_train_run_chain(tmp_path, capsys):
                  "--json", out]) == 0
     ref = json.loads(open(out).read())
     assert ref["method"] == "true_dynamics" and ref["steps"] == 40 and ref["task"] == res["task"]
-    assert main(["run", "--config", cfg, "--step-ticks", "0", "--steps", "5"]) == 2
-    assert "step_ticks" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # refused by the parser
+        main(["run", "--config", cfg, "--step-ticks", "0", "--steps", "5"])
+    assert "--step-ticks: expected a positive integer" in capsys.readouterr().err
     # a checkpoint of the wrong kind for the method is refused with a clear message
     assert main(["run", "--config", cfg, "--method", "mb", "--checkpoint", ckpt, "--steps", "5"]) == 2
     assert "needs a 'mb' checkpoint" in capsys.readouterr().err
@@ -102,3 +103,41 @@ def test_robot_flag_that_contradicts_the_config_names_the_file(tmp_path, capsys)
     assert main(["run", "--config", cfg, "--robot", "half_cheetah", "--steps", "2"]) == 2
     err = capsys.readouterr().err
     assert cfg in err and "'ant'" in err
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["meta-train", "--data", "{tmp}/missing.npz", "--out", "{tmp}/o.pt"], "no such file"),
+    (["meta-train", "--data", "{tmp}/bad.npz", "--out", "{tmp}/o.pt"], "cannot read transition dataset"),
+    (["run", "--checkpoint", "{tmp}/bad.pt", "--steps", "2"], "cannot read checkpoint"),
+    (["run", "--checkpoint", "{tmp}/missing.pt", "--steps", "2"], "checkpoint not found"),
+    (["collect", "--paths", "1", "--out", "{tmp}/bad.npz/x.npz"], "cannot write"),
+    (["run", "--json", "{tmp}", "--steps", "2"], "it is a folder"),
+    (["sil", "--params", "{tmp}/missing.yaml"], "no such file"),
+    (["calibrate", "--checkpoint", "{tmp}/bad.pt", "--data", "{tmp}/bad.npz"], "cannot read"),
+])
+def test_user_errors_are_one_line_and_exit_2_before_any_work(tmp_path, capsys, argv, words):
+    (tmp_path / "bad.npz").write_bytes(b"not a dataset")
+    (tmp_path / "bad.pt").write_bytes(b"not a checkpoint")
+    assert main([a.replace("{tmp}", str(tmp_path)) for a in argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("adaptive-control: error:") and words in err and "\n" not in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("flag", [["--steps", "0"], ["--steps", "-3"], ["--samples", "x"]])
+def test_bad_counts_are_refused_by_the_parser(flag, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["run", *flag])
+    assert e.value.code == 2 and "expected a positive integer" in capsys.readouterr().err
+
+
+def test_console_script_errors_without_a_traceback(tmp_path):
+    import subprocess
+    import sys
+
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"\x00" * 10)
+    proc = subprocess.run([sys.executable, "-m", "adaptive_control.cli", "meta-train", "--data", str(bad), "--out",
+                           str(tmp_path / "o.pt")], capture_output=True, text=True)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
