@@ -71,7 +71,11 @@ def save_checkpoint(path, model: DynamicsModel, *, robot: str, kind: str, inner_
     }
     if residual_max is not None:
         payload["residual_max"] = torch.as_tensor(residual_max, dtype=torch.float32).detach().cpu()
+    atomic_torch_save(path, payload)
 
+
+def atomic_torch_save(path, payload) -> None:
+    """``torch.save(payload)`` to ``path`` atomically (serialised in memory, then written and renamed)."""
     def write(fh):
         buf = io.BytesIO()
         torch.save(payload, buf)
@@ -161,11 +165,5 @@ def write_residual_max(path, residual_max) -> None:
         raise CheckpointError(f"{path}: residual_max must have shape ({ckpt.model.obs_size},), got {tuple(r.shape)}")
     payload = torch.load(path, map_location="cpu", weights_only=True)
     payload["residual_max"] = r
-
-    def write(fh):
-        buf = io.BytesIO()
-        torch.save(payload, buf)
-        fh.write(buf.getvalue())
-
-    atomic_write(path, write)
+    atomic_torch_save(path, payload)
 

@@ -68,8 +68,7 @@ class AdaptationGuard:
     @torch.no_grad()
     def window_loss(self, predict, obs, act, next_obs) -> torch.Tensor:
         """Mean squared normalised one-step error of ``predict`` on the window (the adaptation loss)."""
-        err = (next_obs - predict(obs, act)) / self.model.normalizer.delta_std
-        return (err * err).mean()
+        return normalised_residuals(self.model, predict, obs, act, next_obs).square().mean()
 
     @torch.no_grad()
     def accept(self, prior_predict, adapted_predict, obs, act, next_obs) -> bool:

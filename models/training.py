@@ -7,7 +7,6 @@ backpropagate to θ (and to α when it is learned). ``torch.func.grad`` computes
 """
 from __future__ import annotations
 
-import io
 import math
 import os
 from dataclasses import dataclass, field
@@ -18,8 +17,8 @@ import torch
 from torch.func import vmap
 
 from models.adaptation import GradientAdapter
-from models.checkpoint import CheckpointError
-from models.dataset import TransitionDataset, atomic_write
+from models.checkpoint import CheckpointError, atomic_torch_save
+from models.dataset import TransitionDataset
 from models.dynamics import DynamicsModel
 
 TRAIN_STATE_FORMAT = "adaptive_control.train_state/1"
@@ -226,13 +225,7 @@ def train_dynamics(
                    "opt": opt.state_dict(), "rng": rng.bit_generator.state, "gen": gen.get_state(),
                    "history": history, "best": {"score": best["score"], "step": best["step"],
                                                 "metrics": best.get("metrics"), "weights": weights, "alpha": lrs}}
-
-        def write(fh):
-            buf = io.BytesIO()
-            torch.save(payload, buf)
-            fh.write(buf.getvalue())
-
-        atomic_write(state_path, write)
+        atomic_torch_save(state_path, payload)
 
     model.train()
     for step in range(start, steps + 1):
