@@ -37,6 +37,7 @@ setup(
         "numpy>=1.24",
         "pyyaml>=6.0",
         "tqdm>=4.60",
+        "tensorboard==2.21.0",  # training logs (torch.utils.tensorboard writes them)
         "matplotlib>=3.7",
     ],
     extras_require={

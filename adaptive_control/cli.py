@@ -107,33 +107,23 @@ def _progress(total: int, desc: str):
 
 
 def cmd_collect(args) -> int:
-    from adaptive_control.build import build_controller, load_for_method, task_distribution
-    from adaptive_control.collect import collect
-    from sim.robots import make_env
+    from adaptive_control.collect import CollectJob, collect_parallel
 
     cfg = _config(args)
     c = cfg.collect
     c = dataclasses.replace(c, **{k: v for k, v in (("paths", args.paths), ("path_length", args.path_length),
                                                    ("policy", args.policy), ("seed", args.seed)) if v is not None})
     c.validate()
-    env = make_env(cfg.robot.name)
-    tasks = task_distribution(cfg.robot.name, cfg.task, args.perturbation)
-    factory = None
-    if c.policy == "mpc":
-        ckpt = load_for_method(args.method, cfg.robot.name, args.checkpoint, device=cfg.controller.device)
-        ctrl_cfg = dataclasses.replace(cfg.controller, method=args.method,
-                                       **({"threads": args.threads} if args.threads else {}))
-        ctrl_cfg.validate()
+    from adaptive_control.build import load_for_method, task_distribution
 
-        def factory(rng):
-            planner = dataclasses.replace(cfg.planner, seed=int(rng.integers(2**31)))
-            return build_controller(ckpt, cfg.robot.name, planner, ctrl_cfg)
-
-    bar = _progress(c.paths * c.path_length, f"collect {c.policy}")
-    data = collect(env, tasks, c, factory, progress=bar.update)
-    bar.close()
-    data.save(args.out)
-    print(f"wrote {len(data)} transitions in {data.num_paths} paths to {args.out}")
+    task_distribution(cfg.robot.name, cfg.task, args.perturbation)  # a bad family fails here, not in a worker
+    if c.policy == "mpc":  # a bad checkpoint too
+        load_for_method(args.method, cfg.robot.name, args.checkpoint, device=cfg.controller.device)
+    job = CollectJob(cfg=cfg, collect=c, perturbation=args.perturbation, method=args.method,
+                     checkpoint=args.checkpoint, threads=args.threads)
+    data = collect_parallel(job, args.out, workers=args.workers)
+    print(f"wrote {len(data)} transitions in {data.num_paths} paths to {args.out}"
+          + (f" ({args.workers} workers)" if args.workers > 1 else ""))
     return 0
 
 
@@ -155,13 +145,24 @@ def cmd_meta_train(args) -> int:
         torch.set_num_threads(args.threads)
     cfg = dataclasses.replace(cfg, train=train)
     data = load_datasets(args.data, cfg.robot.name)
-    if args.resume:
+    from models.distributed import init_from_env, shutdown
+
+    # under torchrun (WORLD_SIZE > 1): join the process group (gloo on CPU, NCCL on CUDA); a no-op otherwise
+    info = init_from_env(cfg.controller.device)
+    if args.resume and info.is_main:
         from adaptive_control.training import train_state_path
 
         state = train_state_path(args.out)
         print(f"resuming from {state}" if os.path.exists(state) else f"no training state at {state}: starting afresh")
-    metrics = train_checkpoint(cfg, data, args.out, init=args.init, resume=args.resume)
-    print(f"wrote {train.method} checkpoint to {args.out}: val loss prior {metrics['val_loss_prior']:.4f}, "
+    try:
+        metrics = train_checkpoint(cfg, data, args.out, init=args.init, resume=args.resume, dist_info=info)
+    finally:
+        shutdown(info)
+    if not info.is_main:
+        return 0
+    print(f"wrote {train.method} checkpoint to {args.out}"
+          + (f" ({info.world_size} processes, global batch {train.meta_batch_size})" if info.distributed else "")
+          + f": val loss prior {metrics['val_loss_prior']:.4f}, "
           f"adapted (one step, or the carried context for rebal) {metrics['val_loss_adapted']:.4f}"
           + (f"; open-loop over N steps: prior {metrics['val_rollout_prior']:.4f}, adapted "
              f"{metrics['val_rollout_adapted']:.4f}" if "val_rollout_prior" in metrics else ""))
@@ -336,6 +337,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint", help="checkpoint for --policy mpc (default: the shipped one)")
     p.add_argument("--seed", type=int, help="collection seed (default: the config's)")
     p.add_argument("--threads", type=_positive_int, help="torch threads of the MPC controller (default: the config's controller.threads)")
+    p.add_argument("--workers", type=_positive_int, default=1,
+                   help="worker processes collecting paths in parallel (the dataset is the same for any number; "
+                        "with MPC give each --threads 1 on a 2-core machine)")
     p.add_argument("--out", required=True, help="dataset file to write")
     p.set_defaults(func=cmd_collect)
 

@@ -151,11 +151,15 @@ class TrainConfig:
     """Every this many steps the whole training state is written atomically beside the output
     (``<out>.train_state.pt``; removed when the run ends): ``meta-train --resume`` continues a killed
     run from it, losing at most this many steps. 0: never."""
+    device: str = "cpu"
+    """Torch device of training: ``cpu`` or ``cuda`` (under ``torchrun`` each process of a machine
+    takes the GPU of its local rank; gloo connects CPU processes, NCCL GPU ones)."""
     seed: int = 0
     """Seed of initialisation and window sampling."""
 
     def validate(self) -> None:
         _one_of("method", self.method, ("grbal", "mb", "rebal"))
+        _one_of("device", self.device, ("cpu", "cuda"))
         if self.save_every < 0:
             raise ConfigError(f"save_every: must be >= 0, got {self.save_every}")
         _positive("model_ticks", self.model_ticks)

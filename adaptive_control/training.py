@@ -1,13 +1,17 @@
 """Glue for offline training: datasets + config -> trained checkpoint (with a progress bar)."""
 from __future__ import annotations
 
+import math
 import os
+import time
 
+import torch
 from tqdm import tqdm
 
-from adaptive_control.config import ExperimentConfig, to_dict
+from adaptive_control.config import ConfigError, ExperimentConfig, to_dict
 from models.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from models.dataset import TransitionDataset
+from models.distributed import DistInfo, current
 from models.dynamics import MLPDynamics
 from models.guard import calibrate_residuals
 from models.recurrent import RecurrentDynamics
@@ -27,8 +31,51 @@ def train_state_path(out: str) -> str:
     return os.path.splitext(out)[0] + ".train_state.pt"
 
 
+def log_dir(out: str) -> str:
+    """Where a run writing ``out`` writes its TensorBoard logs: ``<out without .pt>.tb/``, beside it."""
+    return os.path.splitext(out)[0] + ".tb"
+
+
+class TrainingLog:
+    """TensorBoard scalars of a training run (``tensorboard --logdir <dir>``).
+
+    Every ``every`` steps: ``train/loss`` (the global batch's); at every evaluation: ``val/*`` (prior
+    and adapted one-step and open-loop losses), ``inner_lr/{mean,min,max}`` (GrBAL's learned step
+    sizes) and ``perf/steps_per_s`` since the previous evaluation. A resumed run drops the events
+    after its resume step, so the curves have no duplicate or stale tail.
+    """
+
+    def __init__(self, path: str, start_step: int = 1, every: int = 10):
+        from torch.utils.tensorboard import SummaryWriter
+
+        self.writer = SummaryWriter(log_dir=path, purge_step=start_step if start_step > 1 else None)
+        self.every = every
+        self._t, self._step = time.perf_counter(), start_step - 1
+
+    def __call__(self, step: int, metrics: dict) -> None:
+        if not metrics:  # a resumed run replaying the steps it skips
+            self._t, self._step = time.perf_counter(), step
+            return
+        if step % self.every == 0 and math.isfinite(metrics["loss"]):
+            self.writer.add_scalar("train/loss", metrics["loss"], step)
+        if "val_loss_prior" in metrics:
+            for k, v in metrics.items():
+                if k.startswith("val_"):
+                    self.writer.add_scalar("val/" + k[4:], v, step)
+                elif k.startswith("inner_lr_"):
+                    self.writer.add_scalar("inner_lr/" + k[9:], v, step)
+            now = time.perf_counter()
+            if step > self._step:
+                self.writer.add_scalar("perf/steps_per_s", (step - self._step) / max(now - self._t, 1e-9), step)
+            self._t, self._step = now, step
+
+    def close(self) -> None:
+        self.writer.close()
+
+
 def train_checkpoint(cfg: ExperimentConfig, data: TransitionDataset, out: str, *, show_progress: bool = True,
-                     init: str | None = None, resume: bool = False) -> dict:
+                     init: str | None = None, resume: bool = False, dist_info: DistInfo | None = None,
+                     logs: bool = True) -> dict:
     """Train a model as ``cfg.train`` says (``grbal``, ``mb`` or ``rebal``) and save it to ``out``. Returns metrics.
 
     ``init``: a checkpoint whose weights start the training (e.g. GrBAL meta-training warm-started
@@ -37,7 +84,12 @@ def train_checkpoint(cfg: ExperimentConfig, data: TransitionDataset, out: str, *
     weights were trained with), so ``data`` may also be a small task-specific set (fine-tuning).
     ``resume``: continue from the training state of an interrupted run with the same config, data and
     ``out`` (:func:`train_state_path`), which every ``cfg.train.save_every`` steps are written to.
+    ``dist_info``: this process's rank in a data-parallel run (``torchrun``; default: the initialised
+    process group's, else a single process): every rank trains, rank 0 alone shows progress and
+    writes the checkpoint, the training state and the logs.
+    ``logs``: write TensorBoard logs to :func:`log_dir` (rank 0).
     """
+    info = dist_info or current()
     t = cfg.train
     robot_nu = data.action_size
     if t.method == "rebal":  # one tick at a time whatever train.model_ticks says (its context carries the rest)
@@ -53,11 +105,28 @@ def train_checkpoint(cfg: ExperimentConfig, data: TransitionDataset, out: str, *
             raise CheckpointError(f"{init}: --init checkpoint has architecture {start.model.spec()}, "
                                   f"the config asks for {model.spec()}")
         model.load_state_dict(start.model.state_dict())
-    bar = tqdm(total=t.steps, desc=f"train {t.method}",
-               disable=not show_progress, unit="step", dynamic_ncols=True)
+    device = torch.device(t.device)
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ConfigError("train.device is cuda but torch sees no GPU on this machine; use cpu")
+        device = torch.device("cuda", info.local_rank if info.distributed else torch.cuda.current_device())
+    model.to(device)
+    bar = tqdm(total=t.steps, desc=f"train {t.method}" + (f" ({info.world_size} processes)" if info.distributed else ""),
+               disable=not (show_progress and info.is_main), unit="step", dynamic_ncols=True)
+    state = train_state_path(out)
+    log = None
+    if logs and info.is_main:
+        start = 1
+        if resume and os.path.exists(state):
+            from models.training import load_train_state
+
+            start = int(load_train_state(state)["step"]) + 1
+        log = TrainingLog(log_dir(out), start_step=start)
 
     def on_step(step, metrics):
         bar.update(1)
+        if log is not None:
+            log(step, metrics)
         if "val_loss_adapted" in metrics:
             bar.set_postfix(loss=f"{metrics['loss']:.4f}", val_prior=f"{metrics['val_loss_prior']:.4f}",
                             val_adapted=f"{metrics['val_loss_adapted']:.4f}")
@@ -67,13 +136,20 @@ def train_checkpoint(cfg: ExperimentConfig, data: TransitionDataset, out: str, *
         inner_lr=t.inner_lr, learn_inner_lr=t.learn_inner_lr, first_order=t.first_order,
         batch_size=t.meta_batch_size, steps=t.steps, lr=t.lr, validation_fraction=t.validation_fraction,
         seed=t.seed, callback=on_step, fit_normalizer=init is None, rollout_horizon=t.rollout_horizon if t.method != "rebal" else 1,
-        keep_best=t.keep_best, state_path=train_state_path(out), save_every=t.save_every, resume=resume,
+        keep_best=t.keep_best, state_path=state, save_every=t.save_every, resume=resume, dist_info=info,
     )
     bar.close()
+    if log is not None:
+        log.close()
+    model.cpu()  # checkpoints and the guard's calibration are device-independent
+    if isinstance(result.inner_lr, dict):
+        result.inner_lr = {k: v.cpu() for k, v in result.inner_lr.items()}
     metrics = {k: v for k, v in result.metrics.items()}
     metrics["transitions"] = len(data)
     if init is not None:
         metrics["init"] = str(init)
+    if not info.is_main:  # every rank holds the same weights; rank 0 writes them
+        return metrics
     residual_max = calibrate_residuals(model, data.obs, data.act, data.next_obs)  # the guard's yardstick
     save_checkpoint(out, model, robot=data.robot, kind=t.method, inner_lr=result.inner_lr,
                     config={"model": to_dict(cfg.model), "train": to_dict(t), "task": to_dict(cfg.task)},

@@ -19,9 +19,10 @@ from torch.func import vmap
 from models.adaptation import GradientAdapter
 from models.checkpoint import CheckpointError, atomic_torch_save
 from models.dataset import TransitionDataset
+from models.distributed import DistInfo, current, gather_objects
 from models.dynamics import DynamicsModel
 
-TRAIN_STATE_FORMAT = "adaptive_control.train_state/1"
+TRAIN_STATE_FORMAT = "adaptive_control.train_state/2"
 
 
 @dataclass
@@ -93,6 +94,8 @@ def train_dynamics(
     state_path: str | None = None,
     save_every: int = 0,
     resume: bool = False,
+    dist_info: DistInfo | None = None,
+    streams: int | None = None,
 ) -> TrainResult:
     """Train ``model`` in place on ``dataset``.
 
@@ -107,7 +110,8 @@ def train_dynamics(
             each window, a divisor of N; mb: the whole window, a divisor of M + N) instead of one step.
         keep_best: early stopping: end with the weights (and step sizes) of the evaluation (every
             ``eval_every`` steps) with the lowest validation loss (``val_loss_adapted`` for grbal and
-            rebal: what the online rule meets; ``val_loss_prior`` for mb) instead of the last ones.
+            rebal: what the online rule meets; ``val_loss_prior`` for mb; their open-loop
+            ``val_rollout_*`` when ``rollout_horizon`` > 1) instead of the last ones.
         validation_windows: size of the fixed set of held-out windows every evaluation scores (drawn
             once, from its own seeded stream, so evaluations are comparable and training's stream
             is untouched).
@@ -119,6 +123,16 @@ def train_dynamics(
         resume: continue from ``state_path`` when it exists (else start afresh). The resumed run
             ends with the same weights as an uninterrupted one with the same arguments; a state
             written by a run with other arguments or data is refused (:class:`CheckpointError`).
+        dist_info: this process's place in a data-parallel run (default: the initialised process
+            group's, else a single process). With W ranks, every rank draws ``batch_size / W``
+            windows of each global batch from its own seeded stream, the objective runs under
+            ``DistributedDataParallel`` (gradients averaged over the ranks before each step, so every
+            rank holds the same weights), every rank scores the same validation windows (so early
+            stopping agrees), and only rank 0 writes the training state.
+        streams: S, the number of window streams a global batch is drawn from (default: the number
+            of ranks). A single process with ``streams=W`` draws exactly the global batches of a
+            W-process run (and averages the per-stream losses as the ranks average gradients), so
+            it reproduces that run to float tolerance. Stream 0 is the single-process stream.
     """
     if method not in ("grbal", "mb", "rebal"):
         raise ValueError(f"method must be 'grbal', 'mb' or 'rebal', got {method!r}")
@@ -136,6 +150,12 @@ def train_dynamics(
         if span % rollout_horizon:
             raise ValueError(f"rollout_horizon {rollout_horizon} must divide {span} "
                              f"({'N' if method == 'grbal' else 'M + N'})")
+    info = dist_info or current()
+    n_streams = int(streams or info.world_size)
+    if info.distributed and n_streams != info.world_size:
+        raise ValueError(f"streams ({n_streams}) must equal the number of processes ({info.world_size})")
+    if n_streams < 1 or batch_size % n_streams:
+        raise ValueError(f"batch size {batch_size} must be a multiple of the number of processes/streams {n_streams}")
     rng = np.random.default_rng(seed)
     train_paths, val_paths = split_paths(dataset.num_paths, validation_fraction, rng)
     length = adapt_window + future_window
@@ -153,7 +173,7 @@ def train_dynamics(
 
     params = dict(model.named_parameters())
     if learn_inner_lr:
-        alpha = {k: torch.full_like(p, inner_lr, requires_grad=True) for k, p in params.items()}
+        alpha = {k: torch.nn.Parameter(torch.full_like(p, inner_lr)) for k, p in params.items()}
         step_size: float | dict = alpha
         opt_params = list(params.values()) + list(alpha.values())
     else:
@@ -162,10 +182,15 @@ def train_dynamics(
     adapter = GradientAdapter(model, step_size, first_order=first_order)
     opt = torch.optim.Adam(opt_params, lr=lr)
     offsets = np.arange(length)
-    gen = torch.Generator().manual_seed(seed)
+    # window streams: stream 0 continues the split's generator (a single process draws as it always
+    # has); stream r > 0 has its own seed. A rank draws from its stream only; a single process from all.
+    mine = [info.rank] if info.distributed else list(range(n_streams))
+    local_batch = batch_size // n_streams
+    rngs = {r: rng if r == 0 else np.random.default_rng([seed, 2, r]) for r in mine}
+    gens = {r: torch.Generator().manual_seed(seed if r == 0 else _stream_seed(seed, r)) for r in mine}
 
-    def batch(pool: np.ndarray, size: int):
-        idx = torch.as_tensor(pool[rng.integers(len(pool), size=size)][:, None] + offsets, device=device)
+    def batch(r: int, pool: np.ndarray, size: int):
+        idx = torch.as_tensor(pool[rngs[r].integers(len(pool), size=size)][:, None] + offsets, device=device)
         return obs[idx], act[idx], nxt[idx]
 
     val_rng = np.random.default_rng([seed, 1])
@@ -173,14 +198,15 @@ def train_dynamics(
     val_idx = torch.as_tensor(val_pool[val_rng.integers(len(val_pool), size=validation_windows)][:, None] + offsets,
                               device=device)
     val = obs[val_idx], act[val_idx], nxt[val_idx]
-    select = "val_loss_prior" if method == "mb" else "val_loss_adapted"
+    # early stopping scores what training optimises: one-step, or open-loop when trained open-loop
+    select = ("val_rollout_" if rollout_horizon > 1 else "val_loss_") + ("prior" if method == "mb" else "adapted")
     best: dict = {"score": math.inf, "step": 0, "state": None}
 
     def snapshot():
         return ({k: p.detach().clone() for k, p in params.items()},
                 {k: v.detach().clone() for k, v in step_size.items()} if isinstance(step_size, dict) else None)
 
-    def loss_on(o, a, n):
+    def loss_on(o, a, n, gen):
         if method == "grbal":
             return meta_loss(model, params, adapter, o, a, n, adapt_window, rollout_horizon)
         if method == "rebal":  # truncated BPTT; contexts up to N steps old, as a plan holds them fixed
@@ -190,13 +216,23 @@ def train_dynamics(
             return model.rollout_loss(params, o, a, n, rollout_horizon)
         return model.loss(params, o.flatten(0, 1), a.flatten(0, 1), n.flatten(0, 1))
 
+    objective = _Objective(model, step_size if method == "grbal" and isinstance(step_size, dict) else None, loss_on)
+    if info.distributed:
+        from torch.nn.parallel import DistributedDataParallel
+
+        objective = DistributedDataParallel(objective, device_ids=[device.index] if device.type == "cuda" else None)
+
+    def step_loss() -> torch.Tensor:
+        parts = [objective(*batch(r, starts, local_batch), gens[r]) for r in mine]
+        return parts[0] if len(parts) == 1 else torch.stack(parts).mean()
+
     history = []
     metrics: dict = {}
     fingerprint = {"method": method, "adapt_window": adapt_window, "future_window": future_window,
                    "inner_lr": float(inner_lr), "learn_inner_lr": learn_inner_lr, "first_order": first_order,
                    "batch_size": batch_size, "steps": steps, "lr": float(lr),
                    "validation_fraction": float(validation_fraction), "seed": seed, "eval_every": eval_every,
-                   "rollout_horizon": rollout_horizon, "keep_best": keep_best, "spec": model.spec(),
+                   "rollout_horizon": rollout_horizon, "keep_best": keep_best, "spec": model.spec(), "streams": n_streams,
                    "transitions": len(dataset), "paths": dataset.num_paths,
                    "data_sum": float(np.float64(dataset.obs.sum()) + np.float64(dataset.act.sum()))}
     start = 1
@@ -208,8 +244,9 @@ def train_dynamics(
                 for k, v in step_size.items():
                     v.copy_(st["alpha"][k])
         opt.load_state_dict(st["opt"])
-        rng.bit_generator.state = st["rng"]
-        gen.set_state(st["gen"])
+        for r in mine:
+            rngs[r].bit_generator.state = st["rng"][r]
+            gens[r].set_state(st["gen"][r])
         history, start = list(st["history"]), int(st["step"]) + 1
         best = {"score": st["best"]["score"], "step": st["best"]["step"], "metrics": st["best"].get("metrics"),
                 "state": None if st["best"]["weights"] is None else (st["best"]["weights"], st["best"]["alpha"])}
@@ -218,27 +255,36 @@ def train_dynamics(
                 callback(done, {})
 
     def save_state(step: int) -> None:
+        streams_state = gather_objects({r: (rngs[r].bit_generator.state, gens[r].get_state()) for r in mine}, info)
+        if not info.is_main:
+            return
+        merged = {r: v for part in streams_state for r, v in part.items()}
         weights, lrs = best["state"] if best["state"] is not None else (None, None)
         payload = {"format": TRAIN_STATE_FORMAT, "fingerprint": fingerprint, "step": step,
                    "model": {k: v.detach().clone() for k, v in model.state_dict().items()},
                    "alpha": {k: v.detach().clone() for k, v in step_size.items()} if isinstance(step_size, dict) else None,
-                   "opt": opt.state_dict(), "rng": rng.bit_generator.state, "gen": gen.get_state(),
+                   "opt": opt.state_dict(), "rng": [merged[r][0] for r in range(n_streams)],
+                   "gen": [merged[r][1] for r in range(n_streams)], "world_size": info.world_size,
                    "history": history, "best": {"score": best["score"], "step": best["step"],
                                                 "metrics": best.get("metrics"), "weights": weights, "alpha": lrs}}
         atomic_torch_save(state_path, payload)
 
     model.train()
     for step in range(start, steps + 1):
-        loss = loss_on(*batch(starts, batch_size))
+        loss = step_loss()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        metrics = {"loss": float(loss.detach())}
+        metrics = {"loss": _global_mean(loss.detach(), info)}
         if step % eval_every == 0 or step == steps:
             if method == "rebal":
                 metrics.update(evaluate_recurrent(model, *val, adapt_window))
             else:
                 metrics.update(evaluate_windows(model, adapter, *val, adapt_window))
+            if isinstance(step_size, dict) and method == "grbal":
+                flat = torch.cat([v.detach().flatten() for v in step_size.values()])
+                metrics.update(inner_lr_mean=float(flat.mean()), inner_lr_min=float(flat.min()),
+                               inner_lr_max=float(flat.max()))
             history.append({"step": step, **metrics})
             if keep_best and metrics[select] < best["score"]:
                 best.update(score=metrics[select], step=step, state=snapshot(), metrics=dict(metrics))
@@ -263,6 +309,36 @@ def train_dynamics(
                                                    "val_paths": len(val_paths)})
 
 
+class _Objective(torch.nn.Module):
+    """The training loss of one batch as a module owning every trained tensor (the model's weights and
+    GrBAL's learned step sizes), so ``DistributedDataParallel`` can average all their gradients."""
+
+    def __init__(self, model: DynamicsModel, step_sizes: dict | None, loss_fn):
+        super().__init__()
+        self.model = model
+        for k, v in (step_sizes or {}).items():
+            self.register_parameter("alpha__" + k.replace(".", "__"), v)
+        self._loss_fn = loss_fn
+
+    def forward(self, obs, act, next_obs, generator):
+        return self._loss_fn(obs, act, next_obs, generator)
+
+
+def _stream_seed(seed: int, stream: int) -> int:
+    return int(np.random.SeedSequence([seed, 3, stream]).generate_state(1)[0])
+
+
+def _global_mean(x: torch.Tensor, info: DistInfo) -> float:
+    """A scalar averaged over the ranks (the global batch's loss), for logs."""
+    if info.distributed:
+        import torch.distributed as dist
+
+        x = x.clone()
+        dist.all_reduce(x)
+        x /= info.world_size
+    return float(x)
+
+
 def load_train_state(path: str, fingerprint: dict | None = None) -> dict:
     """Read a training state written by :func:`train_dynamics`; with ``fingerprint``, check it was
     written by a run with the same arguments and data (naming what differs)."""
@@ -271,10 +347,14 @@ def load_train_state(path: str, fingerprint: dict | None = None) -> dict:
     except Exception as exc:  # torch raises many types for corrupt files
         raise CheckpointError(f"{path}: cannot read training state: corrupt or not one ({type(exc).__name__}); "
                               f"delete it to start afresh") from None
-    if not isinstance(st, dict) or st.get("format") != TRAIN_STATE_FORMAT:
+    if not isinstance(st, dict) or not str(st.get("format", "")).startswith(TRAIN_STATE_FORMAT.split("/")[0] + "/"):
         raise CheckpointError(f"{path}: not an adaptive_control training state")
+    if st["format"] != TRAIN_STATE_FORMAT:
+        raise CheckpointError(f"{path}: training state written by another version ({st['format']}); delete it to "
+                              f"start afresh")
     if fingerprint is not None and st["fingerprint"] != fingerprint:
-        diff = [k for k in fingerprint if st["fingerprint"].get(k) != fingerprint[k]]
+        diff = [("streams (processes)" if k == "streams" else k) for k in fingerprint
+                if st["fingerprint"].get(k) != fingerprint[k]]
         raise CheckpointError(f"{path}: training state is from a run with other {', '.join(diff)}; resume with the "
                               f"same config, flags and data, or delete it to start afresh")
     return st
