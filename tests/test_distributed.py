@@ -12,7 +12,7 @@ import textwrap
 import pytest
 import torch
 
-from models.checkpoint import load_checkpoint
+from models.checkpoint import CheckpointError, load_checkpoint
 from models.dynamics import MLPDynamics
 from models.recurrent import RecurrentDynamics
 from models.training import seeded_init, train_dynamics
@@ -40,12 +40,19 @@ WORKER = textwrap.dedent("""
     from models.recurrent import RecurrentDynamics
     from models.training import seeded_init, train_dynamics
     method, data, out = sys.argv[1:4]
+    state, stop_at = (sys.argv[4], int(sys.argv[5])) if len(sys.argv) > 4 else (None, None)
     info = init_from_env("cpu")
     model = RecurrentDynamics(17, 6, (16,), 8) if method == "rebal" else MLPDynamics(17, 6, (16, 16))
     seeded_init(model, 0)
+
+    def cb(step, metrics):  # every rank stops at the same step, as a killed job does
+        if step == stop_at:
+            shutdown(info)
+            sys.exit(3)
+
     res = train_dynamics(model, TransitionDataset.load(data), method=method, adapt_window=4, future_window=4,
                          batch_size=8, steps=%d, eval_every=3, learn_inner_lr=method == "grbal", keep_best=True,
-                         seed=5)
+                         seed=5, state_path=state, save_every=2, resume=state is not None, callback=cb)
     torch.save({"rank": info.rank, "weights": model.state_dict(), "inner_lr": res.inner_lr,
                 "history": res.metrics["history"]}, out + f".rank{info.rank}")
     shutdown(info)
@@ -94,6 +101,30 @@ def test_two_processes_update_as_one_process_on_the_same_global_batch(method, ch
     for h0, h in zip(ranks[0]["history"], res.metrics["history"]):
         assert h0["val_loss_adapted"] == pytest.approx(h["val_loss_adapted"], rel=1e-4)
         assert h0["loss"] == pytest.approx(h["loss"], rel=1e-4)
+
+
+def test_a_two_process_run_resumes_to_the_uninterrupted_weights(cheetah_dataset, tmp_path):
+    data = str(tmp_path / "d.npz")
+    cheetah_dataset.save(data)
+    script = tmp_path / "worker.py"
+    script.write_text(WORKER)
+    state = str(tmp_path / "state.pt")
+    ref = _torchrun(tmp_path, str(script), "grbal", data, str(tmp_path / "ref"))
+    assert ref.returncode == 0, ref.stderr[-3000:]
+    stopped = _torchrun(tmp_path, str(script), "grbal", data, str(tmp_path / "cut"), state, "5")
+    assert stopped.returncode != 0 and torch.load(state, weights_only=True)["step"] == 4
+    resumed = _torchrun(tmp_path, str(script), "grbal", data, str(tmp_path / "res"), state, "-1")
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    a, b = (torch.load(str(tmp_path / f"{n}.rank0"), weights_only=True) for n in ("ref", "res"))
+    for k, v in a["weights"].items():
+        assert torch.allclose(b["weights"][k], v, atol=1e-6), k
+    for k, v in a["inner_lr"].items():
+        assert torch.allclose(b["inner_lr"][k], v, atol=1e-7), k
+    # the state holds both ranks' streams; a single process may not take it over
+    model = _model("grbal")
+    seeded_init(model, 0)
+    with pytest.raises(CheckpointError, match="streams"):
+        train_dynamics(model, cheetah_dataset, state_path=state, resume=True, **_kwargs("grbal"))
 
 
 def test_batch_must_split_over_the_processes(cheetah_dataset):
