@@ -83,21 +83,24 @@ def load_for_method(method: str, robot: str, path: str | None = None, device="cp
     return ckpt
 
 
-def build_controller(ckpt: Checkpoint, robot: str, planner_cfg: PlannerConfig, ctrl_cfg: ControllerConfig) -> AdaptiveController:
+def build_controller(ckpt: Checkpoint, robot: str, planner_cfg: PlannerConfig, ctrl_cfg: ControllerConfig,
+                     cost=None) -> AdaptiveController:
     """An :class:`AdaptiveController` for ``ctrl_cfg.method`` on ``robot`` with the planner of ``planner_cfg``.
+
+    ``cost`` replaces the robot's task cost in plans (e.g. :func:`sim.robots.velocity_tracking_cost`).
 
     With ``ctrl_cfg.deadline_ms`` set, the controller is constructed on its own compute thread,
     where all its torch work then runs (see :class:`AdaptiveController`).
     """
     if ctrl_cfg.deadline_ms is None:
-        return _build_controller(ckpt, robot, planner_cfg, ctrl_cfg, None)
+        return _build_controller(ckpt, robot, planner_cfg, ctrl_cfg, None, cost)
     executor = ThreadPoolExecutor(1, thread_name_prefix="controller")
-    ctrl = executor.submit(_build_controller, ckpt, robot, planner_cfg, ctrl_cfg, executor).result()
+    ctrl = executor.submit(_build_controller, ckpt, robot, planner_cfg, ctrl_cfg, executor, cost).result()
     ctrl.warm_up()  # a real-time controller pays its one-time costs before the first tick
     return ctrl
 
 
-def _build_controller(ckpt, robot, planner_cfg, ctrl_cfg, executor) -> AdaptiveController:
+def _build_controller(ckpt, robot, planner_cfg, ctrl_cfg, executor, cost=None) -> AdaptiveController:
     device = torch.device(ctrl_cfg.device)
     if device.type == "cpu":
         torch.set_num_threads(ctrl_cfg.threads)
@@ -119,7 +122,7 @@ def _build_controller(ckpt, robot, planner_cfg, ctrl_cfg, executor) -> AdaptiveC
                           f"{', casadi' if planner_cfg.type == 'casadi' else ''})")
     late = {}  # the CasADi planner reads the controller's current (adapted) weights each tick
     planner_factory = make_planner_factory(planner_cfg, robot, device, model=model,
-                                           params_fn=lambda: late["controller"].params, model_ticks=ticks)
+                                           params_fn=lambda: late["controller"].params, model_ticks=ticks, cost=cost)
     ctrl = AdaptiveController(model, adapter, planner_factory, adapt_window=ctrl_cfg.adapt_window,
                               action_low=env.action_low, action_high=env.action_high, device=device,
                               deadline_ms=ctrl_cfg.deadline_ms,
@@ -151,6 +154,7 @@ def make_planner_factory(cfg: PlannerConfig, robot: str, device, model=None, par
     states in float64). ``model_ticks``: ticks the dynamics advances per call (a block model).
     """
     env = make_env(robot)
+    custom_cost = cost is not None
     cost = cost or planning_cost(robot, cfg.upright_weight)
     common = dict(horizon=cfg.horizon, action_low=env.action_low, action_high=env.action_high, seed=cfg.seed,
                   device=device, step_ticks=cfg.step_ticks, model_ticks=model_ticks, dtype=dtype)
@@ -167,5 +171,8 @@ def make_planner_factory(cfg: PlannerConfig, robot: str, device, model=None, par
     if cfg.type == "casadi":
         from adaptive_control.casadi_planner import casadi_planner_factory
 
+        if custom_cost:
+            raise ConfigError("planner.type casadi plans the robot's task cost only (symbolic); use a sampling "
+                              "planner for other costs such as velocity tracking")
         return casadi_planner_factory(cfg, robot, model, env, params_fn)
     raise ValueError(f"unknown planner type {cfg.type!r}")

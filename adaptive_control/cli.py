@@ -170,23 +170,37 @@ def cmd_meta_train(args) -> int:
 
 
 def run_one(cfg, method: str, seed: int, steps: int, checkpoint: str | None = None, perturbation: str | None = None,
-            progress: bool = True, split: str = "test"):
-    """One episode of ``method`` on a task sampled from ``seed`` in ``split``'s range; returns an ``EpisodeResult``."""
+            progress: bool = True, split: str = "test", command=None):
+    """One episode of ``method`` on a task sampled from ``seed`` in ``split``'s range; returns an ``EpisodeResult``.
+
+    ``command``: a :class:`adaptive_control.tracking.CommandSchedule`: the controller tracks it (velocity
+    tracking cost) instead of running forward; the result then holds the transitions (``record``)."""
     from adaptive_control.build import build_controller, load_for_method, task_distribution
     from adaptive_control.reference import TRUE_DYNAMICS, build_reference
     from robot_bridge.mujoco_backend import run_episode
-    from sim.robots import make_env
+    from sim.costs import VelocityCommand
+    from sim.robots import make_env, velocity_tracking_cost
 
     env = make_env(cfg.robot.name)
+    cost, target, on_tick = None, None, None
+    if command is not None:
+        target = VelocityCommand(*command.at(0.0))
+        cost = velocity_tracking_cost(cfg.robot.name, target, cfg.planner.upright_weight)
+
+        def on_tick(t):
+            target.set(*command.at(t * env.control_dt))
+
     if method == TRUE_DYNAMICS:
-        ctrl = build_reference(env, cfg.robot.name, cfg.planner, cfg.controller)
+        ctrl = build_reference(env, cfg.robot.name, cfg.planner, cfg.controller, cost=cost)
     else:
         ckpt = load_for_method(method, cfg.robot.name, checkpoint, device=cfg.controller.device)
-        ctrl = build_controller(ckpt, cfg.robot.name, cfg.planner, dataclasses.replace(cfg.controller, method=method))
+        ctrl = build_controller(ckpt, cfg.robot.name, cfg.planner, dataclasses.replace(cfg.controller, method=method),
+                                cost=cost)
     task = task_distribution(cfg.robot.name, cfg.task, perturbation, split).sample(np.random.default_rng(seed))
     bar = _progress(steps, f"{method} seed {seed}") if progress else None
     try:
-        res = run_episode(env, ctrl, steps, seed=seed, task=task, progress=bar.update if bar else None)
+        res = run_episode(env, ctrl, steps, seed=seed, task=task, progress=bar.update if bar else None,
+                          on_tick=on_tick, record=command is not None)
     finally:
         ctrl.close()
     if bar:
@@ -207,15 +221,49 @@ def _planner_overrides(cfg, args):
 
 def cmd_run(args) -> int:
     cfg = _planner_overrides(_config(args), args)
-    res = run_one(cfg, args.method, args.seed, args.steps, args.checkpoint, args.perturbation, split=args.split)
-    out = {"robot": cfg.robot.name, "method": args.method, "seed": args.seed, **res.summary()}
+    command = None
+    if args.task == "track":
+        from adaptive_control.tracking import CommandSchedule, ScheduleError
+
+        try:
+            command = CommandSchedule.parse(args.command or "0:1.0")
+        except ScheduleError as exc:
+            raise UsageError(f"--command: {exc}") from None
+    elif args.command is not None:
+        raise UsageError("--command needs --task track")
+    res = run_one(cfg, args.method, args.seed, args.steps, args.checkpoint, args.perturbation, split=args.split,
+                  command=command)
+    out = {"robot": cfg.robot.name, "method": args.method, "seed": args.seed, "objective": args.task, **res.summary()}
     print(f"{args.method}: return {res.episode_return:.1f} over {res.steps} steps on {res.task}; tick median "
           f"{res.latency['total_median_ms']:.2f} ms, p99 {res.latency['total_p99_ms']:.2f} ms")
+    if command is not None:
+        out["tracking"] = _tracking_summary(cfg.robot.name, res, command)
+        t = out["tracking"]
+        print(f"tracking {args.command or '0:1.0'}: RMS error vx {t['rms_vx']:.3f} m/s"
+              + ("" if "rms_vy" not in t else f", vy {t['rms_vy']:.3f} m/s, yaw rate {t['rms_yaw_rate']:.3f} rad/s")
+              + "; settling " + ", ".join(f"{s['at_s']:g} s -> {s['command'][0]:g} m/s: "
+                                          + ("not settled" if s["settling_s"] is None else f"{s['settling_s']:.2f} s")
+                                          for s in t["steps"]))
     if args.json:
         from models.dataset import atomic_write
 
         atomic_write(args.json, lambda fh: fh.write(json.dumps(out, indent=2).encode()))
     return 0
+
+
+def _tracking_summary(robot: str, res, command) -> dict:
+    """Tracking figures of a recorded episode: base velocities of the next observations against the
+    command in force at each tick."""
+    import torch
+
+    from adaptive_control.tracking import tracking_figures
+    from sim.costs import BASE_VELOCITY
+    from sim.robots import make_env
+
+    dt = make_env(robot).control_dt
+    _, _, nxt = res.transitions
+    vel = BASE_VELOCITY[robot](torch.as_tensor(np.asarray(nxt), dtype=torch.float64)).numpy()
+    return tracking_figures(vel, command.series(len(vel), dt), dt, planar=robot == "half_cheetah")
 
 
 def cmd_demo(args) -> int:
@@ -376,6 +424,11 @@ def make_parser() -> argparse.ArgumentParser:
     _add_planner_flags(p)
     p.add_argument("--steps", type=_positive_int, default=1000, help="control steps (default: %(default)s)")
     p.add_argument("--seed", type=int, default=100, help="seed of the task and the initial state (default: %(default)s)")
+    p.add_argument("--task", default="forward", choices=["forward", "track"],
+                   help="forward: run forward as fast as possible (the task reward); track: follow --command "
+                        "(default: %(default)s)")
+    p.add_argument("--command", help="velocity commands for --task track: 't:vx[:vy:yaw_rate],...' (seconds from the "
+                                     "start, m/s, rad/s), e.g. '0:1.0,5:2.0' (default: '0:1.0')")
     p.add_argument("--json", help="write the result to this JSON file")
     p.set_defaults(func=cmd_run)
 

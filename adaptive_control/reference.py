@@ -32,15 +32,16 @@ class TrueDynamicsController:
         robot: its name (cost and action bounds).
         planner_cfg: the planner of the learned methods (``casadi`` has no batched rollout: refused).
         threads: threads of the simulator's rollout pool.
+        cost: the cost on observations the learned methods plan (default: the robot's task cost).
     """
 
-    def __init__(self, env, robot: str, planner_cfg: PlannerConfig, threads: int = 2):
+    def __init__(self, env, robot: str, planner_cfg: PlannerConfig, threads: int = 2, cost=None):
         if planner_cfg.type == "casadi":
             raise ConfigError("planner.type: the true-dynamics reference needs a sampling planner "
                               "(mppi, cem, random_shooting), not casadi")
         self.env, self.robot, self.planner_cfg = env, robot, planner_cfg
         self.sim = SimulatorDynamics(env, nthread=threads)
-        self._cost = planning_cost(robot, planner_cfg.upright_weight)  # the learned methods' cost
+        self._cost = cost or planning_cost(robot, planner_cfg.upright_weight)  # the learned methods' cost
         self.low = np.broadcast_to(np.asarray(env.action_low, dtype=np.float64), (env.action_size,)).copy()
         self.high = np.broadcast_to(np.asarray(env.action_high, dtype=np.float64), (env.action_size,)).copy()
         self.planner = None
@@ -85,7 +86,9 @@ class TrueDynamicsController:
         self.sim.close()
 
 
-def build_reference(env, robot: str, planner_cfg: PlannerConfig, ctrl_cfg: ControllerConfig) -> TrueDynamicsController:
-    """The reference for ``env`` with the planner of the learned methods and ``ctrl_cfg.threads`` threads."""
+def build_reference(env, robot: str, planner_cfg: PlannerConfig, ctrl_cfg: ControllerConfig,
+                    cost=None) -> TrueDynamicsController:
+    """The reference for ``env`` with the planner of the learned methods and ``ctrl_cfg.threads`` threads
+    (``cost``: the learned methods' cost when it is not the robot's task cost)."""
     torch.set_num_threads(ctrl_cfg.threads)
-    return TrueDynamicsController(env, robot, planner_cfg, threads=ctrl_cfg.threads)
+    return TrueDynamicsController(env, robot, planner_cfg, threads=ctrl_cfg.threads, cost=cost)

@@ -28,14 +28,15 @@ class EpisodeResult:
 
 
 def run_episode(env, policy, steps: int, *, seed: int, task=None, record: bool = False, progress=None,
-                switch=None) -> EpisodeResult:
+                switch=None, on_tick=None) -> EpisodeResult:
     """Reset ``env`` (with ``task``), then run ``policy(obs) -> action`` for ``steps`` ticks.
 
     ``switch=(step, perturbation)`` switches the perturbation on mid-episode, just before ``step``
     (through the compiled model; ``env.switch``); the result's ``task`` is then the switched one.
 
     ``policy`` may be an ``AdaptiveController`` (its ``reset`` is called and its tick timings are
-    reported) or any callable. ``progress`` is called once per step when given.
+    reported) or any callable. ``progress`` is called once per step when given; ``on_tick(t)`` before
+    the policy acts at tick ``t`` (e.g. to update a velocity command).
     """
     obs, info = env.reset(seed=seed, task=task)
     reset = getattr(policy, "reset", None)
@@ -45,6 +46,8 @@ def run_episode(env, policy, steps: int, *, seed: int, task=None, record: bool =
     rewards, vel = np.zeros(steps), np.zeros(steps)
     rec_o, rec_a, rec_n = [], [], []
     for t in range(steps):
+        if on_tick is not None:
+            on_tick(t)
         if switch is not None and t == switch[0]:
             env.switch(switch[1])
             info = {"task": env.task_params}

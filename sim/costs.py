@@ -72,6 +72,70 @@ def ant_posture(next_state: torch.Tensor) -> torch.Tensor:
     return excess * excess
 
 
+class VelocityCommand:
+    """The commanded base velocity ``(vx, vy, yaw rate)`` (m/s, m/s, rad/s) in the robot's heading frame
+    (x forward, y left, as ``geometry_msgs/Twist`` on ``cmd_vel``), which tracking costs read at every
+    plan. ``set`` replaces it (a teleop or navigation stack, a schedule); the tensor is replaced, never
+    written in place, so a plan in progress keeps the target it started with."""
+
+    def __init__(self, vx: float = 0.0, vy: float = 0.0, yaw_rate: float = 0.0):
+        self.target = torch.tensor([vx, vy, yaw_rate], dtype=torch.float32)
+
+    def set(self, vx: float, vy: float = 0.0, yaw_rate: float = 0.0) -> None:
+        values = torch.tensor([vx, vy, yaw_rate], dtype=torch.float32)
+        if not bool(torch.all(torch.isfinite(values))):
+            raise ValueError(f"velocity command must be finite, got {(vx, vy, yaw_rate)}")
+        self.target = values
+
+    def value(self) -> tuple[float, float, float]:
+        return tuple(float(v) for v in self.target)
+
+
+#: Ant observation indices: torso quaternion (w, x, y, z), world-frame linear velocity (x, y), and the
+#: body-frame angular velocity (x, y, z) of the free joint.
+ANT_QUAT = (1, 2, 3, 4)
+ANT_VXY = (13, 14)
+ANT_OMEGA = (16, 17, 18)
+#: Weight of the yaw-rate error relative to the linear-velocity errors in the tracking cost.
+TRACK_YAW_WEIGHT = 0.5
+
+
+def half_cheetah_base_velocity(state: torch.Tensor) -> torch.Tensor:
+    """(..., 3) ``(vx, 0, 0)``: the half-cheetah is planar (it cannot move sideways or turn)."""
+    vx = state[..., HALF_CHEETAH_VX]
+    zero = torch.zeros_like(vx)
+    return torch.stack([vx, zero, zero], -1)
+
+
+def ant_base_velocity(state: torch.Tensor) -> torch.Tensor:
+    """(..., 3) the ant torso's ``(vx, vy)`` in its heading frame (the world velocity rotated by minus
+    the yaw) and its yaw rate (the world-z component of the body angular velocity)."""
+    w, x, y, z = (state[..., i] for i in ANT_QUAT)
+    yaw = torch.atan2(2.0 * (w * z + x * y), 1.0 - 2.0 * (y * y + z * z))
+    c, s = torch.cos(yaw), torch.sin(yaw)
+    vx_w, vy_w = state[..., ANT_VXY[0]], state[..., ANT_VXY[1]]
+    ox, oy, oz = (state[..., i] for i in ANT_OMEGA)
+    yaw_rate = 2.0 * (x * z - w * y) * ox + 2.0 * (y * z + w * x) * oy + (1.0 - 2.0 * (x * x + y * y)) * oz
+    return torch.stack([c * vx_w + s * vy_w, -s * vx_w + c * vy_w, yaw_rate], -1)
+
+
+def tracking_cost(base_velocity, ctrl_weight: float, command: VelocityCommand, planar: bool = False):
+    """Velocity-tracking running cost ``|v - v_cmd|^2 (+ 0.5 (yaw rate - cmd)^2) + ctrl_weight ||a||^2``
+    on the next state, reading ``command`` at every call (K,). ``planar``: only forward velocity."""
+
+    def cost(state: torch.Tensor, action: torch.Tensor, next_state: torch.Tensor) -> torch.Tensor:
+        v = base_velocity(next_state)
+        err = v - command.target.to(v.device, v.dtype)
+        c = err[..., 0] * err[..., 0]
+        if not planar:
+            c = c + err[..., 1] * err[..., 1] + TRACK_YAW_WEIGHT * err[..., 2] * err[..., 2]
+        return c + ctrl_weight * (action * action).sum(-1)
+
+    return cost
+
+
 COSTS = {"half_cheetah": half_cheetah_cost, "ant": ant_cost}
+#: Base velocity (heading frame, yaw rate) of each robot's observation, for velocity tracking.
+BASE_VELOCITY = {"half_cheetah": half_cheetah_base_velocity, "ant": ant_base_velocity}
 #: Posture penalties a planner may add to the task cost (``planner.upright_weight``).
 POSTURES = {"half_cheetah": half_cheetah_posture, "ant": ant_posture}

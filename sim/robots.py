@@ -1,7 +1,8 @@
 """Registry of simulated robots and their planner costs, by name."""
 from __future__ import annotations
 
-from sim.costs import COSTS, POSTURES
+from sim.costs import (ANT_CTRL_WEIGHT, BASE_VELOCITY, COSTS, HALF_CHEETAH_CTRL_WEIGHT, POSTURES,
+                       tracking_cost)
 
 
 def make_env(robot: str, perturbation=None, seed: int | None = None):
@@ -40,6 +41,21 @@ def planning_cost(robot: str, upright_weight: float = 0.0):
         return cost(state, action, next_state) + w * posture(next_state)
 
     return shaped
+
+
+def velocity_tracking_cost(robot: str, command, upright_weight: float = 0.0):
+    """The cost of tracking ``command`` (a :class:`sim.costs.VelocityCommand`, read at every plan): the
+    squared error of the robot's base velocity (:data:`sim.costs.BASE_VELOCITY`; the half-cheetah
+    tracks forward velocity only) plus the control cost of its task reward, plus the posture penalty
+    when ``upright_weight`` > 0."""
+    if robot not in COSTS:
+        raise ValueError(f"unknown robot {robot!r} (known: {', '.join(ROBOTS)})")
+    weight = HALF_CHEETAH_CTRL_WEIGHT if robot == "half_cheetah" else ANT_CTRL_WEIGHT
+    cost = tracking_cost(BASE_VELOCITY[robot], weight, command, planar=robot == "half_cheetah")
+    if upright_weight <= 0:
+        return cost
+    posture, w = POSTURES[robot], float(upright_weight)
+    return lambda s, a, n: cost(s, a, n) + w * posture(n)
 
 
 ROBOTS = tuple(COSTS)
