@@ -51,6 +51,7 @@ setup(
             "ros-kilted-std-msgs",
             "ros-kilted-sensor-msgs",
             "ros-kilted-nav-msgs",
+            "ros-kilted-geometry-msgs",
             "ros-kilted-diagnostic-msgs",
             "ros-kilted-rmw-fastrtps-cpp",
         ],

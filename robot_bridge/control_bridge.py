@@ -130,6 +130,50 @@ class BridgeStats:
     """Age of the state used at each good tick (the latest window; see ``controller.STATS_WINDOW``)."""
 
 
+class VelocityCommandInput:
+    """``cmd_vel`` (``geometry_msgs/Twist``: linear x, y and angular z) into a velocity command the
+    tracking cost reads, with a timeout: when no valid message arrived for ``timeout_s``, the target
+    is zero velocity (the robot stops, as teleop and nav2 expect of a base). Non-finite messages are
+    ignored and counted.
+
+    Args:
+        command: the :class:`sim.costs.VelocityCommand` the controller's cost reads.
+        timeout_s: seconds without a valid message after which the target is zero.
+        log: ``log(level, message)``.
+    """
+
+    def __init__(self, command, timeout_s: float, log: Callable[[str, str], None] | None = None):
+        if not timeout_s > 0:
+            raise ValueError(f"cmd_vel_timeout must be > 0 s, got {timeout_s}")
+        self.command, self.timeout_s = command, float(timeout_s)
+        self.log = log or (lambda level, msg: None)
+        self.received = self.rejected = self.timeouts = 0
+        self._last: float | None = None
+        self._timed_out = True
+        command.set(0.0, 0.0, 0.0)
+
+    def on_cmd_vel(self, vx: float, vy: float, yaw_rate: float, received: float) -> None:
+        values = (float(vx), float(vy), float(yaw_rate))
+        if not all(math.isfinite(v) for v in values):
+            self.rejected += 1
+            return
+        self.received += 1
+        self.command.set(*values)
+        self._last, self._timed_out = received, False
+
+    def update(self, now: float) -> None:
+        """Before a tick: zero the target once the latest command is older than the timeout."""
+        if not self._timed_out and (self._last is None or now - self._last > self.timeout_s):
+            self._timed_out = True
+            self.timeouts += 1
+            self.command.set(0.0, 0.0, 0.0)
+            self.log("warn", f"no cmd_vel for {self.timeout_s:g} s: tracking zero velocity")
+
+    def summary(self) -> dict:
+        return {"cmd_vel_received": self.received, "cmd_vel_rejected": self.rejected,
+                "cmd_vel_timeouts": self.timeouts, "cmd_vel_target": list(self.command.value())}
+
+
 class ControlBridge:
     """State in, command out, with the robot-safety rules of the bridge.
 
@@ -145,11 +189,13 @@ class ControlBridge:
         stale_after_s: state older than this (by receive time) is bad.
         log: ``log(level, message)``; trouble is logged once per episode of trouble.
         recorder: optional :class:`robot_bridge.recording.TransitionRecorder`.
+        velocity_input: optional :class:`VelocityCommandInput` (a controller tracking ``cmd_vel``),
+            brought up to date at every tick.
     """
 
     def __init__(self, controller, layout: ObservationLayout, action_joints: Sequence[str],
                  command_joints: Sequence[str], low, high, safe_command, stale_after_s: float,
-                 log: Callable[[str, str], None] | None = None, recorder=None):
+                 log: Callable[[str, str], None] | None = None, recorder=None, velocity_input=None):
         action_joints, command_joints = tuple(action_joints), tuple(command_joints)
         if sorted(action_joints) != sorted(command_joints):
             raise ValueError(f"joints {list(command_joints)} must be a permutation of the model's action joints "
@@ -179,6 +225,7 @@ class ControlBridge:
         self.stale_after_s = float(stale_after_s)
         self.log = log or (lambda level, msg: None)
         self.recorder = recorder
+        self.velocity_input = velocity_input
         self.stats = BridgeStats()
         self.trouble: str | None = None
         self._joints: _Stamped | None = None
@@ -201,6 +248,11 @@ class ControlBridge:
         pos = dict(zip(names, (float(p) for p in positions))) if len(positions) == len(names) else {}
         vel = dict(zip(names, (float(v) for v in velocities))) if len(velocities) == len(names) else {}
         self._joints = _Stamped((pos, vel), received, stamp)
+
+    def on_cmd_vel(self, vx: float, vy: float, yaw_rate: float, received: float) -> None:
+        """A ``cmd_vel`` message (ignored unless the controller tracks velocity commands)."""
+        if self.velocity_input is not None:
+            self.velocity_input.on_cmd_vel(vx, vy, yaw_rate, received)
 
     def on_odom(self, fields: dict, received: float, stamp: float) -> None:
         """An ``/odom`` message as :func:`odom_fields`."""
@@ -238,6 +290,8 @@ class ControlBridge:
         """One control tick at time ``now`` (s, the clock the receive times use): the command to publish,
         in ``command_joints`` order, always finite and within the limits."""
         self.stats.ticks += 1
+        if self.velocity_input is not None:
+            self.velocity_input.update(now)
         obs, reason, stamp = self.observation(now)
         if obs is None:
             return self._safe(reason)

@@ -1,7 +1,9 @@
 """``adaptive_controller_node``: the adaptive controller as a ROS 2 lifecycle node.
 
 Topics (relative names, so a namespace applies; ros2_control conventions):
-  in:  ``joint_states`` (sensor_msgs/JointState, matched by joint name), ``odom`` (nav_msgs/Odometry)
+  in:  ``joint_states`` (sensor_msgs/JointState, matched by joint name), ``odom`` (nav_msgs/Odometry),
+       ``cmd_vel`` (geometry_msgs/Twist, with ``objective: track``: the velocity to follow; zero after
+       ``cmd_vel_timeout`` s without one)
   out: ``~/commands`` (std_msgs/Float64MultiArray, in the order of the ``joints`` parameter),
        ``diagnostics`` (diagnostic_msgs/DiagnosticArray, once a second: tick statistics, adaptation loss)
 
@@ -18,6 +20,7 @@ import time
 import numpy as np
 import rclpy
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from geometry_msgs.msg import Twist
 from nav_msgs.msg import Odometry
 from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
@@ -68,6 +71,8 @@ class AdaptiveControllerNode(LifecycleNode):
         self.create_subscription(JointState, "joint_states", self._on_joint_state, 10,
                                  callback_group=self._state_group)
         self.create_subscription(Odometry, "odom", self._on_odom, 10, callback_group=self._state_group)
+        if self.cfg.objective == "track":
+            self.create_subscription(Twist, "cmd_vel", self._on_cmd_vel, 10, callback_group=self._state_group)
         self.get_logger().info(f"configured: {self.cfg.method} on {self.cfg.robot} at {self.cfg.control_rate:g} Hz, "
                                f"commands for {list(self.cfg.joints)}")
         return TransitionCallbackReturn.SUCCESS
@@ -94,6 +99,9 @@ class AdaptiveControllerNode(LifecycleNode):
         v, w = msg.twist.twist.linear, msg.twist.twist.angular
         fields = odom_fields((p.x, p.y, p.z), (q.w, q.x, q.y, q.z), (v.x, v.y, v.z), (w.x, w.y, w.z))
         self.bridge.on_odom(fields, time.monotonic(), stamp_seconds(msg.header.stamp))
+
+    def _on_cmd_vel(self, msg: Twist) -> None:
+        self.bridge.on_cmd_vel(msg.linear.x, msg.linear.y, msg.angular.z, time.monotonic())
 
     def _tick(self) -> None:
         now = time.monotonic()
@@ -128,7 +136,8 @@ class AdaptiveControllerNode(LifecycleNode):
                 "stale_messages": b.stale_messages, "repeated_state_ticks": b.repeated_state_ticks, "late_ticks": self._late_ticks,
                 "state_age_median_ms": float(np.median(age)) if age.size else float("nan"),
                 "state_age_p99_ms": float(np.percentile(age, 99)) if age.size else float("nan"),
-                "trouble": self.bridge.trouble}
+                "trouble": self.bridge.trouble,
+                **(self.bridge.velocity_input.summary() if self.bridge.velocity_input is not None else {})}
 
     def _publish_diagnostics(self) -> None:
         if self.bridge is None or self._diag is None:

@@ -66,6 +66,11 @@ class ControllerNodeConfig:
     """Task label (JSON object) stored with the recorded paths."""
     summary: str = ""
     """JSON file written at shutdown with the node's tick statistics; empty: none."""
+    objective: str = "forward"
+    """``forward``: run forward as fast as possible (the task reward); ``track``: follow the velocity
+    commanded on ``cmd_vel`` (geometry_msgs/Twist: linear.x, linear.y, angular.z in the base frame)."""
+    cmd_vel_timeout: float = 0.5
+    """``track``: seconds without a ``cmd_vel`` message after which the target is zero velocity."""
 
     def validate(self, nx: int, nu: int) -> None:
         if self.method not in METHODS:
@@ -95,6 +100,10 @@ class ControllerNodeConfig:
                 _fail(name, f"needs {nu} finite values (or none), got {list(v)}")
         if not self.stale_after > 0:
             _fail("stale_after", f"must be > 0 s, got {self.stale_after}")
+        if self.objective not in ("forward", "track"):
+            _fail("objective", f"{self.objective!r} is not one of forward, track")
+        if not self.cmd_vel_timeout > 0:
+            _fail("cmd_vel_timeout", f"must be > 0 s, got {self.cmd_vel_timeout}")
         try:
             task = json.loads(self.record_task)
         except json.JSONDecodeError as exc:
@@ -131,7 +140,16 @@ def build_bridge(cfg: ControllerNodeConfig, log=None, realtime: bool = True) -> 
     deadline = (cfg.deadline_ms or 0.9 * 1e3 / cfg.control_rate) if realtime else None
     ctrl_cfg = dataclasses.replace(exp.controller, method=cfg.method, deadline_ms=deadline, threads=cfg.threads)
     ckpt = load_for_method(cfg.method, cfg.robot, cfg.checkpoint or None)
-    controller = build_controller(ckpt, cfg.robot, planner, ctrl_cfg)
+    cost = velocity_input = None
+    if cfg.objective == "track":
+        from robot_bridge.control_bridge import VelocityCommandInput
+        from sim.costs import VelocityCommand
+        from sim.robots import velocity_tracking_cost
+
+        target = VelocityCommand()
+        cost = velocity_tracking_cost(cfg.robot, target, planner.upright_weight)
+        velocity_input = VelocityCommandInput(target, cfg.cmd_vel_timeout, log=log)
+    controller = build_controller(ckpt, cfg.robot, planner, ctrl_cfg, cost=cost)
     controller.warm_up()
     nu = env.action_size
     default_low = np.broadcast_to(env.action_low, (nu,))
@@ -148,7 +166,8 @@ def build_bridge(cfg: ControllerNodeConfig, log=None, realtime: bool = True) -> 
         controller, ObservationLayout(tuple(cfg.observation_layout), tuple(cfg.observation_offset)),
         action_joints, cfg.joints,
         low=cfg.action_low or default_low[perm], high=cfg.action_high or default_high[perm],
-        safe_command=cfg.safe_command or np.zeros(nu), stale_after_s=cfg.stale_after, log=log, recorder=recorder)
+        safe_command=cfg.safe_command or np.zeros(nu), stale_after_s=cfg.stale_after, log=log, recorder=recorder,
+        velocity_input=velocity_input)
 
 
 @dataclass(frozen=True)

@@ -141,3 +141,24 @@ def test_recording_breaks_paths_at_gaps_and_round_trips(tmp_path):
     np.testing.assert_allclose(ds.next_obs[0, 2], 1.0)  # obs of tick 1 follows tick 0's
     np.testing.assert_allclose(ds.act[0], [0.25, -0.5])  # actions in the model's order
     assert np.all(np.diff(ds.timestamp[:5]) > 0)
+
+
+def test_velocity_command_input_times_out_to_zero_and_ignores_nonfinite():
+    from robot_bridge.control_bridge import VelocityCommandInput
+    from sim.costs import VelocityCommand
+
+    target = VelocityCommand(3.0)
+    logs = []
+    vin = VelocityCommandInput(target, 0.5, log=lambda level, msg: logs.append((level, msg)))
+    assert target.value() == (0.0, 0.0, 0.0)  # nothing commanded: stand still
+    vin.on_cmd_vel(1.0, 0.5, -0.2, received=10.0)
+    vin.update(10.4)
+    assert target.value() == (1.0, 0.5, pytest.approx(-0.2))
+    vin.on_cmd_vel(float("nan"), 0.0, 0.0, received=10.45)
+    assert vin.rejected == 1 and target.value()[0] == 1.0
+    vin.update(10.51)
+    assert target.value() == (0.0, 0.0, 0.0) and vin.timeouts == 1 and len(logs) == 1
+    vin.update(11.0)
+    assert vin.timeouts == 1  # counted once per silence
+    with pytest.raises(ValueError, match="cmd_vel_timeout"):
+        VelocityCommandInput(target, 0.0)

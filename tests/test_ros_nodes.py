@@ -233,3 +233,38 @@ def test_sil_runs_both_nodes_over_ros2_with_a_mid_run_switch(tmp_path):
     assert r["round_trip_median_ms"] > 0
     sim = json.loads((tmp_path / "work" / "sim.json").read_text())
     assert sim["switched_at_step"] == 50 and sim["task"] == r["task"]
+
+
+def test_tracking_controller_follows_cmd_vel_and_stops_after_its_timeout(context):
+    """objective: track: the controller node subscribes cmd_vel (real geometry_msgs/Twist), its planning
+    cost reads the commanded velocity, and without a message for cmd_vel_timeout the target is zero."""
+    from geometry_msgs.msg import Twist
+
+    ctrl = AdaptiveControllerNode(context=context, parameter_overrides=controller_params(objective="track",
+                                                                                     cmd_vel_timeout=0.3))
+    robot = ScriptedRobot(context)
+    teleop = Node("teleop", context=context)
+    pub = teleop.create_publisher(Twist, "cmd_vel", 10)
+    target = ctrl.bridge.velocity_input.command
+    try:
+        spin(context, [ctrl, robot, teleop], 20.0, until=lambda: len(robot.commands) > 10)
+        assert target.value() == (0.0, 0.0, 0.0)  # nothing commanded yet
+        msg = Twist()
+        msg.linear.x, msg.angular.z = 1.5, 0.2
+        spin(context, [ctrl, robot, teleop], 10.0,
+             until=lambda: (pub.publish(msg), target.value() == (1.5, 0.0, pytest.approx(0.2)))[1])
+        assert ctrl.bridge.velocity_input.received >= 1
+        bad = Twist()
+        bad.linear.x = float("nan")
+        pub.publish(bad)
+        spin(context, [ctrl, robot, teleop], 0.1)
+        assert target.value()[0] == 1.5  # a non-finite command is ignored (and counted)
+        spin(context, [ctrl, robot, teleop], 10.0, until=lambda: target.value() == (0.0, 0.0, 0.0))
+        s = ctrl.statistics()
+        assert target.value() == (0.0, 0.0, 0.0) and s["cmd_vel_timeouts"] == 1 and s["cmd_vel_rejected"] >= 1
+        assert s["control_ticks"] > 10 and s["unsafe_actions"] == 0
+    finally:
+        ctrl.bridge.controller.close()
+        ctrl.destroy_node()
+        robot.destroy_node()
+        teleop.destroy_node()
