@@ -16,7 +16,7 @@ run() {  # row checkpoints config step_ticks [extra flags]
     --methods grbal mb --seeds $SEEDS --threads 1 --checkpoints "$ck" --config "$cfg" --step-ticks "$n" \
     --json "$OUT/$row.json" "$@"
 }
-rows=${*:-v1_n1 v1_n3 v1_n3_k170 agg3 agg3_roll8 agg3_block3 shipped shipped_k250 shipped_t15 shipped_colored}
+rows=${*:-v1_n1 v1_n3 v1_n3_k170 agg3 agg3_roll8 agg3_block3 shipped shipped_k250 shipped_t15 shipped_colored block_temp tick1}
 for row in $rows; do
   case $row in
     # the previous shipped suite models (one-tick, 2 rounds of 200-step MPC paths), actions not held
@@ -37,6 +37,10 @@ for row in $rows; do
     shipped_k250) run $row adaptive_control/assets/half_cheetah adaptive_control/assets/half_cheetah.yaml 3 --samples 250 ;;
     shipped_t15) run $row adaptive_control/assets/half_cheetah adaptive_control/assets/half_cheetah.yaml 3 --horizons 15 ;;
     shipped_colored) run $row adaptive_control/assets/half_cheetah adaptive_control/assets/half_cheetah.yaml 3 --noise-correlation 0.5 ;;
+    # the block models (2026-12-01 recipe) with a softer MPPI softmin: less exploitation of model error
+    block_temp) run $row $Q/checkpoints/block3/half_cheetah $Q/half_cheetah_block3.yaml 3 --temperatures 0.05 0.3 1.0 3.0 ;;
+    # the 2026-12-01 recipe with a one-tick model (train.model_ticks: 1), at two temperatures
+    tick1) run $row $Q/checkpoints/tick1/half_cheetah $Q/half_cheetah_tick1.yaml 3 --temperatures 0.05 1.0 ;;
     *) echo "unknown row $row" >&2; exit 2 ;;
   esac
 done
