@@ -41,17 +41,21 @@ class TransitionHistory:
         self.obs = torch.zeros(capacity, nx, device=device, dtype=dtype)
         self.act = torch.zeros(capacity, nu, device=device, dtype=dtype)
         self.next_obs = torch.zeros(capacity, nx, device=device, dtype=dtype)
+        # per transition: its mean squared normalised residual under the prior (the guard's gate computes
+        # it anyway), so the prior's window loss needs no model evaluation
+        self.prior_sq = torch.zeros(capacity, device=device, dtype=dtype)
         self.clear()
 
     def clear(self) -> None:
         self.count = 0
         self._next = 0
 
-    def push(self, obs: torch.Tensor, act: torch.Tensor, next_obs: torch.Tensor) -> None:
+    def push(self, obs: torch.Tensor, act: torch.Tensor, next_obs: torch.Tensor, prior_sq=0.0) -> None:
         i = self._next
         self.obs[i].copy_(obs)
         self.act[i].copy_(act)
         self.next_obs[i].copy_(next_obs)
+        self.prior_sq[i] = prior_sq
         self._next = (i + 1) % self.capacity
         self.count = min(self.count + 1, self.capacity)
 
@@ -62,6 +66,10 @@ class TransitionHistory:
         """(obs, act, next_obs) of the stored transitions, each (m, .) with m = min(count, M)."""
         n = self.count
         return self.obs[:n], self.act[:n], self.next_obs[:n]
+
+    def prior_loss(self) -> torch.Tensor:
+        """The prior's one-step loss on the window, from the residuals stored with each transition."""
+        return self.prior_sq[:self.count].mean()
 
 
 #: Timings kept per series: the latest ten minutes at 100 Hz (a node that runs for days keeps bounded memory).
@@ -305,7 +313,8 @@ class AdaptiveController:
         kept = False
         while self._inbox:
             *tr, start_tick, end_tick = self._inbox.popleft()
-            if self.guard is not None and not self.guard.plausible(self._prior_predict, *tr):
+            residuals = None if self.guard is None else self.guard.residuals(self._prior_predict, *tr)
+            if residuals is not None and not self.guard.within(residuals):
                 if sum(self._gate_log) < self._gate_log.maxlen // 2:  # else: the gate is open (see class doc)
                     self._gate_log.append(True)
                     self.stats.rejected_transitions += 1
@@ -319,7 +328,7 @@ class AdaptiveController:
                     continue
             self._gate_log.append(False)
             self._suspect_run = 0
-            self.history.push(*tr)
+            self.history.push(*tr, prior_sq=0.0 if residuals is None else residuals.square().mean())
             if self._recurrent:
                 self.adapter.observe(self.prior, *tr)
             kept = True
@@ -334,8 +343,11 @@ class AdaptiveController:
         window = self.history.window()
         if len(window[0]):
             params = self.adapter.adapt(self.prior, *window)
+            # the check evaluates the adapted model unfolded on M rows (folding it costs more) against the
+            # prior's loss kept from the gate
             if self.guard is not None and params is not self.prior and not self.guard.accept(
-                    self._prior_predict, self.model.predictor(params), *window):
+                    self._prior_predict, lambda o, a: self.model.predict_next(params, o, a), *window,
+                    prior_loss=self.history.prior_loss()):
                 self.stats.rejected_adaptations += 1
                 params = self.prior
             self._set_params(params)
@@ -352,7 +364,8 @@ class AdaptiveController:
             return self.adapter.context
         window = self.history.window()
         if not self.guard.accept(self._prior_predict,
-                                 lambda o, a: self.model.predict_next_with(self.prior, o, a, ctx), *window):
+                                 lambda o, a: self.model.predict_next_with(self.prior, o, a, ctx), *window,
+                                 prior_loss=self.history.prior_loss()):
             self.stats.rejected_adaptations += 1
             return self.model.initial_context(1)
         return ctx

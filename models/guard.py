@@ -60,10 +60,18 @@ class AdaptationGuard:
         self.bound = bound.expand(model.obs_size).clone()
 
     @torch.no_grad()
+    def residuals(self, predict, obs, act, next_obs) -> torch.Tensor:
+        """(nx,) normalised residuals of one transition (nx,), (nu,), (nx,) under ``predict`` (the prior)."""
+        return normalised_residuals(self.model, predict, obs[None], act[None], next_obs[None])[0]
+
+    def within(self, residuals: torch.Tensor) -> bool:
+        """Whether residuals (nx,) lie within the bound (NaN compares False: implausible)."""
+        return bool(torch.all(residuals <= self.bound))
+
+    @torch.no_grad()
     def plausible(self, predict, obs, act, next_obs) -> bool:
         """Whether one transition (nx,), (nu,), (nx,) lies within the bound under ``predict`` (the prior)."""
-        r = normalised_residuals(self.model, predict, obs[None], act[None], next_obs[None])[0]
-        return bool(torch.all(r <= self.bound))  # NaN compares False: implausible
+        return self.within(self.residuals(predict, obs, act, next_obs))
 
     @torch.no_grad()
     def window_loss(self, predict, obs, act, next_obs) -> torch.Tensor:
@@ -71,9 +79,15 @@ class AdaptationGuard:
         return normalised_residuals(self.model, predict, obs, act, next_obs).square().mean()
 
     @torch.no_grad()
-    def accept(self, prior_predict, adapted_predict, obs, act, next_obs) -> bool:
-        """Whether the adapted model is finite and no worse than the prior on the window."""
+    def accept(self, prior_predict, adapted_predict, obs, act, next_obs, prior_loss=None) -> bool:
+        """Whether the adapted model is finite and no worse than the prior on the window.
+
+        ``prior_loss``: the prior's window loss when the caller already has it (the controller keeps
+        each transition's prior residuals from the gate); it is then compared with a relative
+        tolerance of 1e-5 (the two losses come from different float paths)."""
         adapted = self.window_loss(adapted_predict, obs, act, next_obs)
         if not bool(torch.isfinite(adapted)):
             return False
+        if prior_loss is not None:
+            return bool(adapted <= prior_loss * (1.0 + 1e-5))
         return bool(adapted <= self.window_loss(prior_predict, obs, act, next_obs))
