@@ -53,9 +53,12 @@ spike: $(STAMP)
 # two independent draws of the recipe: its reproducibility is measured that way). THREADS: torch
 # threads of every step (1 runs two robots side by side on 2 cores).
 # The shipped checkpoints of both robots (2026-12-01) are exactly `make checkpoints ROBOT=half_cheetah
-# THREADS=1` and `make checkpoints ROBOT=ant THREADS=1` with the defaults below (SEED=0), both robots
-# at once on 2 cores: 71 min (half-cheetah) and 74 min (ant) wall clock, the last ~10-25 min beside
-# evaluation jobs; see README "Control quality" for what they score.
+# THREADS=1 CONFIG=results/quality/half_cheetah_recipe.yaml` and `make checkpoints ROBOT=ant THREADS=1`
+# with the defaults below (SEED=0), both robots at once on 2 cores: 71 min (half-cheetah) and 74 min
+# (ant) wall clock, the last ~10-25 min beside evaluation jobs; see README "Control quality" for what
+# they score. (results/quality/half_cheetah_recipe.yaml is the half-cheetah experiment as it was then:
+# since 2026-12-02 the shipped one plans with MPPI temperature 0.5 instead of 0.05, which changes only
+# the controllers of the MPC collection rounds; the models' training settings are the same.)
 # The adaptation guard's calibration (residual_max) was added to those files afterwards with
 # `adaptive-control calibrate --checkpoint $(DEST)/*.pt --data $(RUNS)/data_*.npz` (the same
 # computation meta-train now does at the end of every run, so the recipe itself already writes it).

@@ -16,7 +16,7 @@ run() {  # row checkpoints config step_ticks [extra flags]
     --methods grbal mb --seeds $SEEDS --threads 1 --checkpoints "$ck" --config "$cfg" --step-ticks "$n" \
     --json "$OUT/$row.json" "$@"
 }
-rows=${*:-v1_n1 v1_n3 v1_n3_k170 agg3 agg3_roll8 agg3_block3 shipped shipped_k250 shipped_t15 shipped_colored block_temp tick1}
+rows=${*:-v1_n1 v1_n3 v1_n3_k170 agg3 agg3_roll8 agg3_block3 shipped shipped_k250 shipped_t15 shipped_t5_t3 shipped_colored shipped_temp tick1}
 for row in $rows; do
   case $row in
     # the previous shipped suite models (one-tick, 2 rounds of 200-step MPC paths), actions not held
@@ -32,15 +32,18 @@ for row in $rows; do
     # agg3 + a model of the whole 3-tick block (one call per planning step: the plan costs what n=1 does)
     agg3_block3) run $row $Q/checkpoints/agg3_block3/half_cheetah $Q/half_cheetah_agg3_block3.yaml 3 ;;
     # the shipped recipe: agg3_block3 + 2x random data, 3 rounds of 500-step MPC paths, early stopping
-    shipped) run $row adaptive_control/assets/half_cheetah adaptive_control/assets/half_cheetah.yaml 3 ;;
+    # (rows before 2026-12-02 ran at the then-shipped softmin temperature 0.05: kept explicit)
+    shipped) run $row adaptive_control/assets/half_cheetah adaptive_control/assets/half_cheetah.yaml 3 --temperatures 0.05 ;;
     # planner variations on the shipped models
-    shipped_k250) run $row adaptive_control/assets/half_cheetah adaptive_control/assets/half_cheetah.yaml 3 --samples 250 ;;
-    shipped_t15) run $row adaptive_control/assets/half_cheetah adaptive_control/assets/half_cheetah.yaml 3 --horizons 15 ;;
-    shipped_colored) run $row adaptive_control/assets/half_cheetah adaptive_control/assets/half_cheetah.yaml 3 --noise-correlation 0.5 ;;
-    # the block models (2026-12-01 recipe) with a softer MPPI softmin: less exploitation of model error
-    block_temp) run $row $Q/checkpoints/block3/half_cheetah $Q/half_cheetah_block3.yaml 3 --temperatures 0.05 0.3 1.0 3.0 ;;
-    # the 2026-12-01 recipe with a one-tick model (train.model_ticks: 1), at two temperatures
-    tick1) run $row $Q/checkpoints/tick1/half_cheetah $Q/half_cheetah_tick1.yaml 3 --temperatures 0.05 1.0 ;;
+    shipped_k250) run $row adaptive_control/assets/half_cheetah adaptive_control/assets/half_cheetah.yaml 3 --samples 250 --temperatures 0.05 ;;
+    shipped_t15) run $row adaptive_control/assets/half_cheetah adaptive_control/assets/half_cheetah.yaml 3 --horizons 15 --temperatures 0.05 ;;
+    shipped_t5_t3) run $row adaptive_control/assets/half_cheetah adaptive_control/assets/half_cheetah.yaml 3 --horizons 5 3 --temperatures 0.05 ;;
+    shipped_colored) run $row adaptive_control/assets/half_cheetah adaptive_control/assets/half_cheetah.yaml 3 --noise-correlation 0.5 --temperatures 0.05 ;;
+    # the MPPI softmin temperature (relative to each plan's cost spread): 0.05 is nearly greedy and
+    # picks the samples whose predicted cost the model gets most wrong; 0.5 ships
+    shipped_temp) run $row adaptive_control/assets/half_cheetah adaptive_control/assets/half_cheetah.yaml 3 --temperatures 0.3 0.5 1.0 1.5 3.0 ;;
+    # the shipped recipe with a one-tick model (train.model_ticks: 1), applied 3x per planning step
+    tick1) run $row $Q/checkpoints/tick1/half_cheetah $Q/half_cheetah_tick1.yaml 3 --temperatures 0.5 ;;
     *) echo "unknown row $row" >&2; exit 2 ;;
   esac
 done
