@@ -15,7 +15,7 @@ from models.distributed import DistInfo, current
 from models.dynamics import MLPDynamics
 from models.guard import calibrate_residuals
 from models.recurrent import RecurrentDynamics
-from models.training import seeded_init, train_dynamics
+from models.training import LOG_EVERY, seeded_init, train_dynamics
 
 
 def load_datasets(paths, robot: str) -> TransitionDataset:
@@ -45,7 +45,7 @@ class TrainingLog:
     after its resume step, so the curves have no duplicate or stale tail.
     """
 
-    def __init__(self, path: str, start_step: int = 1, every: int = 10):
+    def __init__(self, path: str, start_step: int = 1, every: int = LOG_EVERY):
         from torch.utils.tensorboard import SummaryWriter
 
         self.writer = SummaryWriter(log_dir=path, purge_step=start_step if start_step > 1 else None)

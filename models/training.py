@@ -23,6 +23,8 @@ from models.distributed import DistInfo, current, gather_objects
 from models.dynamics import DynamicsModel
 
 TRAIN_STATE_FORMAT = "adaptive_control.train_state/2"
+#: Steps between the training losses a distributed run averages over its ranks for the logs.
+LOG_EVERY = 10
 
 
 @dataclass
@@ -127,8 +129,9 @@ def train_dynamics(
             group's, else a single process). With W ranks, every rank draws ``batch_size / W``
             windows of each global batch from its own seeded stream, the objective runs under
             ``DistributedDataParallel`` (gradients averaged over the ranks before each step, so every
-            rank holds the same weights), every rank scores the same validation windows (so early
-            stopping agrees), and only rank 0 writes the training state.
+            rank holds the same weights), each rank scores 1/W of the fixed validation windows and the
+            figures are averaged over the ranks (every rank gets the same ones, so early stopping
+            agrees), and only rank 0 writes the training state.
         streams: S, the number of window streams a global batch is drawn from (default: the number
             of ranks). A single process with ``streams=W`` draws exactly the global batches of a
             W-process run (and averages the per-stream losses as the ranks average gradients), so
@@ -220,7 +223,9 @@ def train_dynamics(
     if info.distributed:
         from torch.nn.parallel import DistributedDataParallel
 
-        objective = DistributedDataParallel(objective, device_ids=[device.index] if device.type == "cuda" else None)
+        # the normaliser (the only buffers) is fitted before and never changes: no per-step broadcast
+        objective = DistributedDataParallel(objective, device_ids=[device.index] if device.type == "cuda" else None,
+                                            broadcast_buffers=False, gradient_as_bucket_view=True)
 
     def step_loss() -> torch.Tensor:
         parts = [objective(*batch(r, starts, local_batch), gens[r]) for r in mine]
@@ -275,12 +280,20 @@ def train_dynamics(
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        metrics = {"loss": _global_mean(loss.detach(), info)}
-        if step % eval_every == 0 or step == steps:
+        evaluating = step % eval_every == 0 or step == steps
+        # the global batch's loss (one more collective) where it is logged: every LOG_EVERY steps and
+        # at evaluations; this rank's share of the batch otherwise (the progress bar)
+        metrics = {"loss": _global_mean(loss.detach(), info) if evaluating or step % LOG_EVERY == 0
+                   else float(loss.detach())}
+        if evaluating:
+            # each rank scores its share of the fixed validation windows; the shares' means are averaged
+            # (weighted by their sizes): the whole set's figures, on every rank
+            mine_val = tuple(x[info.rank::info.world_size] for x in val) if info.distributed else val
             if method == "rebal":
-                metrics.update(evaluate_recurrent(model, *val, adapt_window))
+                part = evaluate_recurrent(model, *mine_val, adapt_window)
             else:
-                metrics.update(evaluate_windows(model, adapter, *val, adapt_window))
+                part = evaluate_windows(model, adapter, *mine_val, adapt_window)
+            metrics.update(_global_weighted_mean(part, len(mine_val[0]), info))
             if isinstance(step_size, dict) and method == "grbal":
                 flat = torch.cat([v.detach().flatten() for v in step_size.values()])
                 metrics.update(inner_lr_mean=float(flat.mean()), inner_lr_min=float(flat.min()),
@@ -337,6 +350,18 @@ def _global_mean(x: torch.Tensor, info: DistInfo) -> float:
         dist.all_reduce(x)
         x /= info.world_size
     return float(x)
+
+
+def _global_weighted_mean(values: dict, count: int, info: DistInfo) -> dict:
+    """Per-key means over the ranks, each rank's value weighted by its ``count`` (one collective)."""
+    if not info.distributed:
+        return values
+    import torch.distributed as dist
+
+    keys = sorted(values)
+    t = torch.tensor([values[k] * count for k in keys] + [float(count)], dtype=torch.float64)
+    dist.all_reduce(t)
+    return {k: float(t[i] / t[-1]) for i, k in enumerate(keys)}
 
 
 def load_train_state(path: str, fingerprint: dict | None = None) -> dict:
