@@ -100,12 +100,6 @@ def _config(args):
     return cfg
 
 
-def _progress(total: int, desc: str):
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=desc, unit="step", dynamic_ncols=True, disable=None)
-
-
 def cmd_collect(args) -> int:
     from adaptive_control.collect import CollectJob, collect_parallel
 
@@ -169,45 +163,6 @@ def cmd_meta_train(args) -> int:
     return 0
 
 
-def run_one(cfg, method: str, seed: int, steps: int, checkpoint: str | None = None, perturbation: str | None = None,
-            progress: bool = True, split: str = "test", command=None):
-    """One episode of ``method`` on a task sampled from ``seed`` in ``split``'s range; returns an ``EpisodeResult``.
-
-    ``command``: a :class:`adaptive_control.tracking.CommandSchedule`: the controller tracks it (velocity
-    tracking cost) instead of running forward; the result then holds the transitions (``record``)."""
-    from adaptive_control.build import build_controller, load_for_method, task_distribution
-    from adaptive_control.reference import TRUE_DYNAMICS, build_reference
-    from robot_bridge.mujoco_backend import run_episode
-    from sim.costs import VelocityCommand
-    from sim.robots import make_env, velocity_tracking_cost
-
-    env = make_env(cfg.robot.name)
-    cost, target, on_tick = None, None, None
-    if command is not None:
-        target = VelocityCommand(*command.at(0.0))
-        cost = velocity_tracking_cost(cfg.robot.name, target, cfg.planner.upright_weight)
-
-        def on_tick(t):
-            target.set(*command.at(t * env.control_dt))
-
-    if method == TRUE_DYNAMICS:
-        ctrl = build_reference(env, cfg.robot.name, cfg.planner, cfg.controller, cost=cost)
-    else:
-        ckpt = load_for_method(method, cfg.robot.name, checkpoint, device=cfg.controller.device)
-        ctrl = build_controller(ckpt, cfg.robot.name, cfg.planner, dataclasses.replace(cfg.controller, method=method),
-                                cost=cost)
-    task = task_distribution(cfg.robot.name, cfg.task, perturbation, split).sample(np.random.default_rng(seed))
-    bar = _progress(steps, f"{method} seed {seed}") if progress else None
-    try:
-        res = run_episode(env, ctrl, steps, seed=seed, task=task, progress=bar.update if bar else None,
-                          on_tick=on_tick, record=command is not None)
-    finally:
-        ctrl.close()
-    if bar:
-        bar.close()
-    return res
-
-
 def _planner_overrides(cfg, args):
     """The config with the planner flags given on the command line (validated)."""
     over = {k: v for k, v in (("step_ticks", args.step_ticks), ("horizon", args.horizon), ("samples", args.samples))
@@ -220,6 +175,8 @@ def _planner_overrides(cfg, args):
 
 
 def cmd_run(args) -> int:
+    from adaptive_control.experiments.episode import episode_tracking, run_one
+
     cfg = _planner_overrides(_config(args), args)
     command = None
     if args.task == "track":
@@ -237,7 +194,7 @@ def cmd_run(args) -> int:
     print(f"{args.method}: return {res.episode_return:.1f} over {res.steps} steps on {res.task}; tick median "
           f"{res.latency['total_median_ms']:.2f} ms, p99 {res.latency['total_p99_ms']:.2f} ms")
     if command is not None:
-        out["tracking"] = _tracking_summary(cfg.robot.name, res, command)
+        out["tracking"] = episode_tracking(cfg.robot.name, res, command)
         t = out["tracking"]
         print(f"tracking {args.command or '0:1.0'}: RMS error vx {t['rms_vx']:.3f} m/s"
               + ("" if "rms_vy" not in t else f", vy {t['rms_vy']:.3f} m/s, yaw rate {t['rms_yaw_rate']:.3f} rad/s")
@@ -251,22 +208,8 @@ def cmd_run(args) -> int:
     return 0
 
 
-def _tracking_summary(robot: str, res, command) -> dict:
-    """Tracking figures of a recorded episode: base velocities of the next observations against the
-    command in force at each tick."""
-    import torch
-
-    from adaptive_control.tracking import tracking_figures
-    from sim.costs import BASE_VELOCITY
-    from sim.robots import make_env
-
-    dt = make_env(robot).control_dt
-    _, _, nxt = res.transitions
-    vel = BASE_VELOCITY[robot](torch.as_tensor(np.asarray(nxt), dtype=torch.float64)).numpy()
-    return tracking_figures(vel, command.series(len(vel), dt), dt, planar=robot == "half_cheetah")
-
-
 def cmd_demo(args) -> int:
+    from adaptive_control.experiments.episode import run_one
     from adaptive_control.experiments.plots import plot_velocities
 
     cfg = _planner_overrides(_config(args), args)

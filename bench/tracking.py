@@ -34,7 +34,7 @@ def main(argv=None) -> int:
     import torch
 
     from adaptive_control.build import default_config_path
-    from adaptive_control.cli import _tracking_summary, run_one
+    from adaptive_control.experiments.episode import episode_tracking, run_one
     from adaptive_control.config import load_config
     from adaptive_control.experiments.bench import machine_info
     from adaptive_control.tracking import CommandSchedule
@@ -50,7 +50,7 @@ def main(argv=None) -> int:
     for method in args.methods:
         for seed in args.seeds:
             res = run_one(cfg, method, seed, args.steps, perturbation=args.family, progress=False, command=schedule)
-            t = _tracking_summary(args.robot, res, schedule)
+            t = episode_tracking(args.robot, res, schedule)
             out["episodes"].append({"method": method, "seed": seed, "task": res.task, **t})
             settle = [s["settling_s"] for s in t["steps"][1:]]
             print(f"{method:6s} seed {seed}: RMS vx {t['rms_vx']:.3f} m/s; settling after the steps "

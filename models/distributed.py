@@ -92,11 +92,6 @@ def gather_objects(obj, info: DistInfo) -> list:
     return out
 
 
-def barrier(info: DistInfo) -> None:
-    if info.distributed:
-        dist.barrier()
-
-
 def shutdown(info: DistInfo) -> None:
     """Leave the process group (after the last collective)."""
     if info.distributed and dist.is_initialized():

@@ -30,7 +30,11 @@ def planning_cost(robot: str, upright_weight: float = 0.0):
     """The cost a planner minimises: the robot's task cost (:func:`cost_fn`), plus ``upright_weight``
     times its posture penalty (:data:`sim.costs.POSTURES`) of the next state when positive. The
     penalty only shapes plans; returns are always the task reward."""
-    cost = cost_fn(robot)
+    return _with_posture(robot, cost_fn(robot), upright_weight)
+
+
+def _with_posture(robot: str, cost, upright_weight: float):
+    """``cost`` plus ``upright_weight`` times the robot's posture penalty of the next state (when > 0)."""
     if upright_weight < 0:
         raise ValueError(f"upright_weight must be >= 0, got {upright_weight}")
     if upright_weight == 0:
@@ -52,10 +56,7 @@ def velocity_tracking_cost(robot: str, command, upright_weight: float = 0.0):
         raise ValueError(f"unknown robot {robot!r} (known: {', '.join(ROBOTS)})")
     weight = HALF_CHEETAH_CTRL_WEIGHT if robot == "half_cheetah" else ANT_CTRL_WEIGHT
     cost = tracking_cost(BASE_VELOCITY[robot], weight, command, planar=robot == "half_cheetah")
-    if upright_weight <= 0:
-        return cost
-    posture, w = POSTURES[robot], float(upright_weight)
-    return lambda s, a, n: cost(s, a, n) + w * posture(n)
+    return _with_posture(robot, cost, upright_weight)
 
 
 ROBOTS = tuple(COSTS)
