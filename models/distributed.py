@@ -12,6 +12,7 @@ A leaf module: torch only.
 """
 from __future__ import annotations
 
+import gc
 import os
 from dataclasses import dataclass
 
@@ -93,7 +94,13 @@ def gather_objects(obj, info: DistInfo) -> list:
 
 
 def shutdown(info: DistInfo) -> None:
-    """Leave the process group (after the last collective)."""
+    """Leave the process group (after the last collective).
+
+    Objects that hold the group (a finished ``DistributedDataParallel``'s reducer) are collected
+    first, while the interpreter is whole: left to interpreter exit, the backend's worker threads can
+    be torn down in an order that aborts the process after a run that succeeded."""
     if info.distributed and dist.is_initialized():
         dist.barrier()
+        gc.collect()
         dist.destroy_process_group()
+        gc.collect()
