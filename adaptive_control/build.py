@@ -17,7 +17,7 @@ from planners.cem import CEM
 from planners.mppi import MPPI
 from planners.random_shooting import RandomShooting
 from sim.robots import make_env, planning_cost
-from sim.tasks import FAMILIES, config_distribution, make_distribution
+from sim.tasks import config_distribution, families, make_distribution
 
 #: Which checkpoint kind each online method runs on.
 CHECKPOINT_KIND = {"grbal": "grbal", "mb": "mb", "mb_de": "mb", "rebal": "rebal"}
@@ -28,13 +28,30 @@ def assets_dir() -> str:
     return str(resources.files("adaptive_control") / "assets")
 
 
-def default_config_path(robot: str = "half_cheetah") -> str:
-    return os.path.join(assets_dir(), f"{robot}.yaml")
+def default_config_path(robot: str = "half_cheetah") -> str | None:
+    """The shipped experiment of ``robot`` (``assets/<name>.yaml``); None for a robot without one (a spec
+    of your own: the library's defaults apply, see :func:`experiment_config`)."""
+    from sim.robots import robot_name
+
+    path = os.path.join(assets_dir(), f"{robot_name(robot)}.yaml")
+    return path if os.path.isfile(path) else None
+
+
+def experiment_config(robot: str, path: str | None = None):
+    """The experiment at ``path``, else ``robot``'s shipped one, else the library's defaults for ``robot``."""
+    from adaptive_control.config import config_from_dict, load_config
+
+    path = path or default_config_path(robot)
+    if path is not None:
+        return load_config(path)
+    return config_from_dict({"robot": {"name": robot}}, source=f"<defaults for {robot}>")
 
 
 def default_checkpoint(robot: str, method: str) -> str:
-    """The shipped checkpoint for ``method`` on ``robot`` (``assets/<robot>/<kind>.pt``)."""
-    return os.path.join(assets_dir(), robot, f"{CHECKPOINT_KIND[method]}.pt")
+    """The shipped checkpoint for ``method`` on ``robot`` (``assets/<name>/<kind>.pt``)."""
+    from sim.robots import robot_name
+
+    return os.path.join(assets_dir(), robot_name(robot), f"{CHECKPOINT_KIND[method]}.pt")
 
 
 def task_distribution(robot: str, cfg: TaskConfig, perturbation: str | None = None, split: str = "train"):
@@ -50,17 +67,19 @@ def task_distribution(robot: str, cfg: TaskConfig, perturbation: str | None = No
     Raises :class:`ConfigError` for a family the robot does not have or a range it cannot take.
     """
     family = perturbation or cfg.perturbation
-    if robot not in FAMILIES:
-        raise ConfigError(f"unknown robot {robot!r} (known: {', '.join(FAMILIES)})")
+    try:
+        known = families(robot)
+    except ValueError as exc:  # an unknown robot or a bad spec
+        raise ConfigError(str(exc)) from None
     if split not in ("train", "test"):
         raise ConfigError(f"split must be 'train' or 'test', got {split!r}")
     if family == "all":  # the whole suite, for meta-training across every family
         from sim.tasks import make_mixture
 
         return make_mixture(robot, split)
-    if family not in FAMILIES[robot]:
+    if family not in known:
         raise ConfigError(f"perturbation: {family!r} is not a perturbation family of {robot} "
-                          f"(known: {', '.join(FAMILIES[robot])}, all)")
+                          f"(known: {', '.join(known)}, all)")
     if split == "test" or family not in ("none", "crippled_leg"):
         return make_distribution(robot, family, split)
     try:
@@ -74,7 +93,7 @@ def load_for_method(method: str, robot: str, path: str | None = None, device="cp
     if method not in CHECKPOINT_KIND:
         raise ValueError(f"unknown method {method!r} (known: {', '.join(CHECKPOINT_KIND)})")
     env = make_env(robot)
-    ckpt = load_checkpoint(path or default_checkpoint(robot, method), robot=robot, obs_size=env.obs_size,
+    ckpt = load_checkpoint(path or default_checkpoint(robot, method), robot=env.name, obs_size=env.obs_size,
                            action_size=env.action_size, device=device)
     want = CHECKPOINT_KIND[method]
     if ckpt.kind != want:

@@ -88,12 +88,14 @@ def _add_planner_flags(p: argparse.ArgumentParser) -> None:
 
 
 def _config(args):
-    from adaptive_control.build import default_config_path
-    from adaptive_control.config import ConfigError, load_config
+    from adaptive_control.build import experiment_config
+    from adaptive_control.config import ConfigError
+    from sim.robots import robot_name
 
-    path = args.config or default_config_path(args.robot or "half_cheetah")
-    cfg = load_config(path)
-    if args.robot is not None and cfg.robot.name != args.robot:
+    robot = args.robot or "half_cheetah"
+    path = args.config or f"the defaults for {robot}"
+    cfg = experiment_config(robot, args.config)
+    if args.robot is not None and robot_name(cfg.robot.name) != robot_name(args.robot):
         raise ConfigError(f"{path} is an experiment for robot '{cfg.robot.name}', not --robot {args.robot} "
                           f"(drop --robot or pass a config for {args.robot})")
     args.robot = cfg.robot.name

@@ -16,20 +16,20 @@ from typing import Any, Mapping
 
 import yaml
 
-from sim.tasks import FAMILIES
+from sim.spec import SpecError, load_spec
+from sim.tasks import FAMILIES, families
 
 
 class ConfigError(ValueError):
     """A configuration value is unknown, mistyped or out of range."""
 
 
+#: The robots with built-in benchmark suites; any registered name or robot spec path is accepted.
 ROBOTS = ("half_cheetah", "ant")
 #: Every perturbation family of some robot (``sim.tasks.FAMILIES``); which robot has which is
 #: checked by :meth:`ExperimentConfig.validate`.
 #: ``all`` is the whole suite (every family of the robot, training ranges).
 PERTURBATIONS = tuple(dict.fromkeys(f for robot in ROBOTS for f in FAMILIES[robot])) + ("all",)
-#: How many indices ``task.joints`` can name: half-cheetah actuators 0-5, ant legs 0-3.
-JOINT_COUNTS = {"half_cheetah": 6, "ant": 4}
 METHODS = ("grbal", "mb", "mb_de", "rebal")
 
 
@@ -38,10 +38,14 @@ class RobotConfig:
     """Which simulated robot to use."""
 
     name: str = "half_cheetah"
-    """Robot name; one of ``ROBOTS``."""
+    """A registered robot (``half_cheetah``, ``ant``, ``walker``: ``sim/specs/``) or the path of a robot
+    spec YAML (:mod:`sim.spec`; relative paths are taken from the config file's folder)."""
 
     def validate(self) -> None:
-        _one_of("name", self.name, ROBOTS)
+        try:
+            load_spec(self.name)
+        except SpecError as exc:
+            raise ConfigError(f"name: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -306,10 +310,11 @@ class ExperimentConfig:
             except ConfigError as exc:  # name the section: adapt_window is in train and controller
                 raise ConfigError(f"{f.name}.{exc}") from None
         robot, task = self.robot.name, self.task
-        if task.perturbation not in (*FAMILIES[robot], "all"):
+        known = families(robot)
+        if task.perturbation not in (*known, "all"):
             raise ConfigError(f"task.perturbation: {task.perturbation!r} is not a perturbation family of {robot} "
-                              f"(known: {', '.join(FAMILIES[robot])})")
-        n = JOINT_COUNTS[robot]
+                              f"(known: {', '.join(known)})")
+        n = len(load_spec(robot).legs)
         bad = [j for j in task.joints if not 0 <= j < n]
         if bad:
             what = "actuator" if robot == "half_cheetah" else "leg"
@@ -342,6 +347,11 @@ def load_config(path: str | os.PathLike | None = None) -> ExperimentConfig:
 
 def config_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> ExperimentConfig:
     """Build and validate an :class:`ExperimentConfig` from nested mappings (YAML's shape)."""
+    robot = data.get("robot") if isinstance(data, Mapping) else None
+    name = robot.get("name") if isinstance(robot, Mapping) else None
+    if isinstance(name, str) and name.endswith((".yaml", ".yml")) and not os.path.isabs(name) and os.path.isfile(source):
+        # a robot spec named relative to the config file
+        data = {**data, "robot": {**robot, "name": os.path.join(os.path.dirname(os.path.abspath(source)), name)}}
     cfg = _build(ExperimentConfig, data, source, prefix="")
     try:
         cfg.validate()

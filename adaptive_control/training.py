@@ -19,6 +19,10 @@ from models.training import LOG_EVERY, seeded_init, train_dynamics
 
 
 def load_datasets(paths, robot: str) -> TransitionDataset:
+    """The datasets at ``paths`` (all for ``robot``: a registered name or a spec path), concatenated."""
+    from sim.robots import robot_name
+
+    robot = robot_name(robot)
     parts = [TransitionDataset.load(p) for p in paths]
     for p, d in zip(paths, parts):
         if d.robot != robot:

@@ -29,13 +29,12 @@ def _episode(job: dict) -> dict:
     import torch
 
     torch.set_num_threads(1)
-    from adaptive_control.build import build_controller, default_config_path, load_for_method, task_distribution
-    from adaptive_control.config import load_config
+    from adaptive_control.build import build_controller, experiment_config, load_for_method, task_distribution
     from robot_bridge.mujoco_backend import run_episode
     from sim.robots import make_env
 
     robot = job["robot"]
-    cfg = load_config(job["config"] or default_config_path(robot))
+    cfg = experiment_config(robot, job["config"])
     ctrl_cfg = dataclasses.replace(cfg.controller, method=job["method"], threads=1,
                                    guard=dataclasses.replace(cfg.controller.guard, enabled=job["guard"]))
     ckpt = load_for_method(job["method"], robot, job["checkpoint"])

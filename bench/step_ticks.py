@@ -44,9 +44,8 @@ def main(argv=None) -> int:
 
     import torch
 
-    from adaptive_control.build import (CHECKPOINT_KIND, assets_dir, build_controller, default_config_path,
+    from adaptive_control.build import (CHECKPOINT_KIND, assets_dir, build_controller, experiment_config,
                                         load_for_method)
-    from adaptive_control.config import load_config
     from adaptive_control.reference import TRUE_DYNAMICS, build_reference
     from models.dataset import atomic_write
     from robot_bridge.mujoco_backend import run_episode
@@ -54,7 +53,7 @@ def main(argv=None) -> int:
     from sim.tasks import make_distribution
 
     ck_dir = args.checkpoints or os.path.join(assets_dir(), args.robot)
-    exp = load_config(args.config or default_config_path(args.robot))
+    exp = experiment_config(args.robot, args.config)
     steps = args.steps or (1000 if args.robot == "half_cheetah" else 600)
     tasks = make_distribution(args.robot, args.family, args.split)
     env = make_env(args.robot)

@@ -33,15 +33,14 @@ def main(argv=None) -> int:
 
     import torch
 
-    from adaptive_control.build import default_config_path
+    from adaptive_control.build import experiment_config
     from adaptive_control.experiments.episode import episode_tracking, run_one
-    from adaptive_control.config import load_config
     from adaptive_control.experiments.bench import machine_info
     from adaptive_control.tracking import CommandSchedule
     from models.dataset import atomic_write
 
     torch.set_num_threads(args.threads)
-    cfg = load_config(default_config_path(args.robot))
+    cfg = experiment_config(args.robot)
     cfg = dataclasses.replace(cfg, controller=dataclasses.replace(cfg.controller, threads=args.threads))
     schedule = CommandSchedule.parse(args.command)
     out = {"command": "python bench/tracking.py " + " ".join(argv or sys.argv[1:]), "machine": machine_info(),

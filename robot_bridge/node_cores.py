@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from adaptive_control.config import METHODS, PLANNERS, ConfigError, load_config
+from adaptive_control.config import METHODS, PLANNERS, ConfigError
 from robot_bridge.control_bridge import ControlBridge, LayoutError, ObservationLayout, odom_fields
 
 
@@ -120,7 +120,7 @@ def build_bridge(cfg: ControllerNodeConfig, log=None, realtime: bool = True) -> 
 
     Raises ``ConfigError`` (or ``CheckpointError``) with a message naming what is wrong.
     """
-    from adaptive_control.build import build_controller, default_config_path, load_for_method
+    from adaptive_control.build import build_controller, experiment_config, load_for_method
     from robot_bridge.recording import TransitionRecorder
     from sim.robots import make_env
 
@@ -129,7 +129,7 @@ def build_bridge(cfg: ControllerNodeConfig, log=None, realtime: bool = True) -> 
     except ValueError as exc:
         _fail("robot", str(exc))
     cfg.validate(env.obs_size, env.action_size)
-    exp = load_config(cfg.config or default_config_path(cfg.robot))
+    exp = experiment_config(cfg.robot, cfg.config or None)
     planner = dataclasses.replace(exp.planner, type=cfg.planner or exp.planner.type,
                                   samples=cfg.samples or exp.planner.samples, horizon=cfg.horizon or exp.planner.horizon,
                                   step_ticks=cfg.step_ticks or exp.planner.step_ticks)

@@ -21,7 +21,7 @@ import numpy as np
 from gymnasium import spaces
 
 from sim.robots import make_env
-from sim.tasks import ALL, FAMILIES, make_distribution, make_mixture
+from sim.tasks import ALL, families, make_distribution, make_mixture
 
 #: gymnasium id of each robot, and its episode length in control ticks.
 ENV_IDS = {"half_cheetah": ("adaptive_control/HalfCheetah-v0", 1000), "ant": ("adaptive_control/Ant-v0", 600)}
@@ -32,7 +32,7 @@ class AdaptiveControlEnv(gym.Env):
 
     Args:
         robot: ``half_cheetah`` or ``ant``.
-        perturbation: a family of the robot (``sim.tasks.FAMILIES``), or ``all`` (the whole suite).
+        perturbation: a family of the robot (``sim.tasks.families``), or ``all`` (the whole suite).
         split: ``train`` or ``test``: which of the family's ranges tasks come from.
         render_mode: ``None`` or ``rgb_array``.
         width, height: rendered image size.
@@ -42,11 +42,10 @@ class AdaptiveControlEnv(gym.Env):
 
     def __init__(self, robot: str = "half_cheetah", perturbation: str = "none", split: str = "train",
                  render_mode: str | None = None, width: int = 480, height: int = 480):
-        if robot not in FAMILIES:
-            raise ValueError(f"unknown robot {robot!r} (known: {', '.join(FAMILIES)})")
-        if perturbation != ALL and perturbation not in FAMILIES[robot]:
+        known = families(robot)  # an unknown robot raises sim.spec.SpecError (a ValueError)
+        if perturbation != ALL and perturbation not in known:
             raise ValueError(f"unknown perturbation {perturbation!r} for {robot} "
-                             f"(known: {', '.join((*FAMILIES[robot], ALL))})")
+                             f"(known: {', '.join((*known, ALL))})")
         if render_mode not in (None, *self.metadata["render_modes"]):
             raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
         self.robot, self.perturbation, self.split = robot, perturbation, split

@@ -112,6 +112,43 @@ class CrippledLeg:
         return {"perturbation": "crippled_leg", "actuator": int(self.actuator), "strength": float(self.strength)}
 
 
+@dataclass(frozen=True)
+class CrippledGroup(_ModelEdit):
+    """Leg ``group`` of a spec robot crippled: its actuators' gears scaled to ``strength`` (0: no torque).
+
+    ``groups`` holds every leg's actuator indices (the spec's ``legs``, in order), so a task record
+    says which motors it disabled.
+    """
+
+    group: int
+    """Index of the crippled leg in ``groups``."""
+    groups: tuple
+    """Per leg, the indices of its actuators (in the model's actuator order)."""
+    strength: float = 0.0
+    """Remaining fraction of the gears, in [0, 1]."""
+
+    def __post_init__(self):
+        object.__setattr__(self, "groups", tuple(tuple(int(a) for a in g) for g in self.groups))
+        if self.group not in range(len(self.groups)):
+            raise ValueError(f"CrippledGroup.group must be in 0..{len(self.groups) - 1}, got {self.group}")
+        if not 0.0 <= self.strength <= 1.0:
+            raise ValueError(f"CrippledGroup.strength must be in [0, 1], got {self.strength}")
+
+    def apply_model(self, model) -> dict:
+        """Scale the leg's rows of ``actuator_gear``."""
+        original = {"actuator_gear": model.actuator_gear.copy()}
+        for a in self.groups[self.group]:
+            if a >= model.nu:
+                raise ValueError(f"CrippledGroup: actuator {a} but the model has {model.nu} actuators")
+            model.actuator_gear[a] *= self.strength
+        return original
+
+    def params(self) -> dict:
+        """``{"perturbation": "crippled_group", "group": i, "groups": [[...], ...], "strength": s}``."""
+        return {"perturbation": "crippled_group", "group": int(self.group),
+                "groups": [list(g) for g in self.groups], "strength": float(self.strength)}
+
+
 #: Ant leg k: (hip joint, ankle joint, upper-leg geom, lower-leg geom) in gymnasium's ant.xml.
 ANT_LEGS = (
     ("hip_1", "ankle_1", "left_leg_geom", "left_ankle_geom"),

@@ -18,6 +18,10 @@ payload                 +U(0.1, 0.5) robot mass     +U(0.6, 1.0) robot mass     
 motor_gain              scale U(0.7, 1.3)           scale U(0.35, 0.55)         actuator_gear / same
 joint_damping           scale U(0.5, 2.0)           scale U(3.0, 5.0)           dof_damping / same
 ======================  ==========================  ==========================  =======================
+
+A robot given as a spec (:mod:`sim.spec`: the walker, your own) has ``crippled_leg`` over its spec's
+``legs`` (a leg's motors disabled; ``crippled_legs`` names the train and the held-out test legs), a
+payload on its spec's ``torso``, and every common family above except the pier.
 """
 from __future__ import annotations
 
@@ -26,7 +30,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from sim.perturbations import (CrippledAntLeg, CrippledLeg, Friction, JointDamping, MotorGain, NoPerturbation,
+from sim.perturbations import (CrippledAntLeg, CrippledGroup, CrippledLeg, Friction, JointDamping, MotorGain, NoPerturbation,
                                Payload, Perturbation, TaskDistribution, TiltedFloor)
 from sim.terrain import Pier, TerrainRamps
 
@@ -44,6 +48,9 @@ def perturbation_from_params(params: dict) -> Perturbation:
         return CrippledLeg(actuator=int(p["actuator"]), strength=float(p["strength"]))
     if kind == "pier":
         return Pier(dampings=tuple(float(d) for d in p["dampings"]))
+    if kind == "crippled_group":
+        return CrippledGroup(group=int(p["group"]), groups=tuple(tuple(g) for g in p["groups"]),
+                             strength=float(p.get("strength", 0.0)))
     kinds = {"crippled_ant_leg": CrippledAntLeg, "friction": Friction, "payload": Payload, "motor_gain": MotorGain,
              "joint_damping": JointDamping, "tilted_floor": TiltedFloor, "terrain_ramps": TerrainRamps}
     if kind not in kinds:
@@ -163,22 +170,44 @@ _SPECS = {
     },
 }
 
-#: Perturbation families of each robot (``none`` first).
+#: Perturbation families of the half-cheetah and the ant (``none`` first); :func:`families` for any robot.
 FAMILIES: dict[str, tuple[str, ...]] = {robot: ("none", *specs) for robot, specs in _SPECS.items()}
 SPLITS = ("train", "test")
 
 
+def _spec_families(robot: str) -> dict:
+    """A spec robot's families: a crippled leg (its spec's ``legs``: a leg's motors disabled, the
+    ``crippled_legs`` train and test legs), a payload on its ``torso``, and the common ones."""
+    from sim.spec import load_spec
+
+    spec = load_spec(robot)
+    train, test = spec.crippled_legs
+    out = {"crippled_leg": (CrippledGroup, {"train": {"group": OneOf(train)}, "test": {"group": OneOf(test)}},
+                            {"groups": spec.leg_actuators})}
+    for name, (factory, ranges, fixed) in _COMMON.items():
+        out[name] = (factory, ranges, {**fixed, **({"body": spec.torso} if factory is Payload else {})})
+    return out
+
+
+def _families_of(robot: str) -> dict:
+    return _SPECS[robot] if robot in _SPECS else _spec_families(robot)
+
+
+def families(robot: str) -> tuple[str, ...]:
+    """The perturbation families of ``robot`` (a registered name or a spec path), ``none`` first."""
+    return ("none", *_families_of(robot))
+
+
 def make_distribution(robot: str, family: str, split: str) -> TaskFamily:
     """The task distribution of ``family`` on ``robot`` for ``split`` (``train`` or ``test``)."""
-    if robot not in FAMILIES:
-        raise ValueError(f"unknown robot {robot!r} (known: {', '.join(FAMILIES)})")
-    if family not in FAMILIES[robot]:
-        raise ValueError(f"unknown perturbation family {family!r} for {robot} (known: {', '.join(FAMILIES[robot])})")
+    known = families(robot)
+    if family not in known:
+        raise ValueError(f"unknown perturbation family {family!r} for {robot} (known: {', '.join(known)})")
     if split not in SPLITS:
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
     if family == "none":
         return TaskFamily("none", split, NoPerturbation, {}, {})
-    factory, ranges, fixed = _SPECS[robot][family]
+    factory, ranges, fixed = _families_of(robot)[family]
     return TaskFamily(family, split, factory, ranges[split], fixed)
 
 
@@ -200,9 +229,7 @@ ALL = "all"
 def make_mixture(robot: str, split: str = "train") -> Mixture:
     """Every family of ``robot`` (``none`` included) with equal weight, in ``split``'s ranges: the data
     to meta-train a model for the whole perturbation suite."""
-    if robot not in FAMILIES:
-        raise ValueError(f"unknown robot {robot!r} (known: {', '.join(FAMILIES)})")
-    return Mixture(tuple(make_distribution(robot, f, split) for f in FAMILIES[robot]))
+    return Mixture(tuple(make_distribution(robot, f, split) for f in families(robot)))
 
 
 def config_distribution(robot: str, perturbation: str, indices=(0,), strength_range=(0.0, 0.0)):
@@ -215,10 +242,19 @@ def config_distribution(robot: str, perturbation: str, indices=(0,), strength_ra
     """
     if robot == "half_cheetah" or perturbation == "none":
         return TaskDistribution(perturbation, indices, strength_range)
-    if robot != "ant":
-        raise ValueError(f"unknown robot {robot!r} (known: {', '.join(FAMILIES)})")
     if perturbation != "crippled_leg":
         raise ValueError(f"unknown perturbation family {perturbation!r} (known: none, crippled_leg)")
+    if robot != "ant":  # a spec robot: its legs' actuator groups
+        from sim.spec import load_spec
+
+        lo, hi = (float(v) for v in strength_range)
+        ranges = {"group": OneOf(tuple(int(i) for i in indices))}
+        fixed = {"groups": load_spec(robot).leg_actuators}
+        if lo == hi:
+            fixed["strength"] = lo
+        else:
+            ranges["strength"] = Interval(lo, hi)
+        return TaskFamily("crippled_leg", "config", CrippledGroup, ranges, fixed)
     if tuple(strength_range) != (0.0, 0.0):
         raise ValueError("the ant's crippled legs have no torque: strength_range must be [0, 0]")
     return TaskFamily("crippled_leg", "config", CrippledAntLeg, {"leg": OneOf(tuple(int(i) for i in indices))}, {})

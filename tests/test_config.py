@@ -96,5 +96,5 @@ def test_ant_leg_indices_and_strength_are_checked(tmp_path):
         load_config(p)
     with pytest.raises(ConfigError, match="task.joints"):
         load_config(write(tmp_path, "task: {joints: [6]}\n"))  # the cheetah has actuators 0-5
-    with pytest.raises(ConfigError, match="'hexapod' is not one of half_cheetah, ant"):
+    with pytest.raises(ConfigError, match=r"robot.name: unknown robot 'hexapod' \(registered: ant, half_cheetah, walker"):
         load_config(write(tmp_path, "robot: {name: hexapod}\n"))

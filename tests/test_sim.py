@@ -127,10 +127,10 @@ def test_mid_episode_switch_edits_the_compiled_model_and_is_restored_exactly():
 
 def test_ant_env_api_control_rate_and_registry():
     from sim.ant import AntEnv
-    from sim.robots import ROBOTS, cost_fn, make_env
+    from sim.robots import cost_fn, make_env, registered_robots
 
     env = make_env("ant", seed=0)
-    assert isinstance(env, AntEnv) and "ant" in ROBOTS and cost_fn("ant") is not None
+    assert isinstance(env, AntEnv) and "ant" in registered_robots() and cost_fn("ant") is not None
     obs, info = env.reset(seed=3)
     assert obs.shape == (27,) and info["task"] == {"perturbation": "none"}
     assert env.model.opt.timestep * env.frame_skip == pytest.approx(0.02)
@@ -172,8 +172,7 @@ def test_terrain_slot_leaves_the_nominal_physics_bit_identical():
     from dm_control import mjcf
 
     for env in (HalfCheetahEnv(), __import__("sim.ant", fromlist=["AntEnv"]).AntEnv()):
-        xml, assets = env._mjcf_source()
-        bare = compile_mjcf(mjcf.from_xml_string(xml, assets=assets))
+        bare = compile_mjcf(mjcf.from_path(env.spec.mjcf_path))
         assert bare.ngeom == env.model.ngeom - 1
         env.reset(seed=2)
         d = mujoco.MjData(bare)

@@ -9,7 +9,7 @@ import torch
 
 from adaptive_control.cli import main
 from adaptive_control.tracking import CommandSchedule, ScheduleError, tracking_figures
-from sim.costs import BASE_VELOCITY, VelocityCommand, half_cheetah_cost
+from sim.costs import VelocityCommand, ant_base_velocity, half_cheetah_cost
 from sim.robots import make_env, velocity_tracking_cost
 
 
@@ -46,7 +46,7 @@ def test_ant_base_velocity_is_the_heading_frame_velocity_of_the_simulated_torso(
     d.qvel[0:2] = [1.0 * math.cos(yaw) - 0.3 * math.sin(yaw), 1.0 * math.sin(yaw) + 0.3 * math.cos(yaw)]
     d.qvel[5] = 0.4  # body-frame angular z = world yaw rate when upright
     mujoco.mj_forward(env.model, d)
-    v = BASE_VELOCITY["ant"](torch.as_tensor(env.observation(), dtype=torch.float64))
+    v = ant_base_velocity(torch.as_tensor(env.observation(), dtype=torch.float64))
     assert torch.allclose(v, torch.tensor([1.0, 0.3, 0.4], dtype=torch.float64), atol=1e-9)
     # the tracking cost is zero velocity error there, plus the reward's control term
     cost = velocity_tracking_cost("ant", VelocityCommand(1.0, 0.3, 0.4))

@@ -60,10 +60,10 @@ def episode_tracking(robot: str, res, command) -> dict:
     import torch
 
     from adaptive_control.tracking import tracking_figures
-    from sim.costs import BASE_VELOCITY
-    from sim.robots import make_env
+    from sim.robots import base_velocity_fn
+    from sim.spec import load_spec
 
-    dt = make_env(robot).control_dt
+    spec = load_spec(robot)
     _, _, nxt = res.transitions
-    vel = BASE_VELOCITY[robot](torch.as_tensor(np.asarray(nxt), dtype=torch.float64)).numpy()
-    return tracking_figures(vel, command.series(len(vel), dt), dt, planar=robot == "half_cheetah")
+    vel = base_velocity_fn(robot)(torch.as_tensor(np.asarray(nxt), dtype=torch.float64)).numpy()
+    return tracking_figures(vel, command.series(len(vel), spec.control_dt), spec.control_dt, planar=spec.planar)

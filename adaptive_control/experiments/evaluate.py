@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from adaptive_control.config import ConfigError, ExperimentConfig, _build, load_config
+from adaptive_control.config import ConfigError, ExperimentConfig, _build
 
 # ---------------------------------------------------------------------------------------------
 # Configuration
@@ -97,9 +97,9 @@ class EvalConfig:
             raise ConfigError("steps and workers must be positive and seeds non-empty")
         if self.reference_seeds is not None and not set(self.reference_seeds) <= set(self.seeds):
             raise ConfigError(f"reference_seeds: {list(self.reference_seeds)} must be among seeds {list(self.seeds)}")
-        from sim.tasks import FAMILIES
+        from sim.tasks import FAMILIES, families
 
-        known = set().union(*FAMILIES.values())
+        known = set().union(*FAMILIES.values(), *(families(r) for r in self.robots))
         for f in (*self.families, *self.switch.families):
             if f not in known:
                 raise ConfigError(f"families: unknown perturbation family {f!r} (known: {', '.join(sorted(known))})")
@@ -136,7 +136,7 @@ def load_eval_config(path: str) -> EvalConfig:
 
 def cells(cfg: EvalConfig) -> list[dict]:
     """Every episode of the matrix, as plain records with a stable ``id``."""
-    from sim.tasks import FAMILIES
+    from sim.tasks import families
 
     out = []
     for robot in cfg.robots:
@@ -144,7 +144,7 @@ def cells(cfg: EvalConfig) -> list[dict]:
             for method in cfg.methods:
                 if method == "true_dynamics" and cfg.reference_seeds is not None and seed not in cfg.reference_seeds:
                     continue
-                for family in (f for f in cfg.families if f in FAMILIES[robot]):
+                for family in (f for f in cfg.families if f in families(robot)):
                     out.append({"robot": robot, "family": family, "method": method, "seed": seed, "switch_at": None})
                 for family in cfg.switch.families:
                     out.append({"robot": robot, "family": family, "method": method, "seed": seed,
@@ -174,14 +174,14 @@ def sample_task(robot: str, family: str, split: str, seed: int):
 def run_cell(cell: dict, cfg: EvalConfig, out_dir: str) -> dict:
     import torch
 
-    from adaptive_control.build import (CHECKPOINT_KIND, build_controller, default_checkpoint, default_config_path,
+    from adaptive_control.build import (CHECKPOINT_KIND, build_controller, default_checkpoint, experiment_config,
                                         load_for_method)
     from robot_bridge.mujoco_backend import run_episode
     from sim.robots import make_env
 
     torch.set_num_threads(1)
     robot, method, seed = cell["robot"], cell["method"], cell["seed"]
-    exp = load_config(cfg.experiment or default_config_path(robot))
+    exp = experiment_config(robot, cfg.experiment)
     ctrl_cfg = dataclasses.replace(exp.controller, method=method if method in CHECKPOINT_KIND else "mb", threads=1)
     task = sample_task(robot, cell["family"], cfg.split, seed)
     def checkpoint_of(kind: str) -> str:
