@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-stamp
 ROBOT ?= half_cheetah
 RUNS ?= runs/$(ROBOT)
 
-.PHONY: install demo test bench soak properties spike checkpoints clean
+.PHONY: install demo test bench soak properties spike checkpoints walker-checkpoints clean
 
 $(STAMP): setup.py
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -96,6 +96,11 @@ checkpoints: $(STAMP)
 	cp $(RUNS)/grbal.pt $(RUNS)/mb.pt $(DEST)/
 	if [ "$(REBAL)" = yes ]; then cp $(RUNS)/rebal.pt $(DEST)/; fi
 	chmod 644 $(DEST)/*.pt
+
+# The walker (the robot from files, sim/specs/walker.yaml): a shorter recipe, two aggregation rounds and
+# no ReBAL; exactly what made adaptive_control/assets/walker/{grbal,mb}.pt (README "Your robot").
+walker-checkpoints: $(STAMP)
+	$(MAKE) checkpoints ROBOT=walker RANDOM_PATHS=200 AGG_ROUNDS="1 2" MPC_PATHS=8 MPC_LENGTH=300 STEPS=3000 REBAL=no
 
 clean:
 	rm -rf out build install log *.egg-info

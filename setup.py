@@ -19,7 +19,8 @@ setup(
     python_requires=">=3.10",
     # Listed explicitly: the repo's layout is fixed and each folder is a top-level package.
     packages=["adaptive_control", "adaptive_control.experiments", "models", "planners", "sim", "robot_bridge"],
-    package_data={"adaptive_control": ["assets/*.yaml", "assets/*/*.pt", "assets/*/*.yaml"]},
+    package_data={"adaptive_control": ["assets/*.yaml", "assets/*/*.pt", "assets/*/*.yaml"],
+                  "sim": ["specs/*.yaml"]},  # the registered robots' specs
     data_files=[
         ("share/ament_index/resource_index/packages", ["resource/" + PACKAGE]),
         ("share/" + PACKAGE, ["package.xml"]),
@@ -32,7 +33,7 @@ setup(
         # dm_control 1.0.50 needs mujoco 3.17.0 exactly (mujoco 4 breaks dm_control.suite.load).
         "mujoco==3.17.0",
         "dm_control==1.0.50",
-        "gymnasium==1.4.0",  # only its ant.xml is used (sim/ant.py); pulls no other mujoco
+        "gymnasium==1.4.0",  # its ant.xml (sim/specs/ant.yaml) and the gymnasium.Env API; pulls no other mujoco
         "casadi>=3.6",
         "numpy>=1.24",
         "pyyaml>=6.0",

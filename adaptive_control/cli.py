@@ -61,7 +61,7 @@ def _readable(paths) -> None:
 
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", help="experiment YAML (default: the shipped config of the robot)")
-    p.add_argument("--robot", help="robot name (default: the config's; without --config: half_cheetah)")
+    p.add_argument("--robot", help="registered robot (half_cheetah, ant, walker) or a robot spec YAML path (default: the config's; without --config: half_cheetah)")
 
 
 def cmd_calibrate(args) -> int:
@@ -294,7 +294,8 @@ def cmd_sil(args) -> int:
           + (f" switched on at {args.switch_at:g} s" if args.switch_at is not None else "") + f"; logs in {work}")
     bar = tqdm(desc="sil", unit="s", dynamic_ncols=True, bar_format="{desc}: {elapsed} elapsed")
     out = sil.run_sil(robot=args.robot, task=task, method=args.method, seed=args.seed, duration=args.duration,
-                      switch_at=args.switch_at, work_dir=work, controller_params=args.params, progress=bar.update)
+                      switch_at=args.switch_at, work_dir=work, controller_params=args.params, progress=bar.update,
+                      checkpoint=args.checkpoint or "")
     bar.close()
     line = (f"over ROS 2: return {out['return']:.1f} in {out['steps']} steps at {out['control_rate']:g} Hz "
             f"(real-time factor {out['real_time_factor']:.2f}); missed deadlines {out['missed_deadlines']}, "
@@ -304,7 +305,8 @@ def cmd_sil(args) -> int:
     if args.compare:
         rate = out["control_rate"]
         ref = sil.in_process_episode(robot=args.robot, task=task, method=args.method, seed=args.seed,
-                                     steps=out["steps"], controller_params=args.params,
+                                     steps=out["steps"], controller_params=args.params, work_dir=work,
+                                     checkpoint=args.checkpoint or "",
                                      switch_step=None if args.switch_at is None else int(round(args.switch_at * rate)))
         out["in_process"] = ref
         out["return_ratio_vs_in_process"] = out["return"] / ref["return"] if ref["return"] else float("nan")
@@ -313,6 +315,23 @@ def cmd_sil(args) -> int:
     if args.json:
         atomic_write(args.json, lambda fh: fh.write(json.dumps(out, indent=1).encode()))
         print(f"wrote {args.json}")
+    return 0
+
+
+def cmd_ros_params(args) -> int:
+    import yaml
+
+    from models.dataset import atomic_write
+    from robot_bridge.spec_params import controller_params, sim_params
+    from sim.spec import load_spec
+
+    spec = load_spec(args.robot)
+    os.makedirs(args.out_dir, exist_ok=True)
+    for kind, params in (("controller", controller_params(spec, args.robot)), ("sim", sim_params(spec, args.robot))):
+        path = os.path.join(args.out_dir, f"{spec.name}_{kind}.yaml")
+        text = f"# {kind} node parameters for {spec.name}, from {spec.source}\n" + yaml.safe_dump(params, sort_keys=False)
+        atomic_write(path, lambda fh, t=text: fh.write(t.encode()))
+        print(f"wrote {path}")
     return 0
 
 
@@ -400,10 +419,13 @@ def make_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("sil", help="simulation in the loop over ROS 2: the sim node and the controller node")
-    p.add_argument("--robot", default="half_cheetah", help="robot (default: %(default)s)")
+    p.add_argument("--robot", default="half_cheetah",
+                   help="registered robot or robot spec path (default: %(default)s); a robot without shipped node "
+                        "YAML gets the parameters its spec gives (see ros-params)")
     p.add_argument("--perturbation", default="crippled_leg", help="perturbation family (default: %(default)s)")
     p.add_argument("--split", default="test", choices=["train", "test"], help="task range (default: %(default)s)")
     p.add_argument("--method", default="grbal", choices=["grbal", "mb", "mb_de", "rebal"], help="(default: %(default)s)")
+    p.add_argument("--checkpoint", help="the controller's checkpoint (default: the one shipped for robot + method)")
     p.add_argument("--seed", type=int, default=100, help="seed of the task and initial state (default: %(default)s)")
     p.add_argument("--duration", type=_positive_float, default=20.0, help="simulated seconds (default: %(default)s)")
     p.add_argument("--switch-at", type=float, help="seconds after which the perturbation starts (default: from reset)")
@@ -413,6 +435,12 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--work-dir", help="folder for the nodes' logs and summaries (default: a new temp folder)")
     p.add_argument("--json", help="write the result to this JSON file")
     p.set_defaults(func=cmd_sil)
+
+    p = sub.add_parser("ros-params", help="write the ROS 2 nodes' parameter YAML for a robot from its spec "
+                                          "(<name>_controller.yaml, <name>_sim.yaml)")
+    p.add_argument("--robot", required=True, help="registered robot or robot spec path")
+    p.add_argument("--out-dir", required=True, help="folder to write the two YAML files into")
+    p.set_defaults(func=cmd_ros_params)
 
     p = sub.add_parser("bench", help="tick benchmark (adapt + plan) over model sizes, K and T; vs pytorch_mppi")
     p.add_argument("--json", required=True, help="write the results to this JSON file")
@@ -428,6 +456,7 @@ def main(argv=None) -> int:
     from models.checkpoint import CheckpointError
     from models.dataset import DatasetError
     from robot_bridge.sil import SilError
+    from sim.spec import SpecError
 
     try:
         for name in ("out", "json"):  # outputs: fail before the work, not after it
@@ -437,7 +466,7 @@ def main(argv=None) -> int:
         for name in ("config", "init"):
             _readable([getattr(args, name)] if getattr(args, name, None) else [])
         return args.func(args)
-    except (UsageError, ConfigError, CheckpointError, DatasetError, SilError, FileNotFoundError, PermissionError,
+    except (UsageError, ConfigError, SpecError, CheckpointError, DatasetError, SilError, FileNotFoundError, PermissionError,
             IsADirectoryError, NotADirectoryError) as exc:
         print(f"adaptive-control: error: {exc}", file=sys.stderr)
         return 2

@@ -6,7 +6,8 @@ everything that decides what reaches the actuators lives here, where it is teste
 Observation layout: the model's observation (nx,) is assembled from named entries, each either a
 joint quantity ``<joint>.position`` / ``<joint>.velocity`` (matched by name in ``/joint_states``,
 never by order) or a base quantity ``odom.<field>`` from ``/odom`` with ``<field>`` one of
-``x y z qw qx qy qz roll pitch yaw vx vy vz wx wy wz``. ``roll``/``pitch``/``yaw`` are the angle of a
+``x y z qw qx qy qz roll pitch yaw vx vy vz wx wy wz wx_body wy_body wz_body`` (``w*`` in the world
+frame, ``w*_body`` in the base's frame, as a free joint's MuJoCo velocity). ``roll``/``pitch``/``yaw`` are the angle of a
 rotation about one axis (``2*atan2(q_axis, qw)``), exact for planar robots such as the
 half-cheetah. An optional offset per entry is subtracted (e.g. the height of the base's reference
 pose).
@@ -23,7 +24,7 @@ import numpy as np
 from adaptive_control.controller import append_bounded
 
 ODOM_FIELDS = ("x", "y", "z", "qw", "qx", "qy", "qz", "roll", "pitch", "yaw",
-               "vx", "vy", "vz", "wx", "wy", "wz")
+               "vx", "vy", "vz", "wx", "wy", "wz", "wx_body", "wy_body", "wz_body")
 _PLANAR = {"roll": "qx", "pitch": "qy", "yaw": "qz"}
 
 
@@ -40,6 +41,15 @@ def odom_fields(position, quaternion_wxyz, linear, angular) -> dict:
         out[name] = 2.0 * math.atan2(out[q], qw)
     out.update(zip(("vx", "vy", "vz"), (float(v) for v in linear)))
     out.update(zip(("wx", "wy", "wz"), (float(v) for v in angular)))
+    # the angular velocity in the base's own frame (MuJoCo's free-joint convention): R^T w
+    n = math.sqrt(qw * qw + qx * qx + qy * qy + qz * qz) or 1.0
+    w, x, y, z = qw / n, qx / n, qy / n, qz / n
+    rot = ((1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)),
+           (2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)),
+           (2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)))
+    ang = [float(v) for v in angular]
+    for i, name in enumerate(("wx_body", "wy_body", "wz_body")):
+        out[name] = sum(rot[k][i] * ang[k] for k in range(3))
     return out
 
 

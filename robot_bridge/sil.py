@@ -46,6 +46,26 @@ def ros_environment(log_dir: str, domain_id: int | None = None) -> dict:
     return env
 
 
+def robot_params(robot: str, work_dir: str) -> tuple[str, str]:
+    """``(controller YAML, sim YAML)`` of ``robot``: the shipped ``launch/<name>_{controller,sim}.yaml``,
+    or for a robot without them (a spec of your own) the parameters its spec gives
+    (:mod:`robot_bridge.spec_params`), written into ``work_dir``."""
+    from robot_bridge.spec_params import controller_params, sim_params
+    from sim.spec import load_spec
+
+    spec = load_spec(robot)
+    d = launch_dir()
+    ctrl, sim = d / f"{spec.name}_controller.yaml", d / f"{spec.name}_sim.yaml"
+    if ctrl.exists() and sim.exists():
+        return str(ctrl), str(sim)
+    os.makedirs(work_dir, exist_ok=True)
+    paths = (os.path.join(work_dir, f"{spec.name}_controller.yaml"), os.path.join(work_dir, f"{spec.name}_sim.yaml"))
+    for path, params in zip(paths, (controller_params(spec, robot), sim_params(spec, robot))):
+        with open(path, "w", encoding="utf-8") as fh:
+            yaml.safe_dump(params, fh, sort_keys=False)
+    return paths
+
+
 def node_command(module: str, params: list[str]) -> list[str]:
     """Command line of a node of this package run with this interpreter."""
     cmd = [sys.executable, "-m", module, "--ros-args"]
@@ -66,7 +86,7 @@ def _stop(proc: subprocess.Popen, timeout: float = 20.0) -> None:
 
 def run_sil(*, robot: str, task: dict, method: str, seed: int, duration: float, switch_at: float | None,
             work_dir: str, controller_params: list[str] | None = None, domain_id: int | None = None,
-            progress=None) -> dict:
+            progress=None, checkpoint: str = "") -> dict:
     """Run one episode over ROS 2; returns the merged summary (see the module docstring)."""
     d = launch_dir()
     sim_summary, ctrl_summary = os.path.join(work_dir, "sim.json"), os.path.join(work_dir, "controller.json")
@@ -76,18 +96,20 @@ def run_sil(*, robot: str, task: dict, method: str, seed: int, duration: float, 
             "perturbation": json.dumps(task if switch_at is None else {"perturbation": "none"}),
             "switch_at": float(switch_at) if switch_at is not None else -1.0,
             "switch_perturbation": json.dumps(task)}},
-        "adaptive_controller": {"ros__parameters": {"robot": robot, "method": method, "summary": ctrl_summary}},
+        "adaptive_controller": {"ros__parameters": {"robot": robot, "method": method, "summary": ctrl_summary,
+                                                    **({"checkpoint": os.path.abspath(checkpoint)} if checkpoint else {})}},
     }
     override_path = os.path.join(work_dir, "override.yaml")
     with open(override_path, "w", encoding="utf-8") as fh:
         yaml.safe_dump(override, fh)
-    base = [str(d / f"{robot}_controller.yaml"), str(d / SIL_PARAMS)]
+    ctrl_yaml, sim_yaml = robot_params(robot, work_dir)
+    base = [ctrl_yaml, str(d / SIL_PARAMS)]
     params = base + list(controller_params or []) + [override_path]
     env = ros_environment(os.path.join(work_dir, "ros_log"), domain_id)
     logs = {name: open(os.path.join(work_dir, f"{name}.log"), "w", encoding="utf-8") for name in ("sim", "controller")}
     ctrl = subprocess.Popen(node_command("robot_bridge.controller_node", params), env=env,
                             stdout=logs["controller"], stderr=subprocess.STDOUT)
-    sim = subprocess.Popen(node_command("robot_bridge.sim_node", [str(d / f"{robot}_sim.yaml"), str(d / SIL_PARAMS), override_path]),
+    sim = subprocess.Popen(node_command("robot_bridge.sim_node", [sim_yaml, str(d / SIL_PARAMS), override_path]),
                            env=env, stdout=logs["sim"], stderr=subprocess.STDOUT)
     t0 = time.monotonic()
     limit = 120.0 + 10.0 * duration
@@ -127,7 +149,8 @@ def run_sil(*, robot: str, task: dict, method: str, seed: int, duration: float, 
 
 
 def in_process_episode(*, robot: str, task: dict, method: str, seed: int, steps: int, switch_step: int | None,
-                       controller_params: list[str] | None = None) -> dict:
+                       controller_params: list[str] | None = None, work_dir: str | None = None,
+                       checkpoint: str = "") -> dict:
     """The same episode (controller settings from the same YAML) run in process, for comparison: no
     transport, and every plan waited for (no deadline), so it is what the ROS 2 run would get with
     zero latency and no misses."""
@@ -139,10 +162,11 @@ def in_process_episode(*, robot: str, task: dict, method: str, seed: int, steps:
 
     d = launch_dir()
     values: dict = {}
-    for path in [str(d / f"{robot}_controller.yaml"), str(d / SIL_PARAMS)] + list(controller_params or []):
+    ctrl_yaml, _ = robot_params(robot, work_dir or temp_work_dir())
+    for path in [ctrl_yaml, str(d / SIL_PARAMS)] + list(controller_params or []):
         with open(path, encoding="utf-8") as fh:
             values.update((yaml.safe_load(fh) or {}).get("adaptive_controller", {}).get("ros__parameters", {}))
-    values.update(robot=robot, method=method, summary="", record="")
+    values.update(robot=robot, method=method, summary="", record="", **({"checkpoint": checkpoint} if checkpoint else {}))
     values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
     fields = set(ControllerNodeConfig.__dataclass_fields__)
     cfg = ControllerNodeConfig(**{k: v for k, v in values.items() if k in fields})

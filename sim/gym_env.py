@@ -24,14 +24,15 @@ from sim.robots import make_env
 from sim.tasks import ALL, families, make_distribution, make_mixture
 
 #: gymnasium id of each robot, and its episode length in control ticks.
-ENV_IDS = {"half_cheetah": ("adaptive_control/HalfCheetah-v0", 1000), "ant": ("adaptive_control/Ant-v0", 600)}
+ENV_IDS = {"half_cheetah": ("adaptive_control/HalfCheetah-v0", 1000), "ant": ("adaptive_control/Ant-v0", 600),
+           "walker": ("adaptive_control/Walker-v0", 500)}
 
 
 class AdaptiveControlEnv(gym.Env):
     """A ``sim`` robot with a perturbation family, as a gymnasium environment.
 
     Args:
-        robot: ``half_cheetah`` or ``ant``.
+        robot: a registered robot (``half_cheetah``, ``ant``, ``walker``) or a robot spec path (:mod:`sim.spec`).
         perturbation: a family of the robot (``sim.tasks.families``), or ``all`` (the whole suite).
         split: ``train`` or ``test``: which of the family's ranges tasks come from.
         render_mode: ``None`` or ``rgb_array``.

@@ -113,6 +113,9 @@ class RobotSpec:
     """``(joint, low, high)`` of each actuated joint with a limited range (radians or metres)."""
     leg_actuators: tuple = ()
     """Per leg, the model's indices of its actuators (what a crippled-leg task disables)."""
+    base_origin: tuple = (0.0, 0.0, 0.0)
+    """The base body's position in its parent frame: where a planar base's slides measure from (a
+    reading of the world-frame base position, e.g. ``/odom``, is this plus the slide)."""
 
     @property
     def planar(self) -> bool:
@@ -382,6 +385,7 @@ def parse_spec(data, source: str) -> RobotSpec:
         posture_free_angle=_number(source, "posture.free_angle", posture.get("free_angle", 0.5), lo=0.0),
         reset_noise=_number(source, "reset_noise", data.get("reset_noise", 0.1), lo=0.0),
         leg_actuators=tuple(tuple(driven[j] for j in joints) for _, joints in legs),
+        base_origin=tuple(float(v) for v in model.body_pos[model.jnt_bodyid[joint_id("base", next(iter(base.values())))]]),
         joint_limits=tuple((j, float(model.jnt_range[joint_id("actuators", j)][0]),
                             float(model.jnt_range[joint_id("actuators", j)][1]))
                            for j in actuators if model.jnt_limited[joint_id("actuators", j)]))

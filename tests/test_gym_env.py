@@ -11,11 +11,12 @@ from sim.robots import make_env
 
 
 @pytest.mark.parametrize("env_id,perturbation", [("adaptive_control/HalfCheetah-v0", "crippled_leg"),
-                                                 ("adaptive_control/Ant-v0", "all")])
+                                                 ("adaptive_control/Ant-v0", "all"),
+                                                 ("adaptive_control/Walker-v0", "crippled_leg")])
 def test_registered_env_passes_gymnasiums_checker(env_id, perturbation):
     env = gymnasium.make(env_id, perturbation=perturbation, split="test")
     check_env(env.unwrapped, skip_render_check=True)
-    assert env.spec.max_episode_steps in (1000, 600)
+    assert env.spec.max_episode_steps in (1000, 600, 500)
     env.close()
 
 
