@@ -44,7 +44,10 @@ def experiment_config(robot: str, path: str | None = None):
     path = path or default_config_path(robot)
     if path is not None:
         return load_config(path)
-    return config_from_dict({"robot": {"name": robot}}, source=f"<defaults for {robot}>")
+    from sim.spec import load_spec
+
+    train_legs = list(load_spec(robot).crippled_legs[0]) or [0]  # the spec's training legs, not the cheetah's 0-5
+    return config_from_dict({"robot": {"name": robot}, "task": {"joints": train_legs}}, source=f"<defaults for {robot}>")
 
 
 def default_checkpoint(robot: str, method: str) -> str:

@@ -213,10 +213,19 @@ class MujocoEnv:
             raise ValueError("action contains non-finite values")
         a = np.clip(a, self.action_low, self.action_high)
         x_before = self.x_position
-        self.data.ctrl[:] = a
+        self.data.ctrl[:] = self.ctrl_from_action(a)
         for _ in range(self.frame_skip):
             mujoco.mj_step(self.model, self.data)
-        forward = self._progress(x_before)
-        reward = forward - self.ctrl_weight * float(a @ a)
-        info = {"forward_velocity": forward, "x_position": self.x_position}
+        reward, info = self._reward(a, x_before)
         return self.observation(), reward, False, False, info
+
+    def ctrl_from_action(self, actions: np.ndarray) -> np.ndarray:
+        """``MjData.ctrl`` rows (..., model nu) for clipped actions (..., nu): the same, by default."""
+        return actions
+
+    def _reward(self, action: np.ndarray, x_before: float) -> tuple[float, dict]:
+        """``(reward, info)`` of the step just taken with ``action`` from ``x_before``: forward progress
+        (:meth:`_progress`) minus ``ctrl_weight`` times the squared action, by default."""
+        forward = self._progress(x_before)
+        return forward - self.ctrl_weight * float(action @ action), {"forward_velocity": forward,
+                                                                       "x_position": self.x_position}

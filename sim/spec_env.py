@@ -132,6 +132,13 @@ class SpecEnv(MujocoEnv):
         """Observations (..., nx) of positions (..., nq) and velocities (..., nv), batched."""
         return np.concatenate([qpos[..., self._pos_cols], qvel[..., self._vel_cols]], axis=-1)[..., self._perm]
 
+    def ctrl_from_action(self, actions: np.ndarray) -> np.ndarray:
+        """``MjData.ctrl`` rows (..., model nu) for actions (..., nu): each action entry to its joint's
+        actuator, actuators outside the spec's ``actuators`` at zero."""
+        ctrl = np.zeros(actions.shape[:-1] + (self.model.nu,))
+        ctrl[..., self._ctrl_idx] = actions
+        return ctrl
+
     # -- reward ------------------------------------------------------------------------------
     def reward_terms(self, action: np.ndarray) -> dict:
         """Each cost term of the spec, ``{term index: weighted cost}``, on the simulator's state now (the
@@ -168,23 +175,12 @@ class SpecEnv(MujocoEnv):
             out[i] = w * c
         return out
 
-    def step(self, action):
-        """Apply ``action`` (nu,) for one control step. Returns ``(obs, reward, terminated, truncated, info)``."""
-        a = np.asarray(action, dtype=np.float64).reshape(-1)
-        if a.shape != (self.action_size,):
-            raise ValueError(f"action must have shape ({self.action_size},), got {np.shape(action)}")
-        if not np.all(np.isfinite(a)):
-            raise ValueError("action contains non-finite values")
-        a = np.clip(a, self.action_low, self.action_high)
-        self.data.ctrl[:] = 0.0
-        self.data.ctrl[self._ctrl_idx] = a
-        for _ in range(self.frame_skip):
-            mujoco.mj_step(self.model, self.data)
-        terms = self.reward_terms(a)
-        reward = -sum(terms.values())
+    def _reward(self, action: np.ndarray, x_before: float) -> tuple[float, dict]:
+        """Minus the sum of the spec's cost terms (:meth:`reward_terms`), and each term in ``info``."""
+        terms = self.reward_terms(action)
         info = {"forward_velocity": self.forward_velocity, "x_position": self.x_position,
                 "cost_terms": {self.spec.cost[i].term: v for i, v in terms.items()}}
-        return self.observation(), reward, False, False, info
+        return -sum(terms.values()), info
 
 
 _CLASSES: dict = {}

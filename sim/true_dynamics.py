@@ -71,7 +71,7 @@ class SimulatorDynamics:
         if states.shape != (k, self.state_size) or actions.shape != (k, self.env.action_size):
             raise ValueError(f"states (K, {self.state_size}) and actions (K, {self.env.action_size}) expected, "
                              f"got {states.shape} and {actions.shape}")
-        ctrl = np.clip(actions, self.env.action_low, self.env.action_high)
+        ctrl = self.env.ctrl_from_action(np.clip(actions, self.env.action_low, self.env.action_high))
         skip = self.env.frame_skip
         control = np.ascontiguousarray(np.broadcast_to(ctrl[:, None, :], (k, skip, ctrl.shape[1])))
         run = self._pool.rollout if self._pool is not None else rollout.rollout
