@@ -100,7 +100,7 @@ checkpoints: $(STAMP)
 # The walker (the robot from files, sim/specs/walker.yaml): a shorter recipe, two aggregation rounds and
 # no ReBAL; exactly what made adaptive_control/assets/walker/{grbal,mb}.pt (README "Your robot").
 walker-checkpoints: $(STAMP)
-	$(MAKE) checkpoints ROBOT=walker RANDOM_PATHS=200 AGG_ROUNDS="1 2" MPC_PATHS=8 MPC_LENGTH=300 STEPS=3000 REBAL=no
+	$(MAKE) checkpoints ROBOT=walker RANDOM_PATHS=800 AGG_ROUNDS="1 2 3" MPC_PATHS=16 MPC_LENGTH=150 STEPS=3000 REBAL=no
 
 clean:
 	rm -rf out build install log *.egg-info

@@ -266,3 +266,30 @@ def test_the_derived_node_layout_reads_back_the_spec_observation():
         obs = ObservationLayout(entries, offsets).build(dict(zip(names, pos)), dict(zip(names, vel)),
                                                           odom_fields(b.position, b.quaternion, b.linear, b.angular))
         np.testing.assert_allclose(obs, env.observation(), rtol=0, atol=1e-9, err_msg=robot)
+
+
+def test_the_walkers_shipped_checkpoints_load_and_drive_it():
+    import dataclasses as dc
+
+    from adaptive_control.build import build_controller, experiment_config, load_for_method
+    from models.checkpoint import CheckpointError
+
+    cfg = experiment_config("walker")
+    assert cfg.robot.name == "walker" and cfg.planner.step_ticks == cfg.train.model_ticks == 2
+    for method in ("grbal", "mb"):
+        ckpt = load_for_method(method, "walker")
+        assert ckpt.robot == "walker" and ckpt.ticks == 2 and ckpt.residual_max is not None
+    with pytest.raises(CheckpointError, match="walker"):  # the walker's checkpoint on the half-cheetah
+        from adaptive_control.build import default_checkpoint
+
+        load_for_method("grbal", "half_cheetah", default_checkpoint("walker", "grbal"))
+    ctrl = build_controller(load_for_method("grbal", "walker"), "walker", dc.replace(cfg.planner, samples=64),
+                            dc.replace(cfg.controller, threads=1))
+    env = make_env("walker", seed=0)
+    obs, _ = env.reset(seed=1)
+    ctrl.reset()
+    for _ in range(10):
+        a = ctrl.step(obs)
+        assert a.shape == (6,) and np.all(np.abs(a) <= 1.0)
+        obs, *_ = env.step(a)
+    ctrl.close()
