@@ -273,7 +273,7 @@ def cmd_bench(args) -> int:
     from adaptive_control.experiments.bench import run_bench
     from models.dataset import atomic_write
 
-    out = run_bench(quick=args.quick, ticks=args.ticks)
+    out = run_bench(quick=args.quick, ticks=args.ticks, robot=args.robot)
     atomic_write(args.json, lambda fh: fh.write(json.dumps(out, indent=2).encode()))
     print(f"tick p99 {out['p99_ms']:.2f} ms (median {out['median_ms']:.2f}); our plan / pytorch_mppi's: "
           f"{out['ratio_vs_pytorch_mppi']:.2f}; wrote {args.json}")
@@ -445,6 +445,8 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="tick benchmark (adapt + plan) over model sizes, K and T; vs pytorch_mppi")
     p.add_argument("--json", required=True, help="write the results to this JSON file")
     p.add_argument("--quick", action="store_true", help="the default config only (under a minute)")
+    p.add_argument("--robot", default="half_cheetah", help="robot whose states and cost the ticks use: registered name "
+                                                         "or spec path (default: %(default)s)")
     p.add_argument("--ticks", type=_positive_int, default=200, help="timed ticks per grid point (default: %(default)s)")
     p.set_defaults(func=cmd_bench)
     return parser

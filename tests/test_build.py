@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from adaptive_control.experiments.bench import bench_point, cheetah_states
+from adaptive_control.experiments.bench import bench_point, robot_states
 from adaptive_control.build import build_controller, load_for_method
 from adaptive_control.config import ControllerConfig, GuardConfig, PlannerConfig
 from models.checkpoint import CheckpointError, save_checkpoint
@@ -40,7 +40,7 @@ def test_every_method_and_sampling_planner_runs_on_the_shipped_checkpoints(metho
 def test_casadi_planner_runs_with_adapted_weights(tmp_path):
     m = MLPDynamics(17, 6, (16, 16))
     seeded_init(m, 0)
-    obs, act, nxt = cheetah_states(100)
+    obs, act, nxt = robot_states("half_cheetah", 100)
     m.normalizer.fit(obs, act, nxt)
     path = tmp_path / "small.pt"
     save_checkpoint(path, m, robot="half_cheetah", kind="grbal", inner_lr=0.01)
@@ -64,10 +64,11 @@ def test_wrong_kind_of_checkpoint_for_the_method():
         load_for_method("grbal", "half_cheetah", default_checkpoint("half_cheetah", "mb"))
 
 
-def test_bench_point_reports_every_field():
+@pytest.mark.parametrize("robot", ["half_cheetah", "walker"])
+def test_bench_point_reports_every_field(robot):
     # structure only: the benchmark's timings are reported by `adaptive-control bench`, not asserted here
-    data = cheetah_states(60)
-    row = bench_point((32, 32), 16, 3, data, rate=100.0, ticks=6, warmup=2, block=3)
+    data = robot_states(robot, 60)
+    row = bench_point((32, 32), 16, 3, data, rate=100.0, ticks=6, warmup=2, block=3, robot=robot)
     assert row["ticks"] == 6 and row["plan_floor_ms"] > 0
     assert {"tick_p99_ms", "plan_ratio_vs_pytorch_mppi", "plan_ratio_vs_pytorch_mppi_folded_model"} <= set(row)
 

@@ -293,3 +293,10 @@ def test_the_walkers_shipped_checkpoints_load_and_drive_it():
         assert a.shape == (6,) and np.all(np.abs(a) <= 1.0)
         obs, *_ = env.step(a)
     ctrl.close()
+
+
+def test_the_spec_parser_and_the_cost_builder_know_the_same_terms():
+    from sim.costs import COST_TERMS
+    from sim.spec import TERM_PARAMS
+
+    assert set(TERM_PARAMS) == set(COST_TERMS)

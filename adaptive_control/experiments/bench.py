@@ -1,7 +1,7 @@
 """Tick benchmark: adapt + plan for a grid of model sizes, K and T, against this machine's matmul floor.
 
 For each grid point it times whole control ticks (adaptation on the last M transitions, then an
-MPPI plan) over realistic half-cheetah states, interleaved in blocks with ``pytorch_mppi`` (the
+MPPI plan) over realistic states of the robot (a random-action run; the half-cheetah by default), interleaved in blocks with ``pytorch_mppi`` (the
 public MPPI library) planning on the same network, K and T, so ratios are measured in one run on a
 noisy machine. The float32 matmul rate is measured in the same run; the plan floor is
 ``K * T * flops_per_sample / rate``.
@@ -23,8 +23,7 @@ from robot_bridge.mujoco_backend import run_episode
 from models.adaptation import GradientAdapter
 from models.dynamics import MLPDynamics
 from models.training import seeded_init
-from sim.costs import HALF_CHEETAH_CTRL_WEIGHT, HALF_CHEETAH_VX
-from sim.robots import make_env
+from sim.robots import cost_fn, make_env
 
 DEFAULT = {"hidden": (256, 256), "samples": 500, "horizon": 10}
 GRID_HIDDEN = [(256, 256), (512, 512, 512)]
@@ -57,30 +56,35 @@ def matmul_rate(dtype=torch.float32, n: int = 1024, repeats: int = 15) -> float:
     return 2 * n ** 3 / float(np.median(times)) / 1e9
 
 
-def cheetah_states(steps: int = 400, seed: int = 0):
-    """Observations, actions and next observations of a real random-action half-cheetah run."""
-    env = make_env("half_cheetah")
+def robot_states(robot: str = "half_cheetah", steps: int = 400, seed: int = 0):
+    """Observations, actions and next observations of a real random-action run of ``robot``."""
+    env = make_env(robot)
     rng = np.random.default_rng(seed)
-    res = run_episode(env, RandomPolicy(6, -1.0, 1.0, 0.5, rng), steps, seed=seed, record=True)
+    res = run_episode(env, RandomPolicy(env.action_size, env.action_low, env.action_high, 0.5, rng), steps, seed=seed,
+                      record=True)
     return [torch.as_tensor(x, dtype=torch.float32) for x in res.transitions]
 
 
 def make_model(hidden, obs, act, nxt) -> MLPDynamics:
-    m = MLPDynamics(17, 6, hidden)
+    m = MLPDynamics(obs.shape[1], act.shape[1], hidden)
     seeded_init(m, 0)
     m.normalizer.fit(obs, act, nxt)
     return m.eval()
 
 
-def pytorch_mppi_planner(dynamics, samples: int, horizon: int, sigma: float = 0.5):
-    """pytorch_mppi's MPPI with the half-cheetah cost (its running cost sees the post-step state)."""
+def pytorch_mppi_planner(dynamics, samples: int, horizon: int, nx: int, nu: int, robot: str = "half_cheetah",
+                         sigma: float = 0.5):
+    """pytorch_mppi's MPPI with the robot's task cost (its running cost sees the post-step state, which is
+    all our costs read besides the action)."""
     from pytorch_mppi import MPPI as LibMPPI
 
-    def running_cost(state, action):
-        return -state[:, HALF_CHEETAH_VX] + HALF_CHEETAH_CTRL_WEIGHT * (action * action).sum(-1)
+    cost = cost_fn(robot)
 
-    return LibMPPI(dynamics, running_cost, 17, noise_sigma=torch.eye(6) * sigma ** 2, num_samples=samples,
-                   horizon=horizon, lambda_=1.0, u_min=-torch.ones(6), u_max=torch.ones(6), device="cpu")
+    def running_cost(state, action):
+        return cost(state, action, state)
+
+    return LibMPPI(dynamics, running_cost, nx, noise_sigma=torch.eye(nu) * sigma ** 2, num_samples=samples,
+                   horizon=horizon, lambda_=1.0, u_min=-torch.ones(nu), u_max=torch.ones(nu), device="cpu")
 
 
 class _Ticker:
@@ -100,12 +104,12 @@ class _Ticker:
 
 
 def bench_point(hidden, samples: int, horizon: int, data, rate: float, ticks: int, warmup: int, block: int = 25,
-                precision: str = "float32", compare: bool = True) -> dict:
+                precision: str = "float32", compare: bool = True, robot: str = "half_cheetah") -> dict:
     """Time our tick (adapt + MPPI plan) and pytorch_mppi on the same network, interleaved in blocks."""
     obs, act, nxt = data
     model = make_model(hidden, obs, act, nxt)
     cfg = PlannerConfig(samples=samples, horizon=horizon, precision=precision)
-    ctrl = AdaptiveController(model, GradientAdapter(model, 0.01), make_planner_factory(cfg, "half_cheetah", "cpu"),
+    ctrl = AdaptiveController(model, GradientAdapter(model, 0.01), make_planner_factory(cfg, robot, "cpu"),
                               adapt_window=16, action_low=-1.0, action_high=1.0,
                               planning_dtype=torch.bfloat16 if precision == "bfloat16" else None)
     ctrl.reset()
@@ -114,8 +118,9 @@ def bench_point(hidden, samples: int, horizon: int, data, rate: float, ticks: in
     if compare:
         prior = model.params()
         plain = lambda s, a: model.predict_next(prior, s, a)  # noqa: E731  (how a user would wire the model)
-        lib_plain = pytorch_mppi_planner(plain, samples, horizon)
-        lib_fast = pytorch_mppi_planner(model.predictor(prior), samples, horizon)
+        nx, nu = obs.shape[1], act.shape[1]
+        lib_plain = pytorch_mppi_planner(plain, samples, horizon, nx, nu, robot)
+        lib_fast = pytorch_mppi_planner(model.predictor(prior), samples, horizon, nx, nu, robot)
         tickers["pytorch_mppi"] = _Ticker(lib_plain.command, obs)
         tickers["pytorch_mppi_folded_model"] = _Ticker(lib_fast.command, obs)
     # torch.func.grad (our adaptation step) ignores an outer no_grad, so every contender runs under it
@@ -148,7 +153,7 @@ def bench_point(hidden, samples: int, horizon: int, data, rate: float, ticks: in
     return row
 
 
-def deadline_misses(deadline_ms: float, ticks: int, warmup: int = 30) -> dict:
+def deadline_misses(deadline_ms: float, ticks: int, warmup: int = 30, robot: str = "half_cheetah") -> dict:
     """Default config, ticks paced at the control period with a deadline of one period.
 
     Runs in a fresh process whose controller is built, warmed up and run on its own compute
@@ -159,20 +164,20 @@ def deadline_misses(deadline_ms: float, ticks: int, warmup: int = 30) -> dict:
     import multiprocessing
 
     with multiprocessing.get_context("spawn").Pool(1) as pool:
-        return pool.apply(_deadline_worker, (deadline_ms, ticks, warmup))
+        return pool.apply(_deadline_worker, (deadline_ms, ticks, warmup, robot))
 
 
-def _deadline_worker(deadline_ms: float, ticks: int, warmup: int) -> dict:
+def _deadline_worker(deadline_ms: float, ticks: int, warmup: int, robot: str = "half_cheetah") -> dict:
     from concurrent.futures import ThreadPoolExecutor
 
     torch.set_num_threads(min(2, os.cpu_count() or 1))
-    obs, act, nxt = cheetah_states()
+    obs, act, nxt = robot_states(robot)
     executor = ThreadPoolExecutor(1, thread_name_prefix="controller")
 
     def build():
         model = make_model(DEFAULT["hidden"], obs, act, nxt)
         return AdaptiveController(model, GradientAdapter(model, 0.01),
-                                  make_planner_factory(PlannerConfig(), "half_cheetah", "cpu"), adapt_window=16,
+                                  make_planner_factory(PlannerConfig(), robot, "cpu"), adapt_window=16,
                                   action_low=-1.0, action_high=1.0, deadline_ms=deadline_ms, executor=executor)
 
     ctrl = executor.submit(build).result()
@@ -196,7 +201,8 @@ def _deadline_worker(deadline_ms: float, ticks: int, warmup: int) -> dict:
             "on_time_median_ms": float(np.median(on_time)), "on_time_p99_ms": float(np.percentile(on_time, 99))}
 
 
-def casadi_point(hidden, horizon: int, data, ticks: int = 60, warmup: int = 5, max_iter: int = 10) -> dict:
+def casadi_point(hidden, horizon: int, data, ticks: int = 60, warmup: int = 5, max_iter: int = 10,
+                 robot: str = "half_cheetah") -> dict:
     """The CasADi NLP planner (L-BFGS IPOPT, warm-started) on a real-state sequence: per-tick solve time."""
     from adaptive_control.casadi_planner import casadi_planner_factory
 
@@ -204,7 +210,7 @@ def casadi_point(hidden, horizon: int, data, ticks: int = 60, warmup: int = 5, m
     model = make_model(hidden, obs, act, nxt)
     params = model.params()
     cfg = PlannerConfig(type="casadi", horizon=horizon, max_solver_iterations=max_iter)
-    planner = casadi_planner_factory(cfg, "half_cheetah", model, make_env("half_cheetah"), lambda: params)(None)
+    planner = casadi_planner_factory(cfg, robot, model, make_env(robot), lambda: params)(None)
     ms = []
     for i in range(warmup + ticks):
         t = time.perf_counter()
@@ -216,24 +222,26 @@ def casadi_point(hidden, horizon: int, data, ticks: int = 60, warmup: int = 5, m
             "failed_solves": planner.failures}
 
 
-def run_bench(quick: bool = False, ticks: int = 200, warmup: int = 30, progress=print) -> dict:
-    """The whole benchmark; ``quick``: the default point only (well under a minute)."""
+def run_bench(quick: bool = False, ticks: int = 200, warmup: int = 30, progress=print, robot: str = "half_cheetah") -> dict:
+    """The whole benchmark on ``robot``'s states and cost; ``quick``: the default point only (well under a
+    minute). The CasADi rows need a hand-written CasADi cost (the half-cheetah and the ant)."""
     torch.set_num_threads(min(2, os.cpu_count() or 1))
-    data = cheetah_states()
+    data = robot_states(robot)
     rate = matmul_rate()
     bf16_rate = matmul_rate(torch.bfloat16)
-    out = {"benchmark": "tick", "date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine_info(),
+    out = {"benchmark": "tick", "robot": robot, "date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine_info(),
            "matmul_gflops_float32": rate, "matmul_gflops_bfloat16": bf16_rate, "ticks_per_point": ticks,
            "warmup": warmup, "adapt_window": 16}
     progress(f"float32 matmul {rate:.0f} GFLOP/s, bfloat16 {bf16_rate:.0f} GFLOP/s")
-    default = bench_point(DEFAULT["hidden"], DEFAULT["samples"], DEFAULT["horizon"], data, rate, ticks, warmup)
+    default = bench_point(DEFAULT["hidden"], DEFAULT["samples"], DEFAULT["horizon"], data, rate, ticks, warmup,
+                          robot=robot)
     out["default"] = default
     out["p99_ms"] = default["tick_p99_ms"]
     out["median_ms"] = default["tick_median_ms"]
     out["ratio_vs_pytorch_mppi"] = default["plan_ratio_vs_pytorch_mppi"]
     out["ratio_vs_pytorch_mppi_folded_model"] = default["plan_ratio_vs_pytorch_mppi_folded_model"]
     progress(_fmt(default))
-    out["deadline"] = deadline_misses(10.0, max(ticks, 300))
+    out["deadline"] = deadline_misses(10.0, max(ticks, 300), robot=robot)
     d = out["deadline"]
     progress(f"paced at 100 Hz with a 10 ms deadline: {d['misses']} misses in {d['ticks']} ticks; on-time ticks "
              f"median {d['on_time_median_ms']:.2f} ms, p99 {d['on_time_p99_ms']:.2f} ms")
@@ -243,18 +251,21 @@ def run_bench(quick: bool = False, ticks: int = 200, warmup: int = 30, progress=
     for hidden in GRID_HIDDEN:
         for horizon in GRID_HORIZON:
             for samples in GRID_SAMPLES:
-                row = bench_point(hidden, samples, horizon, data, rate, ticks, warmup)
+                row = bench_point(hidden, samples, horizon, data, rate, ticks, warmup, robot=robot)
                 grid.append(row)
                 progress(_fmt(row))
     out["grid"] = grid
     bf16 = [bench_point(DEFAULT["hidden"], k, DEFAULT["horizon"], data, rate, ticks, warmup, precision="bfloat16",
-                        compare=False) for k in (500, 1000)]
+                        compare=False, robot=robot) for k in (500, 1000)]
     for row in bf16:
         progress(_fmt(row))
     out["bfloat16"] = bf16
     # the planner's default of 10 IPOPT iterations per tick, and 30 for comparison
-    out["casadi"] = [casadi_point(h, t, data, max_iter=it)
-                     for h, t, it in (((64, 64), 15, 10), ((64, 64), 15, 30), ((64, 64), 10, 10), ((128, 128), 15, 10))]
+    from adaptive_control.casadi_planner import STAGE_COSTS
+
+    out["casadi"] = [casadi_point(h, t, data, max_iter=it, robot=robot)
+                     for h, t, it in (((64, 64), 15, 10), ((64, 64), 15, 30), ((64, 64), 10, 10), ((128, 128), 15, 10))
+                     ] if robot in STAGE_COSTS else []
     for row in out["casadi"]:
         progress(f"casadi {row['model']} T={row['horizon']} max_iter={row['max_iter']}: median {row['median_ms']:.1f} ms, p99 {row['p99_ms']:.1f} ms, "
                  f"{row['failed_solves']} failed solves")

@@ -177,7 +177,7 @@ def run_cell(cell: dict, cfg: EvalConfig, out_dir: str) -> dict:
     from adaptive_control.build import (CHECKPOINT_KIND, build_controller, default_checkpoint, experiment_config,
                                         load_for_method)
     from robot_bridge.mujoco_backend import run_episode
-    from sim.robots import make_env
+    from sim.robots import make_env, robot_name
 
     torch.set_num_threads(1)
     robot, method, seed = cell["robot"], cell["method"], cell["seed"]
@@ -185,7 +185,9 @@ def run_cell(cell: dict, cfg: EvalConfig, out_dir: str) -> dict:
     ctrl_cfg = dataclasses.replace(exp.controller, method=method if method in CHECKPOINT_KIND else "mb", threads=1)
     task = sample_task(robot, cell["family"], cfg.split, seed)
     def checkpoint_of(kind: str) -> str:
-        return os.path.join(cfg.checkpoint_dir, robot, f"{kind}.pt") if cfg.checkpoint_dir else default_checkpoint(robot, kind)
+        if not cfg.checkpoint_dir:
+            return default_checkpoint(robot, kind)
+        return os.path.join(cfg.checkpoint_dir, robot_name(robot), f"{kind}.pt")
 
     env = make_env(robot)
     if method == "true_dynamics":
