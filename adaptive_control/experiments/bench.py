@@ -222,9 +222,11 @@ def casadi_point(hidden, horizon: int, data, ticks: int = 60, warmup: int = 5, m
             "failed_solves": planner.failures}
 
 
-def run_bench(quick: bool = False, ticks: int = 200, warmup: int = 30, progress=print, robot: str = "half_cheetah") -> dict:
+def run_bench(quick: bool = False, ticks: int = 200, warmup: int = 30, progress=print, robot: str = "half_cheetah",
+              precision: str = "float32") -> dict:
     """The whole benchmark on ``robot``'s states and cost; ``quick``: the default point only (well under a
-    minute). The CasADi rows need a hand-written CasADi cost (the half-cheetah and the ant)."""
+    minute). ``precision``: of our planner at the default point (pytorch_mppi stays float32). The CasADi
+    rows need a hand-written CasADi cost (the half-cheetah and the ant)."""
     torch.set_num_threads(min(2, os.cpu_count() or 1))
     data = robot_states(robot)
     rate = matmul_rate()
@@ -234,7 +236,7 @@ def run_bench(quick: bool = False, ticks: int = 200, warmup: int = 30, progress=
            "warmup": warmup, "adapt_window": 16}
     progress(f"float32 matmul {rate:.0f} GFLOP/s, bfloat16 {bf16_rate:.0f} GFLOP/s")
     default = bench_point(DEFAULT["hidden"], DEFAULT["samples"], DEFAULT["horizon"], data, rate, ticks, warmup,
-                          robot=robot)
+                          robot=robot, precision=precision)
     out["default"] = default
     out["p99_ms"] = default["tick_p99_ms"]
     out["median_ms"] = default["tick_median_ms"]
