@@ -319,18 +319,9 @@ def cmd_sil(args) -> int:
 
 
 def cmd_ros_params(args) -> int:
-    import yaml
+    from robot_bridge.spec_params import write_node_params
 
-    from models.dataset import atomic_write
-    from robot_bridge.spec_params import controller_params, sim_params
-    from sim.spec import load_spec
-
-    spec = load_spec(args.robot)
-    os.makedirs(args.out_dir, exist_ok=True)
-    for kind, params in (("controller", controller_params(spec, args.robot)), ("sim", sim_params(spec, args.robot))):
-        path = os.path.join(args.out_dir, f"{spec.name}_{kind}.yaml")
-        text = f"# {kind} node parameters for {spec.name}, from {spec.source}\n" + yaml.safe_dump(params, sort_keys=False)
-        atomic_write(path, lambda fh, t=text: fh.write(t.encode()))
+    for path in write_node_params(args.robot, args.out_dir):
         print(f"wrote {path}")
     return 0
 

@@ -50,20 +50,15 @@ def robot_params(robot: str, work_dir: str) -> tuple[str, str]:
     """``(controller YAML, sim YAML)`` of ``robot``: the shipped ``launch/<name>_{controller,sim}.yaml``,
     or for a robot without them (a spec of your own) the parameters its spec gives
     (:mod:`robot_bridge.spec_params`), written into ``work_dir``."""
-    from robot_bridge.spec_params import controller_params, sim_params
-    from sim.spec import load_spec
+    from robot_bridge.spec_params import write_node_params
+    from sim.robots import robot_name
 
-    spec = load_spec(robot)
+    name = robot_name(robot)
     d = launch_dir()
-    ctrl, sim = d / f"{spec.name}_controller.yaml", d / f"{spec.name}_sim.yaml"
+    ctrl, sim = d / f"{name}_controller.yaml", d / f"{name}_sim.yaml"
     if ctrl.exists() and sim.exists():
         return str(ctrl), str(sim)
-    os.makedirs(work_dir, exist_ok=True)
-    paths = (os.path.join(work_dir, f"{spec.name}_controller.yaml"), os.path.join(work_dir, f"{spec.name}_sim.yaml"))
-    for path, params in zip(paths, (controller_params(spec, robot), sim_params(spec, robot))):
-        with open(path, "w", encoding="utf-8") as fh:
-            yaml.safe_dump(params, fh, sort_keys=False)
-    return paths
+    return write_node_params(robot, work_dir)
 
 
 def node_command(module: str, params: list[str]) -> list[str]:

@@ -10,6 +10,7 @@ offset of positions, and a free base's ``odom.<field>`` entries unchanged.
 from __future__ import annotations
 
 import json
+import os
 
 
 def observation_layout(spec) -> tuple[tuple[str, ...], tuple[float, ...]]:
@@ -46,3 +47,22 @@ def sim_params(spec, robot: str) -> dict:
         "robot": robot, "perturbation": json.dumps({"perturbation": "none"}), "seed": 100, "control_rate": 0.0,
         "step_on_command": True, "joints": list(spec.actuators), "duration": 0.0, "switch_at": -1.0,
         "command_topic": "adaptive_controller/commands"}}}
+
+
+def write_node_params(robot: str, out_dir: str) -> tuple[str, str]:
+    """Write ``<name>_controller.yaml`` and ``<name>_sim.yaml`` for ``robot`` (a registered name or a spec
+    path) into ``out_dir``, atomically; returns their paths (controller, sim)."""
+    import yaml
+
+    from models.dataset import atomic_write
+    from sim.spec import load_spec
+
+    spec = load_spec(robot)
+    os.makedirs(out_dir, exist_ok=True)
+    paths = []
+    for kind, params in (("controller", controller_params(spec, robot)), ("sim", sim_params(spec, robot))):
+        path = os.path.join(out_dir, f"{spec.name}_{kind}.yaml")
+        text = f"# {kind} node parameters for {spec.name}, from {spec.source}\n" + yaml.safe_dump(params, sort_keys=False)
+        atomic_write(path, lambda fh, t=text: fh.write(t.encode()))
+        paths.append(path)
+    return paths[0], paths[1]

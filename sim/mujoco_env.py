@@ -1,9 +1,10 @@
 """The shared MuJoCo environment: model loading with perturbations, reset, step and live switches.
 
-A robot subclass names its MJCF (:meth:`MujocoEnv._mjcf_source`), its observation and its
-reward; everything else lives here. Every robot's model gets an inactive height-field floor slot
-(``terrain``, see :mod:`sim.terrain`) so terrain can be switched on mid-episode by editing the
-compiled model; an inactive geom takes part in no collision, so the nominal physics is unchanged.
+A robot subclass (:class:`sim.spec_env.SpecEnv`: every robot is a spec) gives its MJCF
+(:meth:`MujocoEnv.base_mjcf`), its observation and its reward; everything else lives here. Every
+robot's model gets an inactive height-field floor slot (``terrain``, see :mod:`sim.terrain`) so
+terrain can be switched on mid-episode by editing the compiled model; an inactive geom takes part in
+no collision, so the nominal physics is unchanged.
 
 Perturbations act at two moments (see :mod:`sim.perturbations`):
 
@@ -24,10 +25,8 @@ os.environ.setdefault("MUJOCO_GL", "disable")  # nothing renders; avoids GLFW pr
 
 import mujoco
 import numpy as np
-from dm_control import mjcf
 
 from sim.perturbations import NoPerturbation, Perturbation
-from sim.terrain import add_terrain_slot
 
 
 class _QuietSettotalmass(logging.Filter):
@@ -65,8 +64,8 @@ def restore_fields(model, originals: dict) -> None:
 class MujocoEnv:
     """A MuJoCo robot with an optional perturbation, gymnasium-style (``reset``/``step``).
 
-    Subclasses set the class attributes below and implement ``_mjcf_source``, ``observation``
-    and ``_progress``. The robot's own joints must come first in the model (bodies that
+    Subclasses set the class attributes below and implement ``base_mjcf``, ``observation_from``
+    and ``_reward`` (and the named accessors of their base). The robot's own joints must come first in the model (bodies that
     perturbations add, such as pier blocks, come after them); ``robot_nq``/``robot_nv`` count them.
 
     Args:
@@ -84,11 +83,9 @@ class MujocoEnv:
     actuator_names: tuple[str, ...] = ()
     robot_nq = 0
     robot_nv = 0
-    ctrl_weight = 0.0
     #: Compiled models kept per task (least recently used dropped first); tasks are continuous, so
     #: a collection over many tasks must not keep one model each.
     model_cache_size = 8
-    _source_cache: dict = {}
 
     def __init__(self, perturbation: Perturbation | None = None, seed: int | None = None, reset_noise: float = 0.1):
         self.random = np.random.default_rng(seed)
@@ -102,19 +99,10 @@ class MujocoEnv:
 
     # -- model -------------------------------------------------------------------------------
     @classmethod
-    def _mjcf_source(cls) -> tuple[str, dict]:
-        """``(xml, assets)`` of the robot's unperturbed MJCF."""
-        raise NotImplementedError
-
-    @classmethod
     def base_mjcf(cls):
-        """The robot's MJCF with the inactive terrain slot, as a fresh editable ``mjcf.RootElement``."""
-        if cls.name not in MujocoEnv._source_cache:
-            MujocoEnv._source_cache[cls.name] = cls._mjcf_source()
-        xml, assets = MujocoEnv._source_cache[cls.name]
-        root = mjcf.from_xml_string(xml, assets=assets)
-        add_terrain_slot(root)
-        return root
+        """The robot's MJCF with the inactive terrain slot (:func:`sim.terrain.add_terrain_slot`), as a
+        fresh editable ``mjcf.RootElement``."""
+        raise NotImplementedError
 
     def _load(self, perturbation: Perturbation) -> None:
         key = repr(perturbation)
@@ -184,10 +172,6 @@ class MujocoEnv:
         """Observations (..., nx) of positions (..., nq) and velocities (..., nv), batched."""
         raise NotImplementedError
 
-    def _progress(self, x_before: float) -> float:
-        """Forward progress term of the reward for the step that started at ``x_before``."""
-        raise NotImplementedError
-
     # -- gymnasium-style API -----------------------------------------------------------------
     def reset(self, seed: int | None = None, task: Perturbation | None = None):
         """Start an episode; ``task`` replaces the perturbation. Returns ``(obs, info)``."""
@@ -224,8 +208,5 @@ class MujocoEnv:
         return actions
 
     def _reward(self, action: np.ndarray, x_before: float) -> tuple[float, dict]:
-        """``(reward, info)`` of the step just taken with ``action`` from ``x_before``: forward progress
-        (:meth:`_progress`) minus ``ctrl_weight`` times the squared action, by default."""
-        forward = self._progress(x_before)
-        return forward - self.ctrl_weight * float(action @ action), {"forward_velocity": forward,
-                                                                       "x_position": self.x_position}
+        """``(reward, info)`` of the step just taken with ``action`` from ``x_before``."""
+        raise NotImplementedError

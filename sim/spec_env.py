@@ -202,7 +202,7 @@ def spec_env_class(spec: RobotSpec) -> type:
         nv += {int(mujoco.mjtJoint.mjJNT_FREE): 5, int(mujoco.mjtJoint.mjJNT_BALL): 2}.get(int(m.jnt_type[last]), 0)
         attrs = dict(spec=spec, name=spec.name, obs_size=len(spec.observation), action_size=len(spec.actuators),
                      control_dt=spec.control_dt, action_low=spec.action_limits[0], action_high=spec.action_limits[1],
-                     actuator_names=spec.actuators, robot_nq=nq, robot_nv=nv, ctrl_weight=spec.control_weight(),
+                     actuator_names=spec.actuators, robot_nq=nq, robot_nv=nv,
                      __doc__=f"{spec.name}: the robot of {spec.source}.")
         cls = type(f"SpecEnv_{spec.name}", (SpecEnv,), attrs)
         _CLASSES[key] = cls

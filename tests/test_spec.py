@@ -300,3 +300,15 @@ def test_the_spec_parser_and_the_cost_builder_know_the_same_terms():
     from sim.spec import TERM_PARAMS
 
     assert set(TERM_PARAMS) == set(COST_TERMS)
+
+
+def test_ros_params_writes_the_nodes_yaml_from_a_spec(tmp_path):
+    p = _cli("ros-params", "--robot", "walker", "--out-dir", str(tmp_path))
+    assert p.returncode == 0, p.stderr
+    ctrl = yaml.safe_load((tmp_path / "walker_controller.yaml").read_text())["adaptive_controller"]["ros__parameters"]
+    sim = yaml.safe_load((tmp_path / "walker_sim.yaml").read_text())["mujoco_sim"]["ros__parameters"]
+    spec = load_spec("walker")
+    assert ctrl["joints"] == sim["joints"] == list(spec.actuators) and ctrl["control_rate"] == 50.0
+    assert len(ctrl["observation_layout"]) == len(spec.observation) and ctrl["observation_offset"][0] == 1.3
+    p = _cli("ros-params", "--robot", "hexapod", "--out-dir", str(tmp_path))
+    assert p.returncode == 2 and "unknown robot 'hexapod'" in p.stderr and "Traceback" not in p.stderr
