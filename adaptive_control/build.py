@@ -106,23 +106,27 @@ def load_for_method(method: str, robot: str, path: str | None = None, device="cp
 
 
 def build_controller(ckpt: Checkpoint, robot: str, planner_cfg: PlannerConfig, ctrl_cfg: ControllerConfig,
-                     cost=None) -> AdaptiveController:
+                     cost=None, planner_factory=None) -> AdaptiveController:
     """An :class:`AdaptiveController` for ``ctrl_cfg.method`` on ``robot`` with the planner of ``planner_cfg``.
 
     ``cost`` replaces the robot's task cost in plans (e.g. :func:`sim.robots.velocity_tracking_cost`).
+    ``planner_factory``: ``factory(dynamics, params_fn) -> planner`` replaces the planner of
+    ``planner_cfg`` (e.g. another library's MPPI in a benchmark); ``params_fn()`` gives the adapted
+    parameters of the current tick.
 
     With ``ctrl_cfg.deadline_ms`` set, the controller is constructed on its own compute thread,
     where all its torch work then runs (see :class:`AdaptiveController`).
     """
     if ctrl_cfg.deadline_ms is None:
-        return _build_controller(ckpt, robot, planner_cfg, ctrl_cfg, None, cost)
+        return _build_controller(ckpt, robot, planner_cfg, ctrl_cfg, None, cost, planner_factory)
     executor = ThreadPoolExecutor(1, thread_name_prefix="controller")
-    ctrl = executor.submit(_build_controller, ckpt, robot, planner_cfg, ctrl_cfg, executor, cost).result()
+    ctrl = executor.submit(_build_controller, ckpt, robot, planner_cfg, ctrl_cfg, executor, cost,
+                           planner_factory).result()
     ctrl.warm_up()  # a real-time controller pays its one-time costs before the first tick
     return ctrl
 
 
-def _build_controller(ckpt, robot, planner_cfg, ctrl_cfg, executor, cost=None) -> AdaptiveController:
+def _build_controller(ckpt, robot, planner_cfg, ctrl_cfg, executor, cost=None, custom_factory=None) -> AdaptiveController:
     device = torch.device(ctrl_cfg.device)
     if device.type == "cpu":
         torch.set_num_threads(ctrl_cfg.threads)
@@ -136,22 +140,48 @@ def _build_controller(ckpt, robot, planner_cfg, ctrl_cfg, executor, cost=None) -
         lr = ctrl_cfg.inner_lr if ctrl_cfg.inner_lr is not None else ckpt.inner_lr
         if not isinstance(lr, dict) and ctrl_cfg.method == "mb_de" and ctrl_cfg.inner_lr is None:
             lr = float(ckpt.config.get("train", {}).get("inner_lr", 1e-3))
-        adapter = GradientAdapter(model, lr, first_order=True)
+        adapter = GradientAdapter(model, lr, online=True)
     ticks = ckpt.ticks
     if ticks > 1 and (planner_cfg.type == "casadi" or planner_cfg.step_ticks % ticks):
         raise ConfigError(f"planner.step_ticks: the checkpoint's model predicts {ticks} ticks at once; the "
                           f"planner must hold each action a multiple of {ticks} ticks (got {planner_cfg.step_ticks}"
                           f"{', casadi' if planner_cfg.type == 'casadi' else ''})")
     late = {}  # the CasADi planner reads the controller's current (adapted) weights each tick
-    planner_factory = make_planner_factory(planner_cfg, robot, device, model=model,
-                                           params_fn=lambda: late["controller"].params, model_ticks=ticks, cost=cost)
+    if custom_factory is not None:
+        planner_factory = lambda dynamics: custom_factory(dynamics, lambda: late["controller"].params)  # noqa: E731
+    else:
+        planner_factory = make_planner_factory(planner_cfg, robot, device, model=model,
+                                               params_fn=lambda: late["controller"].params, model_ticks=ticks,
+                                               cost=cost)
     ctrl = AdaptiveController(model, adapter, planner_factory, adapt_window=ctrl_cfg.adapt_window,
                               action_low=env.action_low, action_high=env.action_high, device=device,
                               deadline_ms=ctrl_cfg.deadline_ms,
-                              planning_dtype=torch.bfloat16 if planner_cfg.precision == "bfloat16" else None,
+                              planning_dtype=planning_dtype(planner_cfg.precision, device),
                               executor=executor, model_ticks=ticks, guard=make_guard(ckpt, ctrl_cfg.guard))
     late["controller"] = ctrl
     return ctrl
+
+
+def native_bfloat16(cpuinfo: str = "/proc/cpuinfo") -> bool:
+    """Whether this CPU multiplies bfloat16 matrices in hardware (AMX or AVX512-BF16 in /proc/cpuinfo's
+    flags; False where that file is missing). Without them torch emulates bfloat16 products, ~100x
+    slower than float32 (measured 1 GFLOP/s on an AVX2 EPYC)."""
+    try:
+        with open(cpuinfo) as fh:
+            flags = next((line.split(":", 1)[1].split() for line in fh if line.startswith("flags")), [])
+    except OSError:
+        return False
+    return "amx_bf16" in flags or "avx512_bf16" in flags
+
+
+def planning_dtype(precision: str, device) -> torch.dtype | None:
+    """The dtype of the planning rollouts' matrix products for ``planner.precision`` on ``device``
+    (``None``: float32). ``auto``: bfloat16 on a CPU with native bfloat16 matrix units, else float32."""
+    if precision == "bfloat16":
+        return torch.bfloat16
+    if precision == "auto" and torch.device(device).type == "cpu" and native_bfloat16():
+        return torch.bfloat16
+    return None
 
 
 def make_guard(ckpt: Checkpoint, cfg: GuardConfig) -> AdaptationGuard | None:

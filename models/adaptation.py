@@ -25,19 +25,34 @@ class GradientAdapter:
         inner_lr: a float step size, or a dict of per-parameter step-size tensors (learned).
         steps: number of SGD steps (GrBAL: 1).
         first_order: treat the gradient as a constant (no second derivatives through it).
+        online: the step is never differentiated (the controller's online rule): the gradient comes
+            from the model's :meth:`~models.dynamics.DynamicsModel.loss_and_grad` (written out by
+            hand for MLPs: the same values to rounding at a quarter of torch.func.grad's time), and
+            the new parameters carry no autograd history. Meta-training keeps ``online=False``.
     """
 
-    def __init__(self, model: DynamicsModel, inner_lr: float | dict, steps: int = 1, first_order: bool = False):
+    def __init__(self, model: DynamicsModel, inner_lr: float | dict, steps: int = 1, first_order: bool = False,
+                 online: bool = False):
         if steps < 1:
             raise ValueError(f"steps must be >= 1, got {steps}")
         self.model = model
         self.inner_lr = inner_lr
         self.steps = steps
-        self.first_order = first_order
-        self._grad = grad(model.loss)
+        self.first_order = first_order or online
+        if online:
+            self._grad = lambda params, *window: model.loss_and_grad(params, *window)[1]
+        else:
+            self._grad = grad(model.loss)
+        self.online = online
 
     def adapt(self, params: Params, obs: torch.Tensor, act: torch.Tensor, next_obs: torch.Tensor) -> Params:
         """New parameters after ``steps`` SGD steps on the window; ``params`` is left untouched."""
+        if self.online:
+            with torch.no_grad():
+                return self._steps(params, obs, act, next_obs)
+        return self._steps(params, obs, act, next_obs)
+
+    def _steps(self, params: Params, obs, act, next_obs) -> Params:
         for _ in range(self.steps):
             g = self._grad(params, obs, act, next_obs)
             if self.first_order:

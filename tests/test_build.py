@@ -73,6 +73,37 @@ def test_bench_point_reports_every_field(robot):
     assert {"tick_p99_ms", "plan_ratio_vs_pytorch_mppi", "plan_ratio_vs_pytorch_mppi_folded_model"} <= set(row)
 
 
+def test_precision_auto_is_bfloat16_only_where_the_cpu_multiplies_it_natively(tmp_path):
+    from adaptive_control.build import native_bfloat16, planning_dtype
+
+    info = tmp_path / "cpuinfo"
+    for flags, native in (("fpu sse avx2 fma", False), ("avx2 avx512f avx512_bf16", True), ("avx2 amx_tile amx_bf16", True)):
+        info.write_text(f"processor\t: 0\nflags\t\t: {flags}\n\nprocessor\t: 1\nflags\t\t: {flags}\n")
+        assert native_bfloat16(str(info)) is native
+    assert native_bfloat16(str(tmp_path / "missing")) is False
+    assert planning_dtype("float32", "cpu") is None and planning_dtype("bfloat16", "cpu") is torch.bfloat16
+    assert planning_dtype("auto", "cpu") is (torch.bfloat16 if native_bfloat16() else None)
+    assert planning_dtype("auto", "cuda") is None  # resolved without touching a GPU
+    from adaptive_control.config import ConfigError, PlannerConfig
+
+    with pytest.raises(ConfigError, match="precision"):
+        PlannerConfig(precision="float16").validate()
+
+
+def test_the_benchmarks_shipped_point_is_the_shipped_controller():
+    from adaptive_control.experiments.bench import shipped_point
+    from adaptive_control.build import experiment_config, native_bfloat16
+
+    data = robot_states("half_cheetah", 40)
+    row = shipped_point(data, rate=100.0, ticks=4, warmup=1, block=2, precision="float32")
+    cfg = experiment_config("half_cheetah").planner
+    assert (row["samples"], row["horizon"], row["step_ticks"], row["model_ticks"]) == (cfg.samples, cfg.horizon, 3, 3)
+    assert row["guard"] and row["precision"] == "float32" and row["ticks"] == 4
+    assert {"tick_p99_ms", "adapt_median_ms", "plan_ratio_vs_pytorch_mppi"} <= set(row)
+    auto = shipped_point(data, rate=100.0, ticks=2, warmup=1, block=2)
+    assert auto["precision"] == ("bfloat16" if native_bfloat16() else "float32")
+
+
 def test_task_distribution_follows_each_robots_config():
     from adaptive_control.build import default_config_path, task_distribution
     from adaptive_control.config import ConfigError, TaskConfig, load_config

@@ -61,6 +61,58 @@ def test_adaptation_step_lowers_window_loss_and_is_pure():
     assert NoAdaptation().adapt(prior, o, a, n) is prior
 
 
+@pytest.mark.parametrize("activation", ["relu", "tanh", "silu"])
+def test_the_hand_written_gradient_equals_autograds(activation):
+    # the online step's gradient (MLPDynamics.loss_and_grad) against torch.func.grad, in float64 at
+    # adapted (not prior) parameters, two hidden layers, and with a parameter missing from the dict
+    from torch.func import grad
+
+    m = MLPDynamics(3, 2, (7, 5), activation=activation).to(torch.float64)
+    seeded_init(m, 1)
+    o, a, n = data(b=16, seed=4)
+    m.normalizer.fit(o, a, n)
+    params = {k: v + 0.05 * torch.randn_like(v) for k, v in m.params().items()}
+    loss, g = m.loss_and_grad(params, o, a, n)
+    ref = grad(m.loss)(params, o, a, n)
+    assert set(g) == set(ref) == set(params)
+    for k in ref:
+        torch.testing.assert_close(g[k], ref[k], atol=1e-12, rtol=1e-10)
+    torch.testing.assert_close(loss, m.loss(params, o, a, n), atol=1e-14, rtol=0)
+    partial = {k: v for k, v in params.items() if k != "net.0.bias"}
+    _, g = m.loss_and_grad(partial, o, a, n)
+    assert set(g) == set(partial)
+    for k in partial:  # the missing bias is the module's own, as functional_call(strict=False) does
+        torch.testing.assert_close(g[k], grad(m.loss)(partial, o, a, n)[k], atol=1e-12, rtol=1e-10)
+
+
+def test_the_written_out_forward_equals_functional_call():
+    from torch.func import functional_call
+
+    m = MLPDynamics(3, 2, (7, 5), activation="silu")
+    seeded_init(m, 2)
+    o, a, _ = data(b=9, seed=5, dtype=torch.float32)
+    params = {k: v * 1.1 for k, v in m.params().items()}
+    assert torch.equal(m.predict_delta_n(params, o, a), functional_call(m, params, (o, a), strict=False))
+
+
+def test_the_online_step_equals_the_first_order_step_and_keeps_no_history():
+    m = tiny(hidden=(6, 6))
+    o, a, n = data(b=16, seed=6)
+    prior = m.params()
+    before = {k: v.clone() for k, v in prior.items()}
+    lr = {k: torch.full_like(v, 0.02) * (1 + i) for i, (k, v) in enumerate(prior.items())}  # learned step sizes
+    online = GradientAdapter(m, lr, online=True).adapt(prior, o, a, n)
+    offline = GradientAdapter(m, lr, first_order=True).adapt(prior, o, a, n)
+    for k in prior:
+        torch.testing.assert_close(online[k], offline[k], atol=1e-12, rtol=1e-10)
+        assert torch.equal(prior[k], before[k]) and not online[k].requires_grad
+    assert m.loss(online, o, a, n) < m.loss(prior, o, a, n)
+    two = GradientAdapter(m, 0.05, steps=2, online=True).adapt(prior, o, a, n)
+    ref = GradientAdapter(m, 0.05, steps=2, first_order=True).adapt(prior, o, a, n)
+    for k in prior:
+        torch.testing.assert_close(two[k], ref[k], atol=1e-12, rtol=1e-10)
+
+
 @pytest.mark.parametrize("first_order", [False, True])
 def test_meta_gradient_matches_finite_differences(first_order):
     m = tiny()
@@ -228,3 +280,30 @@ def test_fast_predictor_matches_predict_next(activation):
     bf16 = m.predictor(params, dtype=torch.bfloat16)(o, a)
     assert bf16.dtype == torch.float32
     assert (bf16 - m.predict_next(params, o, a)).abs().max() < 0.1 * o.abs().max()
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "silu"])
+def test_the_bfloat16_planning_path_agrees_with_float32(activation):
+    # bfloat16 planning (oneDNN fused layers on CPU) against the float32 fold, and against the same
+    # bfloat16 layers through addmm: a wrong fused activation or bias would differ by O(1)
+    import models.dynamics as dyn
+
+    torch.manual_seed(0)
+    m = MLPDynamics(5, 4, (64, 64), activation=activation)
+    seeded_init(m, 3)
+    o, a = torch.randn(200, 5), torch.rand(200, 2) * 2 - 1
+    m.normalizer.fit(o, torch.cat([a, a], 1), o + 0.1 * torch.randn(200, 5))
+    params = m.params()
+    exact = m.predictor(params, held=2)(o, a)
+    fast = m.predictor(params, dtype=torch.bfloat16, held=2)(o, a)
+    assert fast.dtype == torch.float32
+    scale = float((exact - o).abs().max())
+    assert float((fast - exact).abs().max()) < 0.05 * scale
+    if dyn._fused_linear(torch.bfloat16, torch.device("cpu")):
+        fused = dyn._fused_linear
+        try:
+            dyn._fused_linear = lambda dtype, device: False
+            plain = m.predictor(params, dtype=torch.bfloat16, held=2)(o, a)
+        finally:
+            dyn._fused_linear = fused
+        assert float((fast - plain).abs().max()) < 0.02 * scale

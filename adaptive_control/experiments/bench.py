@@ -8,6 +8,7 @@ noisy machine. The float32 matmul rate is measured in the same run; the plan flo
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import platform
 import time
@@ -15,7 +16,8 @@ import time
 import numpy as np
 import torch
 
-from adaptive_control.build import make_planner_factory
+from adaptive_control.build import (build_controller, default_checkpoint, experiment_config, load_for_method,
+                                    make_planner_factory, planning_dtype)
 from adaptive_control.collect import RandomPolicy
 from adaptive_control.config import PlannerConfig
 from adaptive_control.controller import AdaptiveController
@@ -105,25 +107,62 @@ class _Ticker:
 
 def bench_point(hidden, samples: int, horizon: int, data, rate: float, ticks: int, warmup: int, block: int = 25,
                 precision: str = "float32", compare: bool = True, robot: str = "half_cheetah") -> dict:
-    """Time our tick (adapt + MPPI plan) and pytorch_mppi on the same network, interleaved in blocks."""
+    """Time our tick (adapt + MPPI plan) on a seeded network of ``hidden`` sizes and pytorch_mppi on the
+    same network, K and T, interleaved in blocks."""
     obs, act, nxt = data
     model = make_model(hidden, obs, act, nxt)
     cfg = PlannerConfig(samples=samples, horizon=horizon, precision=precision)
-    ctrl = AdaptiveController(model, GradientAdapter(model, 0.01), make_planner_factory(cfg, robot, "cpu"),
+    ctrl = AdaptiveController(model, GradientAdapter(model, 0.01, online=True), make_planner_factory(cfg, robot, "cpu"),
                               adapt_window=16, action_low=-1.0, action_high=1.0,
-                              planning_dtype=torch.bfloat16 if precision == "bfloat16" else None)
+                              planning_dtype=planning_dtype(precision, "cpu"))
+    row = _time_controller(ctrl, model, samples, horizon, data, rate, ticks, warmup, block, compare, robot)
+    return {"model": "x".join(map(str, hidden)), "samples": samples, "horizon": horizon, "precision": precision,
+            **row}
+
+
+def shipped_controller(robot: str, precision: str | None = None, deadline_ms: float | None = None):
+    """(controller, experiment config) of the shipped experiment as ``adaptive-control run`` builds it: the
+    shipped grbal checkpoint (learned step sizes, guard calibration, block model) and planner;
+    ``precision`` overrides ``planner.precision``, ``deadline_ms`` sets the controller's deadline."""
+    cfg = experiment_config(robot)
+    planner = cfg.planner if precision is None else dataclasses.replace(cfg.planner, precision=precision)
+    ctrl_cfg = dataclasses.replace(cfg.controller, method="grbal", deadline_ms=deadline_ms)
+    ckpt = load_for_method("grbal", robot)
+    return build_controller(ckpt, robot, planner, ctrl_cfg), planner, ckpt
+
+
+def shipped_point(data, rate: float, ticks: int, warmup: int, block: int = 25, robot: str = "half_cheetah",
+                  precision: str | None = None) -> dict:
+    """The shipped tick (:func:`shipped_controller`), with pytorch_mppi planning on the same network (its
+    prior, in float32) at the same K and T, interleaved in blocks."""
+    ctrl, planner, ckpt = shipped_controller(robot, precision)
+    torch.set_num_threads(min(2, os.cpu_count() or 1))  # as the other points (the experiment may say otherwise)
+    dtype = ctrl.planning_dtype or torch.float32
+    row = _time_controller(ctrl, ckpt.model, planner.samples, planner.horizon, data, rate, ticks, warmup, block,
+                           True, robot, held=ckpt.ticks)
+    return {"model": "shipped " + "x".join(map(str, ckpt.model.hidden_sizes)), "samples": planner.samples,
+            "horizon": planner.horizon, "step_ticks": planner.step_ticks, "model_ticks": ckpt.ticks,
+            "precision": str(dtype).removeprefix("torch."), "guard": ctrl.guard is not None, **row}
+
+
+def _time_controller(ctrl, model, samples: int, horizon: int, data, rate: float, ticks: int, warmup: int,
+                     block: int, compare: bool, robot: str, held: int = 1) -> dict:
+    obs, act, nxt = data
     ctrl.reset()
     ours = _Ticker(lambda o: ctrl.step(o.numpy()), obs)
     tickers = {"ours": ours}
     if compare:
         prior = model.params()
-        plain = lambda s, a: model.predict_next(prior, s, a)  # noqa: E731  (how a user would wire the model)
+        if held > 1:  # how a user would wire the model (one action held for the block model's ticks)
+            plain = lambda s, a: model.predict_next(prior, s, a.repeat(1, held))  # noqa: E731
+        else:
+            plain = lambda s, a: model.predict_next(prior, s, a)  # noqa: E731
         nx, nu = obs.shape[1], act.shape[1]
         lib_plain = pytorch_mppi_planner(plain, samples, horizon, nx, nu, robot)
-        lib_fast = pytorch_mppi_planner(model.predictor(prior), samples, horizon, nx, nu, robot)
+        lib_fast = pytorch_mppi_planner(model.predictor(prior, held=held), samples, horizon, nx, nu, robot)
         tickers["pytorch_mppi"] = _Ticker(lib_plain.command, obs)
         tickers["pytorch_mppi_folded_model"] = _Ticker(lib_fast.command, obs)
-    # torch.func.grad (our adaptation step) ignores an outer no_grad, so every contender runs under it
+    # pytorch_mppi's command runs under no_grad itself; ours needs no autograd either
     with torch.no_grad():
         for t in tickers.values():
             t.run(warmup, keep=False)
@@ -137,7 +176,6 @@ def bench_point(hidden, samples: int, horizon: int, data, rate: float, ticks: in
     flops = samples * horizon * model.flops_per_sample()
     floor_ms = flops / (rate * 1e9) * 1e3
     row = {
-        "model": "x".join(map(str, hidden)), "samples": samples, "horizon": horizon, "precision": precision,
         "ticks": len(total),
         "tick_median_ms": float(np.median(total)), "tick_p99_ms": float(np.percentile(total, 99)),
         "adapt_median_ms": float(np.median(adapt)), "adapt_p99_ms": float(np.percentile(adapt, 99)),
@@ -153,8 +191,10 @@ def bench_point(hidden, samples: int, horizon: int, data, rate: float, ticks: in
     return row
 
 
-def deadline_misses(deadline_ms: float, ticks: int, warmup: int = 30, robot: str = "half_cheetah") -> dict:
-    """Default config, ticks paced at the control period with a deadline of one period.
+def deadline_misses(deadline_ms: float, ticks: int, warmup: int = 30, robot: str = "half_cheetah",
+                    precision: str | None = None) -> dict:
+    """The shipped controller (:func:`shipped_controller`), ticks paced at the control period with a
+    deadline of one period.
 
     Runs in a fresh process whose controller is built, warmed up and run on its own compute
     thread, as a deployed controller is (a process whose main thread already ran torch kernels
@@ -164,24 +204,13 @@ def deadline_misses(deadline_ms: float, ticks: int, warmup: int = 30, robot: str
     import multiprocessing
 
     with multiprocessing.get_context("spawn").Pool(1) as pool:
-        return pool.apply(_deadline_worker, (deadline_ms, ticks, warmup, robot))
+        return pool.apply(_deadline_worker, (deadline_ms, ticks, warmup, robot, precision))
 
 
-def _deadline_worker(deadline_ms: float, ticks: int, warmup: int, robot: str = "half_cheetah") -> dict:
-    from concurrent.futures import ThreadPoolExecutor
-
-    torch.set_num_threads(min(2, os.cpu_count() or 1))
-    obs, act, nxt = robot_states(robot)
-    executor = ThreadPoolExecutor(1, thread_name_prefix="controller")
-
-    def build():
-        model = make_model(DEFAULT["hidden"], obs, act, nxt)
-        return AdaptiveController(model, GradientAdapter(model, 0.01),
-                                  make_planner_factory(PlannerConfig(), robot, "cpu"), adapt_window=16,
-                                  action_low=-1.0, action_high=1.0, deadline_ms=deadline_ms, executor=executor)
-
-    ctrl = executor.submit(build).result()
-    ctrl.warm_up()
+def _deadline_worker(deadline_ms: float, ticks: int, warmup: int, robot: str = "half_cheetah",
+                     precision: str | None = None) -> dict:
+    obs, _, _ = robot_states(robot)
+    ctrl, _, _ = shipped_controller(robot, precision, deadline_ms)  # built and warmed up on its compute thread
     period = deadline_ms / 1e3
     on_time, misses = [], 0
     start = time.perf_counter()
@@ -223,10 +252,16 @@ def casadi_point(hidden, horizon: int, data, ticks: int = 60, warmup: int = 5, m
 
 
 def run_bench(quick: bool = False, ticks: int = 200, warmup: int = 30, progress=print, robot: str = "half_cheetah",
-              precision: str = "float32") -> dict:
-    """The whole benchmark on ``robot``'s states and cost; ``quick``: the default point only (well under a
-    minute). ``precision``: of our planner at the default point (pytorch_mppi stays float32). The CasADi
-    rows need a hand-written CasADi cost (the half-cheetah and the ant)."""
+              precision: str | None = None) -> dict:
+    """The whole benchmark on ``robot``'s states and cost; ``quick``: the shipped tick, the default point
+    and the paced run only (well under a minute).
+
+    Rows: ``shipped`` is the tick ``adaptive-control run`` builds (the shipped grbal checkpoint and
+    planner, guard on; ``precision`` overrides the experiment's ``planner.precision``), the figure
+    for the real-time budget; ``default`` is a seeded 256x256 network at the default K and T in
+    float32 against pytorch_mppi in float32 (the like-for-like planner comparison); the paced run
+    is the shipped controller with a 10 ms deadline. Robots without shipped checkpoints get the
+    default point only. The CasADi rows need a hand-written CasADi cost (the half-cheetah and the ant)."""
     torch.set_num_threads(min(2, os.cpu_count() or 1))
     data = robot_states(robot)
     rate = matmul_rate()
@@ -235,18 +270,25 @@ def run_bench(quick: bool = False, ticks: int = 200, warmup: int = 30, progress=
            "matmul_gflops_float32": rate, "matmul_gflops_bfloat16": bf16_rate, "ticks_per_point": ticks,
            "warmup": warmup, "adapt_window": 16}
     progress(f"float32 matmul {rate:.0f} GFLOP/s, bfloat16 {bf16_rate:.0f} GFLOP/s")
+    shipped = os.path.isfile(default_checkpoint(robot, "grbal"))
+    if shipped:
+        out["shipped"] = shipped_point(data, rate, ticks, warmup, robot=robot, precision=precision)
+        progress(_fmt(out["shipped"]))
+        out["p99_ms"] = out["shipped"]["tick_p99_ms"]
+        out["median_ms"] = out["shipped"]["tick_median_ms"]
     default = bench_point(DEFAULT["hidden"], DEFAULT["samples"], DEFAULT["horizon"], data, rate, ticks, warmup,
-                          robot=robot, precision=precision)
+                          robot=robot)
     out["default"] = default
-    out["p99_ms"] = default["tick_p99_ms"]
-    out["median_ms"] = default["tick_median_ms"]
     out["ratio_vs_pytorch_mppi"] = default["plan_ratio_vs_pytorch_mppi"]
     out["ratio_vs_pytorch_mppi_folded_model"] = default["plan_ratio_vs_pytorch_mppi_folded_model"]
     progress(_fmt(default))
-    out["deadline"] = deadline_misses(10.0, max(ticks, 300), robot=robot)
-    d = out["deadline"]
-    progress(f"paced at 100 Hz with a 10 ms deadline: {d['misses']} misses in {d['ticks']} ticks; on-time ticks "
-             f"median {d['on_time_median_ms']:.2f} ms, p99 {d['on_time_p99_ms']:.2f} ms")
+    if shipped:
+        out["deadline"] = deadline_misses(10.0, max(ticks, 300), robot=robot, precision=precision)
+        d = out["deadline"]
+        progress(f"shipped tick paced at 100 Hz with a 10 ms deadline: {d['misses']} misses in {d['ticks']} ticks; "
+                 f"on-time ticks median {d['on_time_median_ms']:.2f} ms, p99 {d['on_time_p99_ms']:.2f} ms")
+    else:
+        out["p99_ms"], out["median_ms"] = default["tick_p99_ms"], default["tick_median_ms"]
     if quick:
         return out
     grid = []
