@@ -9,9 +9,9 @@ float32; only the planner differs:
 * ``ours``: our MPPI at the shipped K.
 * ``pytorch_mppi_folded``: pytorch_mppi on the controller's own dynamics callable (the adapted
   network with its normaliser folded in), the same K: measured at the same plan time.
-* ``pytorch_mppi_plain``: pytorch_mppi on the adapted model wired as a user would
-  (``model.predict_next(adapted_params, s, a)``), with K lowered until its plan takes our plan's
-  time (measured here, before the episodes, interleaved).
+* ``pytorch_mppi_plain``: pytorch_mppi on the adapted model wired as a GrBAL user would (the
+  parameter dict of the tick through ``torch.func.functional_call``), with K lowered until its plan
+  takes our plan's time (measured here, before the episodes, interleaved).
 
 pytorch_mppi keeps its own conventions (absolute temperature ``lambda_``, shift before planning);
 it is given the same noise, bounds and running cost, shifts its nominal sequence only when a
@@ -75,8 +75,11 @@ def contender_controller(name: str, samples: int, robot: str = ROBOT, threads: i
 
     def factory(dynamics, params_fn):
         if name == "pytorch_mppi_plain":
+            from torch.func import functional_call
+
             def dynamics(s, a):  # noqa: F811  (the adapted model as a user would wire it)
-                return model.predict_next(params_fn(), s, a.repeat(1, held) if held > 1 else a)
+                a = a.repeat(1, held) if held > 1 else a
+                return s + model.normalizer.denormalize_delta(functional_call(model, params_fn(), (s, a)))
         return LibraryMPPI(dynamics, cost, env.obs_size, env.action_size, env.action_low, env.action_high,
                            planner.samples, planner.horizon, planner.noise_sigma, planner.step_ticks, planner.seed)
 

@@ -16,7 +16,9 @@ def rollout_costs(dynamics: Dynamics, cost: Cost, states: torch.Tensor, actions:
 
     Each planning step's action is applied in ``calls`` consecutive model calls (a held action; every
     call's running cost counted), the first step's in ``first_calls`` (default ``calls``): see
-    :class:`TickBlocks`.
+    :class:`TickBlocks`. The running costs of all C calls are evaluated in one ``cost`` call on the
+    stacked (C*K) rows after the rollout (the cost is row-wise: row i's cost depends on row i only),
+    which saves C-1 rounds of the cost's small operations per plan.
 
     Args:
         states: (K, nx) start state of each sequence (a broadcast view of one state is fine).
@@ -28,14 +30,18 @@ def rollout_costs(dynamics: Dynamics, cost: Cost, states: torch.Tensor, actions:
         (K,) summed running costs; non-finite totals (diverged rollouts) become +inf.
     """
     k, horizon = (actions.shape[1], actions.shape[0]) if time_major else (actions.shape[0], actions.shape[1])
-    total = out.zero_() if out is not None else actions.new_zeros(k)
     s = states.contiguous()
+    visited, applied = [s], []
     for t in range(horizon):
         a = actions[t] if time_major else actions[:, t]
         for _ in range(calls if t or first_calls is None else first_calls):
-            s_next = dynamics(s, a)
-            total += cost(s, a, s_next)
-            s = s_next
+            s = dynamics(s, a)
+            visited.append(s)
+            applied.append(a)
+    path = torch.stack(visited)  # (C+1, K, nx)
+    n = len(applied)
+    c = cost(path[:-1].reshape(n * k, -1), torch.stack(applied).reshape(n * k, -1), path[1:].reshape(n * k, -1))
+    total = torch.sum(c.view(n, k), 0, out=out)
     return torch.nan_to_num_(total, nan=float("inf"), posinf=float("inf"))
 
 

@@ -115,6 +115,35 @@ def test_rollout_costs_hold_each_action_for_step_ticks():
     assert float(total) == pytest.approx(expected, rel=1e-6)
 
 
+@pytest.mark.parametrize("time_major", [False, True])
+def test_rollout_costs_score_every_call_on_its_own_rows(time_major):
+    # the running costs are evaluated in one batch after the rollout: each sample's (state, action,
+    # next state) of each call must line up, checked against a call-by-call loop with a cost that
+    # reads all three
+    from planners.shooting import rollout_costs
+
+    g = torch.Generator().manual_seed(3)
+    k, horizon = 5, 3
+    x0 = torch.randn(k, 2, generator=g, dtype=torch.float64)
+    acts = torch.randn(k, horizon, 1, generator=g, dtype=torch.float64)
+
+    def dyn(x, u):
+        return 0.9 * x + torch.cat([u, u * u], 1)
+
+    def cost(x, u, nxt):
+        return x[:, 0] * u[:, 0] + (nxt[:, 1] - x[:, 0]) ** 2 + 0.1 * nxt[:, 0]
+
+    total = rollout_costs(dyn, cost, x0, acts.transpose(0, 1).contiguous() if time_major else acts,
+                          time_major=time_major, calls=2, first_calls=1)
+    x, expected = x0, torch.zeros(k, dtype=torch.float64)
+    for t in range(horizon):
+        for _ in range(1 if t == 0 else 2):
+            nxt = dyn(x, acts[:, t])
+            expected += cost(x, acts[:, t], nxt)
+            x = nxt
+    torch.testing.assert_close(total, expected, atol=1e-12, rtol=1e-12)
+
+
 @pytest.mark.parametrize("name", sorted(PLANNERS))
 @pytest.mark.parametrize("model_ticks, calls", [(1, [12, 11, 10, 12, 11, 10, 12]), (3, [4] * 7)])
 def test_step_ticks_model_calls_follow_the_blocks(name, model_ticks, calls):

@@ -132,12 +132,15 @@ def shipped_controller(robot: str, precision: str | None = None, deadline_ms: fl
 
 
 def shipped_point(data, rate: float, ticks: int, warmup: int, block: int = 25, robot: str = "half_cheetah",
-                  precision: str | None = None) -> dict:
+                  precision: str | None = None, bf16_rate: float | None = None) -> dict:
     """The shipped tick (:func:`shipped_controller`), with pytorch_mppi planning on the same network (its
-    prior, in float32) at the same K and T, interleaved in blocks."""
+    prior, in float32) at the same K and T, interleaved in blocks. The plan floor is at ``rate``, or
+    at ``bf16_rate`` when the tick plans in bfloat16."""
     ctrl, planner, ckpt = shipped_controller(robot, precision)
     torch.set_num_threads(min(2, os.cpu_count() or 1))  # as the other points (the experiment may say otherwise)
     dtype = ctrl.planning_dtype or torch.float32
+    if dtype == torch.bfloat16 and bf16_rate:
+        rate = bf16_rate
     row = _time_controller(ctrl, ckpt.model, planner.samples, planner.horizon, data, rate, ticks, warmup, block,
                            True, robot, held=ckpt.ticks)
     return {"model": "shipped " + "x".join(map(str, ckpt.model.hidden_sizes)), "samples": planner.samples,
@@ -152,16 +155,26 @@ def _time_controller(ctrl, model, samples: int, horizon: int, data, rate: float,
     ours = _Ticker(lambda o: ctrl.step(o.numpy()), obs)
     tickers = {"ours": ours}
     if compare:
+        # pytorch_mppi on the same network, wired three ways: with the (adapted) parameters as a dict
+        # through torch.func.functional_call, as a GrBAL user must (the parameters change every tick);
+        # as the module's own forward (only right for parameters loaded into the module); our folded
+        # fast function (the remaining difference is the planner itself)
+        from torch.func import functional_call
+
         prior = model.params()
-        if held > 1:  # how a user would wire the model (one action held for the block model's ticks)
-            plain = lambda s, a: model.predict_next(prior, s, a.repeat(1, held))  # noqa: E731
-        else:
-            plain = lambda s, a: model.predict_next(prior, s, a)  # noqa: E731
+        expand = (lambda a: a.repeat(1, held)) if held > 1 else (lambda a: a)
+        norm = model.normalizer
+
+        def functional(s, a):
+            return s + norm.denormalize_delta(functional_call(model, prior, (s, expand(a))))
+
+        def module(s, a):
+            return s + norm.denormalize_delta(model(s, expand(a)))
+
         nx, nu = obs.shape[1], act.shape[1]
-        lib_plain = pytorch_mppi_planner(plain, samples, horizon, nx, nu, robot)
-        lib_fast = pytorch_mppi_planner(model.predictor(prior, held=held), samples, horizon, nx, nu, robot)
-        tickers["pytorch_mppi"] = _Ticker(lib_plain.command, obs)
-        tickers["pytorch_mppi_folded_model"] = _Ticker(lib_fast.command, obs)
+        for name, fn in (("pytorch_mppi", functional), ("pytorch_mppi_module_forward", module),
+                         ("pytorch_mppi_folded_model", model.predictor(prior, held=held))):
+            tickers[name] = _Ticker(pytorch_mppi_planner(fn, samples, horizon, nx, nu, robot).command, obs)
     # pytorch_mppi's command runs under no_grad itself; ours needs no autograd either
     with torch.no_grad():
         for t in tickers.values():
@@ -184,7 +197,7 @@ def _time_controller(ctrl, model, samples: int, horizon: int, data, rate: float,
         "fraction_of_matmul_rate": floor_ms / float(np.median(plan)),
     }
     if compare:
-        for name in ("pytorch_mppi", "pytorch_mppi_folded_model"):
+        for name in ("pytorch_mppi", "pytorch_mppi_module_forward", "pytorch_mppi_folded_model"):
             lib = float(np.median(tickers[name].ms))
             row[f"{name}_median_ms"] = lib
             row[f"plan_ratio_vs_{name}"] = float(np.median(plan)) / lib
@@ -272,7 +285,8 @@ def run_bench(quick: bool = False, ticks: int = 200, warmup: int = 30, progress=
     progress(f"float32 matmul {rate:.0f} GFLOP/s, bfloat16 {bf16_rate:.0f} GFLOP/s")
     shipped = os.path.isfile(default_checkpoint(robot, "grbal"))
     if shipped:
-        out["shipped"] = shipped_point(data, rate, ticks, warmup, robot=robot, precision=precision)
+        out["shipped"] = shipped_point(data, rate, ticks, warmup, robot=robot, precision=precision,
+                                       bf16_rate=bf16_rate)
         progress(_fmt(out["shipped"]))
         out["p99_ms"] = out["shipped"]["tick_p99_ms"]
         out["median_ms"] = out["shipped"]["tick_median_ms"]
@@ -280,6 +294,7 @@ def run_bench(quick: bool = False, ticks: int = 200, warmup: int = 30, progress=
                           robot=robot)
     out["default"] = default
     out["ratio_vs_pytorch_mppi"] = default["plan_ratio_vs_pytorch_mppi"]
+    out["ratio_vs_pytorch_mppi_module_forward"] = default["plan_ratio_vs_pytorch_mppi_module_forward"]
     out["ratio_vs_pytorch_mppi_folded_model"] = default["plan_ratio_vs_pytorch_mppi_folded_model"]
     progress(_fmt(default))
     if shipped:
@@ -321,6 +336,7 @@ def _fmt(row: dict) -> str:
          f"{row['tick_median_ms']:7.2f} ms (p99 {row['tick_p99_ms']:7.2f}) plan {row['plan_median_ms']:7.2f} ms = "
          f"{row['plan_over_floor']:.2f}x floor")
     if "plan_ratio_vs_pytorch_mppi" in row:
-        s += (f"; vs pytorch_mppi {row['plan_ratio_vs_pytorch_mppi']:.2f}x"
-              f" (same folded model: {row['plan_ratio_vs_pytorch_mppi_folded_model']:.2f}x)")
+        s += (f"; vs pytorch_mppi {row['plan_ratio_vs_pytorch_mppi']:.2f}x (module forward: "
+              f"{row['plan_ratio_vs_pytorch_mppi_module_forward']:.2f}x, same folded model: "
+              f"{row['plan_ratio_vs_pytorch_mppi_folded_model']:.2f}x)")
     return s
