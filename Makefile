@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-stamp
 ROBOT ?= half_cheetah
 RUNS ?= runs/$(ROBOT)
 
-.PHONY: install demo test bench soak properties spike checkpoints walker-checkpoints clean
+.PHONY: install demo test bench return-per-compute soak properties spike checkpoints walker-checkpoints clean
 
 $(STAMP): setup.py
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	MUJOCO_GL=disable $(PY) bench/tick_latency.py --json bench/results/tick_latency.json
+
+# our MPPI against pytorch_mppi driven by the same adapted model at equal plan time (~8 min)
+return-per-compute: $(STAMP)
+	MUJOCO_GL=disable $(PY) bench/return_per_compute.py --json bench/results/return_per_compute.json
 
 # Faults and load (issue 12; README "Faults, spikes and long runs"): 10 minutes over ROS 2 through a lossy
 # relay; the property tests at 10,000 cases each; a one-tick sensor spike with the guard off and on.

@@ -99,7 +99,8 @@ def test_the_benchmarks_shipped_point_is_the_shipped_controller():
     cfg = experiment_config("half_cheetah").planner
     assert (row["samples"], row["horizon"], row["step_ticks"], row["model_ticks"]) == (cfg.samples, cfg.horizon, 3, 3)
     assert row["guard"] and row["precision"] == "float32" and row["ticks"] == 4
-    assert {"tick_p99_ms", "adapt_median_ms", "plan_ratio_vs_pytorch_mppi"} <= set(row)
+    assert {"tick_p99_ms", "tick_alone_p99_ms", "adapt_median_ms", "plan_ratio_vs_pytorch_mppi",
+            "plan_ratio_vs_pytorch_mppi_module_forward"} <= set(row)
     auto = shipped_point(data, rate=100.0, ticks=2, warmup=1, block=2)
     assert auto["precision"] == ("bfloat16" if native_bfloat16() else "float32")
 

@@ -142,14 +142,16 @@ def shipped_point(data, rate: float, ticks: int, warmup: int, block: int = 25, r
     if dtype == torch.bfloat16 and bf16_rate:
         rate = bf16_rate
     row = _time_controller(ctrl, ckpt.model, planner.samples, planner.horizon, data, rate, ticks, warmup, block,
-                           True, robot, held=ckpt.ticks)
+                           True, robot, held=ckpt.ticks, alone=True)
     return {"model": "shipped " + "x".join(map(str, ckpt.model.hidden_sizes)), "samples": planner.samples,
             "horizon": planner.horizon, "step_ticks": planner.step_ticks, "model_ticks": ckpt.ticks,
             "precision": str(dtype).removeprefix("torch."), "guard": ctrl.guard is not None, **row}
 
 
 def _time_controller(ctrl, model, samples: int, horizon: int, data, rate: float, ticks: int, warmup: int,
-                     block: int, compare: bool, robot: str, held: int = 1) -> dict:
+                     block: int, compare: bool, robot: str, held: int = 1, alone: bool = False) -> dict:
+    """Our ticks interleaved in blocks with pytorch_mppi's (``compare``); ``alone``: then as many of ours
+    back to back, as on a robot (no other planner evicting the caches between blocks)."""
     obs, act, nxt = data
     ctrl.reset()
     ours = _Ticker(lambda o: ctrl.step(o.numpy()), obs)
@@ -196,6 +198,12 @@ def _time_controller(ctrl, model, samples: int, horizon: int, data, rate: float,
         "plan_floor_ms": floor_ms, "plan_over_floor": float(np.median(plan)) / floor_ms,
         "fraction_of_matmul_rate": floor_ms / float(np.median(plan)),
     }
+    if alone:
+        solo = _Ticker(ours.step, obs)
+        with torch.no_grad():
+            solo.run(ticks)
+        row["tick_alone_median_ms"] = float(np.median(solo.ms))
+        row["tick_alone_p99_ms"] = float(np.percentile(solo.ms, 99))
     if compare:
         for name in ("pytorch_mppi", "pytorch_mppi_module_forward", "pytorch_mppi_folded_model"):
             lib = float(np.median(tickers[name].ms))
@@ -335,6 +343,8 @@ def _fmt(row: dict) -> str:
     s = (f"{row['model']:>11s} K={row['samples']:<5d} T={row['horizon']:<3d} {row['precision']:8s} tick "
          f"{row['tick_median_ms']:7.2f} ms (p99 {row['tick_p99_ms']:7.2f}) plan {row['plan_median_ms']:7.2f} ms = "
          f"{row['plan_over_floor']:.2f}x floor")
+    if "tick_alone_p99_ms" in row:
+        s += f"; alone: tick {row['tick_alone_median_ms']:.2f} ms (p99 {row['tick_alone_p99_ms']:.2f})"
     if "plan_ratio_vs_pytorch_mppi" in row:
         s += (f"; vs pytorch_mppi {row['plan_ratio_vs_pytorch_mppi']:.2f}x (module forward: "
               f"{row['plan_ratio_vs_pytorch_mppi_module_forward']:.2f}x, same folded model: "
