@@ -171,7 +171,7 @@ class MLPDynamics(DynamicsModel):
         """:meth:`DynamicsModel.loss_and_grad` by hand: one forward pass keeping each layer's input and
         pre-activation, then backpropagation of the mean squared error through the layers (about 15
         small matrix operations on the M window rows; torch.func.grad computes the same values through
-        autograd's machinery, ~10x the time at M = 16)."""
+        autograd's machinery in about 4x the time at M = 16: 1.41 against 0.37 ms on 2 cores)."""
         layers = self._layers(params)
         inputs, pre = [self.normalizer.normalize_inputs(obs, act)], []
         for w, b in layers[:-1]:
