@@ -34,18 +34,12 @@ ROBOT = "half_cheetah"
 
 
 class LibraryMPPI:
-    """pytorch_mppi's MPPI behind our planner interface (``command(state)``, ``reset()``), holding each
-    planned action ``step_ticks`` ticks: its nominal sequence shifts only when a block ends."""
+    """pytorch_mppi's MPPI (:func:`adaptive_control.experiments.bench.pytorch_mppi_planner`) behind our
+    planner interface (``command(state)``, ``reset()``), holding each planned action ``step_ticks``
+    ticks: its nominal sequence shifts only when a block ends."""
 
-    def __init__(self, dynamics, cost, nx: int, nu: int, low, high, samples: int, horizon: int, sigma: float,
-                 step_ticks: int, seed: int, lambda_: float = 1.0):
-        from pytorch_mppi import MPPI as LibMPPI
-
-        self.seed, self.step_ticks = seed, step_ticks
-        low, high = torch.as_tensor(low, dtype=torch.float32), torch.as_tensor(high, dtype=torch.float32)
-        self.lib = LibMPPI(dynamics, lambda s, a: cost(s, a, s), nx, noise_sigma=torch.eye(nu) * sigma ** 2,
-                           num_samples=samples, horizon=horizon, lambda_=lambda_, u_min=low, u_max=high,
-                           device="cpu")
+    def __init__(self, lib, step_ticks: int, seed: int):
+        self.lib, self.step_ticks, self.seed = lib, step_ticks, seed
         self.reset()
 
     def reset(self) -> None:
@@ -62,6 +56,7 @@ class LibraryMPPI:
 
 def contender_controller(name: str, samples: int, robot: str = ROBOT, threads: int = 1):
     from adaptive_control.build import build_controller, experiment_config, load_for_method
+    from adaptive_control.experiments.bench import functional_dynamics, pytorch_mppi_planner
     from sim.robots import make_env, planning_cost
 
     cfg = experiment_config(robot)
@@ -74,14 +69,11 @@ def contender_controller(name: str, samples: int, robot: str = ROBOT, threads: i
     model = ckpt.model
 
     def factory(dynamics, params_fn):
-        if name == "pytorch_mppi_plain":
-            from torch.func import functional_call
-
-            def dynamics(s, a):  # noqa: F811  (the adapted model as a user would wire it)
-                a = a.repeat(1, held) if held > 1 else a
-                return s + model.normalizer.denormalize_delta(functional_call(model, params_fn(), (s, a)))
-        return LibraryMPPI(dynamics, cost, env.obs_size, env.action_size, env.action_low, env.action_high,
-                           planner.samples, planner.horizon, planner.noise_sigma, planner.step_ticks, planner.seed)
+        if name == "pytorch_mppi_plain":  # the adapted model as a user would wire it
+            dynamics = functional_dynamics(model, params_fn, held)
+        lib = pytorch_mppi_planner(dynamics, planner.samples, planner.horizon, env.obs_size, env.action_size,
+                                   sigma=planner.noise_sigma, cost=cost, low=env.action_low, high=env.action_high)
+        return LibraryMPPI(lib, planner.step_ticks, planner.seed)
 
     return build_controller(ckpt, robot, planner, ctrl_cfg, planner_factory=factory)
 

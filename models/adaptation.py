@@ -55,7 +55,7 @@ class GradientAdapter:
     def _steps(self, params: Params, obs, act, next_obs) -> Params:
         for _ in range(self.steps):
             g = self._grad(params, obs, act, next_obs)
-            if self.first_order:
+            if self.first_order and not self.online:  # the online gradient is already a constant
                 g = {k: v.detach() for k, v in g.items()}
             if isinstance(self.inner_lr, dict):
                 params = {k: p - self.inner_lr[k] * g[k] for k, p in params.items()}

@@ -75,18 +75,33 @@ def make_model(hidden, obs, act, nxt) -> MLPDynamics:
 
 
 def pytorch_mppi_planner(dynamics, samples: int, horizon: int, nx: int, nu: int, robot: str = "half_cheetah",
-                         sigma: float = 0.5):
-    """pytorch_mppi's MPPI with the robot's task cost (its running cost sees the post-step state, which is
-    all our costs read besides the action)."""
+                         sigma: float = 0.5, cost=None, low=-1.0, high=1.0):
+    """pytorch_mppi's MPPI (its default ``lambda_`` = 1) with the robot's task cost, or ``cost``
+    (its running cost sees the post-step state, which is all our costs read besides the action),
+    actions within ``low``, ``high`` (scalars or (nu,))."""
     from pytorch_mppi import MPPI as LibMPPI
 
-    cost = cost_fn(robot)
+    cost = cost or cost_fn(robot)
 
     def running_cost(state, action):
         return cost(state, action, state)
 
+    low, high = (torch.as_tensor(v, dtype=torch.float32).expand(nu).clone() for v in (low, high))
     return LibMPPI(dynamics, running_cost, nx, noise_sigma=torch.eye(nu) * sigma ** 2, num_samples=samples,
-                   horizon=horizon, lambda_=1.0, u_min=-torch.ones(nu), u_max=torch.ones(nu), device="cpu")
+                   horizon=horizon, lambda_=1.0, u_min=low, u_max=high, device="cpu")
+
+
+def functional_dynamics(model, params_fn, held: int = 1):
+    """``f(state (K,nx), action (K,nu)) -> next state``: ``model`` under the parameter dict ``params_fn()``
+    through ``torch.func.functional_call``, as a user wires an adapted model into another planner
+    (the parameters change every tick); ``held`` > 1: one action held for a block model's ticks."""
+    from torch.func import functional_call
+
+    def f(s, a):
+        a = a.repeat(1, held) if held > 1 else a
+        return s + model.normalizer.denormalize_delta(functional_call(model, params_fn(), (s, a)))
+
+    return f
 
 
 class _Ticker:
@@ -161,20 +176,14 @@ def _time_controller(ctrl, model, samples: int, horizon: int, data, rate: float,
         # through torch.func.functional_call, as a GrBAL user must (the parameters change every tick);
         # as the module's own forward (only right for parameters loaded into the module); our folded
         # fast function (the remaining difference is the planner itself)
-        from torch.func import functional_call
-
         prior = model.params()
-        expand = (lambda a: a.repeat(1, held)) if held > 1 else (lambda a: a)
-        norm = model.normalizer
-
-        def functional(s, a):
-            return s + norm.denormalize_delta(functional_call(model, prior, (s, expand(a))))
 
         def module(s, a):
-            return s + norm.denormalize_delta(model(s, expand(a)))
+            return s + model.normalizer.denormalize_delta(model(s, a.repeat(1, held) if held > 1 else a))
 
         nx, nu = obs.shape[1], act.shape[1]
-        for name, fn in (("pytorch_mppi", functional), ("pytorch_mppi_module_forward", module),
+        for name, fn in (("pytorch_mppi", functional_dynamics(model, lambda: prior, held)),
+                         ("pytorch_mppi_module_forward", module),
                          ("pytorch_mppi_folded_model", model.predictor(prior, held=held))):
             tickers[name] = _Ticker(pytorch_mppi_planner(fn, samples, horizon, nx, nu, robot).command, obs)
     # pytorch_mppi's command runs under no_grad itself; ours needs no autograd either
