@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-stamp
 ROBOT ?= half_cheetah
 RUNS ?= runs/$(ROBOT)
 
-.PHONY: install demo test bench return-per-compute soak properties spike checkpoints walker-checkpoints clean
+.PHONY: install demo test bench return-per-compute sil-series soak properties spike checkpoints walker-checkpoints clean
 
 $(STAMP): setup.py
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ bench: $(STAMP)
 # our MPPI against pytorch_mppi driven by the same adapted model at equal plan time (~8 min)
 return-per-compute: $(STAMP)
 	MUJOCO_GL=disable $(PY) bench/return_per_compute.py --json bench/results/return_per_compute.json
+
+# Simulation in the loop over ROS 2, seeds 100-109 (issue 15; README "ROS 2 deployment"): missed
+# deadlines over 20,000 ticks and the return against the same episodes in process (~10 minutes).
+sil-series: $(STAMP)
+	MUJOCO_GL=disable $(PY) bench/sil_series.py --seeds 100-109 --json bench/results/sil_series.json
 
 # Faults and load (issue 12; README "Faults, spikes and long runs"): 10 minutes over ROS 2 through a lossy
 # relay; the property tests at 10,000 cases each; a one-tick sensor spike with the guard off and on.

@@ -157,7 +157,8 @@ def _build_controller(ckpt, robot, planner_cfg, ctrl_cfg, executor, cost=None, c
                               action_low=env.action_low, action_high=env.action_high, device=device,
                               deadline_ms=ctrl_cfg.deadline_ms,
                               planning_dtype=planning_dtype(planner_cfg.precision, device),
-                              executor=executor, model_ticks=ticks, guard=make_guard(ckpt, ctrl_cfg.guard))
+                              executor=executor, model_ticks=ticks, guard=make_guard(ckpt, ctrl_cfg.guard),
+                              overlap_adaptation=ctrl_cfg.overlap_adaptation)
     late["controller"] = ctrl
     return ctrl
 

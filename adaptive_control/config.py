@@ -283,6 +283,11 @@ class ControllerConfig:
     as a miss (real-time use: ROS 2, hardware). ``None``: always wait (reproducible offline runs)."""
     guard: GuardConfig = field(default_factory=GuardConfig)
     """The adaptation guard."""
+    overlap_adaptation: bool = False
+    """Take the adaptation step after the tick's action is returned, in the idle time before the next
+    tick, instead of before planning. The plan of tick t then uses the model adapted on the window
+    ending at tick t-1 (one transition older); the newest transition is still gated before planning
+    (a suspect reading is replaced as usual). Shortens the tick by the adaptation step."""
 
     def validate(self) -> None:
         self.guard.validate()

@@ -334,6 +334,13 @@ class ControlBridge:
         self.stats.control_ticks += 1
         return np.clip(command, self.low, self.high)
 
+    def settle(self, timeout_s: float) -> None:
+        """After the command is published: give the controller up to ``timeout_s`` to finish the work it
+        does after a tick (an overlapped adaptation step) before the node handles its next messages."""
+        wait_adapted = getattr(self.controller, "wait_adapted", None)
+        if wait_adapted is not None:
+            wait_adapted(timeout_s)
+
     def _safe(self, reason: str) -> np.ndarray:
         self.stats.safe_ticks += 1
         if self.trouble is None:  # a new episode of trouble: log it once, cut the transition chain

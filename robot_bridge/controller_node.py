@@ -110,6 +110,9 @@ class AdaptiveControllerNode(LifecycleNode):
         self._last_tick = now
         command = self.bridge.tick(now)
         self._pub.publish(Float64MultiArray(data=[float(c) for c in command]))
+        # the controller's after-tick work (an overlapped adaptation step) before this thread handles
+        # the next messages, but never past 95% of the period (the next tick must start on time)
+        self.bridge.settle(now + 0.95 / self.cfg.control_rate - time.monotonic())
         if now - self._last_diag >= 1.0:
             self._last_diag = now
             self._publish_diagnostics()

@@ -46,6 +46,10 @@ class ControllerNodeConfig:
     """Plan deadline per tick; 0: 90% of the control period. Late plans fall back to the shifted plan."""
     threads: int = 1
     """torch threads of the compute thread; 1 leaves a core to the ROS callbacks (and a local simulator)."""
+    overlap_adaptation: bool = True
+    """Take the adaptation step after the command is published, in the idle time before the next tick
+    (the plan then uses the step of the previous tick, one transition older); false: adapt, then plan,
+    inside the tick. See ``controller.overlap_adaptation`` in the experiment YAML."""
     joints: tuple[str, ...] = ()
     """Actuated joints in the order of the published command (a permutation of the model's)."""
     observation_layout: tuple[str, ...] = ()
@@ -138,7 +142,8 @@ def build_bridge(cfg: ControllerNodeConfig, log=None, realtime: bool = True) -> 
     except ConfigError as exc:
         _fail("planner", str(exc))
     deadline = (cfg.deadline_ms or 0.9 * 1e3 / cfg.control_rate) if realtime else None
-    ctrl_cfg = dataclasses.replace(exp.controller, method=cfg.method, deadline_ms=deadline, threads=cfg.threads)
+    ctrl_cfg = dataclasses.replace(exp.controller, method=cfg.method, deadline_ms=deadline, threads=cfg.threads,
+                                   overlap_adaptation=cfg.overlap_adaptation)
     ckpt = load_for_method(cfg.method, cfg.robot, cfg.checkpoint or None)
     cost = velocity_input = None
     if cfg.objective == "track":

@@ -140,6 +140,8 @@ def run_sil(*, robot: str, task: dict, method: str, seed: int, duration: float, 
             "missed_deadlines": c.get("deadline_misses"), "late_ticks": c.get("late_ticks"),
             "tick_median_ms": c.get("total_median_ms"), "tick_p99_ms": c.get("total_p99_ms"),
             "state_age_median_ms": c.get("state_age_median_ms"), "state_age_p99_ms": c.get("state_age_p99_ms"),
+            "repeated_state_ticks": c.get("repeated_state_ticks"), "skipped_adaptations": c.get("skipped_adaptations"),
+            "overlapped_adapt_median_ms": c.get("overlapped_adapt_median_ms"),
             "forward_velocity": s["forward_velocity"]}
 
 

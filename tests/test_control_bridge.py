@@ -105,6 +105,15 @@ def test_nonfinite_controller_output_is_replaced():
     np.testing.assert_allclose(bridge.tick(1.0), [0.05, -0.05])
 
 
+def test_settle_gives_the_controller_its_after_tick_time_and_needs_none():
+    bridge, ctrl, _ = _bridge()
+    bridge.settle(0.004)  # a controller without after-tick work (this double): nothing to wait for
+    waits = []
+    ctrl.wait_adapted = lambda timeout_s: waits.append(timeout_s) or True
+    bridge.settle(0.004)
+    assert waits == [0.004]
+
+
 def test_bridge_rejects_bad_settings():
     with pytest.raises(ValueError, match="permutation"):
         ControlBridge(RecordingController([0, 0]), LAYOUT, ("a", "b"), ("a", "c"), [-1, -1], [1, 1], [0, 0], 0.05)

@@ -12,13 +12,13 @@ from sim.half_cheetah import HalfCheetahEnv
 from sim.perturbations import CrippledLeg
 
 
-def make(adapter_lr=0.01, samples=64, planner=None, deadline_ms=None):
+def make(adapter_lr=0.01, samples=64, planner=None, deadline_ms=None, overlap=False):
     m = MLPDynamics(17, 6, (32, 32))
     seeded_init(m, 0)
     adapter = GradientAdapter(m, adapter_lr) if adapter_lr else NoAdaptation()
     factory = planner or (lambda dyn: MPPI(dyn, half_cheetah_cost, 17, 6, horizon=5, samples=samples))
     return AdaptiveController(m, adapter, factory, adapt_window=16, action_low=-1.0, action_high=1.0,
-                              deadline_ms=deadline_ms)
+                              deadline_ms=deadline_ms, overlap_adaptation=overlap)
 
 
 def test_ticks_adapt_from_the_prior_without_mutating_it():
@@ -131,6 +131,71 @@ def test_under_sustained_overload_the_late_plan_becomes_the_fallback():
     np.testing.assert_allclose(ctrl.step(obs), 0.21)
     np.testing.assert_allclose(ctrl.step(obs), 0.22)
     assert ctrl.stats.late_plans_adopted == 1 and ctrl.stats.deadline_misses == 3
+    ctrl.close()
+
+
+class ProbePlannerDouble:
+    """Test double: records what the controller's (adapted) model predicts for a fixed probe at each
+    plan, and returns a fixed action (so every controller sees the same transitions)."""
+
+    def __init__(self, dynamics):
+        self.dynamics = dynamics
+        gen = torch.Generator().manual_seed(7)
+        self.probe = (torch.randn(3, 17, generator=gen), torch.rand(3, 6, generator=gen) * 2 - 1)
+        self.predictions = []
+
+    def reset(self):
+        pass
+
+    def command(self, state):
+        self.predictions.append(self.dynamics(*self.probe).clone())
+        return torch.full((6,), 0.25)
+
+
+@pytest.mark.parametrize("deadline_ms", [None, 1000.0])
+def test_overlapped_adaptation_plans_with_the_step_of_the_previous_tick(deadline_ms):
+    planners = {}
+
+    def probing(name):
+        def factory(dyn):
+            planners[name] = ProbePlannerDouble(dyn)
+            return planners[name]
+        return factory
+
+    plain = make(planner=probing("plain"))
+    overlap = make(planner=probing("overlap"), deadline_ms=deadline_ms, overlap=True)
+    obs_seq = np.random.default_rng(3).normal(size=(12, 17))
+    for obs in obs_seq:
+        np.testing.assert_array_equal(plain.step(obs), overlap.step(obs))
+    a, b = planners["plain"].predictions, planners["overlap"].predictions
+    assert len(a) == len(b) == 12
+    assert torch.equal(b[0], a[0]) and torch.equal(b[1], a[0])  # the prior, until a transition was fitted
+    for t in range(1, 12):  # tick t plans with the step tick t-1 took (on the window ending there)
+        torch.testing.assert_close(b[t], a[t - 1], rtol=0, atol=1e-6)
+        assert not torch.equal(a[t], a[t - 1])  # (so the comparison can fail: every step moved the model)
+    overlap.close()  # waits for the last overlapped step: it fitted the same window as plain's last
+    for k in plain.params:
+        torch.testing.assert_close(overlap.params[k], plain.params[k], rtol=0, atol=1e-6)
+    s = overlap.stats.summary()
+    assert len(overlap.stats.overlapped_adapt_ms) == 12 and s["overlapped_adapt_median_ms"] > 0
+    assert np.isnan(plain.stats.summary()["overlapped_adapt_median_ms"])  # none taken
+
+
+def test_overlapped_step_queued_behind_a_late_plan_is_skipped_and_waited_for_otherwise():
+    import time as _time
+
+    planner = SlowPlannerDouble([0.0, 0.3, 0.0])
+    ctrl = make(planner=lambda dyn: planner, deadline_ms=100.0, overlap=True)
+    obs = np.random.default_rng(0).normal(size=(4, 17))
+    np.testing.assert_allclose(ctrl.step(obs[0]), 0.1)  # on time; its step is queued after the plan
+    assert ctrl.wait_adapted(5.0) and len(ctrl.stats.overlapped_adapt_ms) == 1
+    np.testing.assert_allclose(ctrl.step(obs[1]), 0.11)  # the plan stalls: a miss, its step queued behind it
+    assert not ctrl.wait_adapted(0.01)  # still behind the late plan
+    ctrl.step(obs[2])  # busy: another miss, and the queued step is dropped so plans catch up
+    assert ctrl.stats.skipped_adaptations == 1 and ctrl.stats.deadline_misses == 2
+    _time.sleep(0.35)
+    np.testing.assert_allclose(ctrl.step(obs[3]), 0.3)  # on time again, with a step after it
+    assert ctrl.wait_adapted(5.0) and len(ctrl.stats.overlapped_adapt_ms) == 2
     ctrl.close()
 
 
