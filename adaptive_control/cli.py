@@ -301,7 +301,9 @@ def cmd_sil(args) -> int:
     line = (f"over ROS 2: return {out['return']:.1f} in {out['steps']} steps at {out['control_rate']:g} Hz "
             f"(real-time factor {out['real_time_factor']:.2f}); missed deadlines {out['missed_deadlines']}, "
             f"safe ticks {out['safe_ticks']}, late sim steps {out['late_sim_steps']}; round trip median "
-            f"{out['round_trip_median_ms']:.1f} ms, p99 {out['round_trip_p99_ms']:.1f} ms")
+            f"{out['round_trip_median_ms']:.1f} ms, p99 {out['round_trip_p99_ms']:.1f} ms"
+            + (f"; CPU time stolen by the hypervisor {100 * out['cpu_stolen_fraction']:.1f}%"
+               if out.get("cpu_stolen_fraction") is not None else ""))
     print(line)
     if args.compare:
         rate = out["control_rate"]

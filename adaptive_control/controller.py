@@ -101,6 +101,9 @@ class TickStats:
     """Ticks planned from the prior's prediction because the reading itself was implausible."""
     late_plans_adopted: int = 0
     """Plans that missed their deadline whose remaining actions became the fallback (deadline mode)."""
+    caught_up_ticks: int = 0
+    """Ticks that found the previous (late) plan still running, waited for it while a typical plan still
+    fit before the deadline, and planned afresh (deadline mode)."""
     skipped_adaptations: int = 0
     """Overlapped adaptation steps dropped because they were still queued behind a late plan when the
     next tick began (``overlap_adaptation`` in deadline mode)."""
@@ -119,7 +122,8 @@ class TickStats:
                "deadline_misses": self.deadline_misses, "rejected_transitions": self.rejected_transitions,
                "rejected_adaptations": self.rejected_adaptations,
                "substituted_observations": self.substituted_observations,
-               "late_plans_adopted": self.late_plans_adopted, "skipped_adaptations": self.skipped_adaptations}
+               "late_plans_adopted": self.late_plans_adopted, "skipped_adaptations": self.skipped_adaptations,
+               "caught_up_ticks": self.caught_up_ticks}
         for name in ("adapt_ms", "plan_ms", "total_ms", "overlapped_adapt_ms"):
             v = np.asarray(getattr(self, name), dtype=float)
             key = name[:-3]
@@ -216,6 +220,7 @@ class AdaptiveController:
         self._pending: Future | None = None
         self._fitting: Future | None = None  # the overlapped adaptation step queued after a plan
         self._kept = False  # whether the latest gating kept a transition (for the overlapped step)
+        self._plan_s: float | None = None  # running mean of on-time plan durations (deadline mode)
         self.stats = TickStats()
         self.reset()
 
@@ -424,17 +429,27 @@ class AdaptiveController:
         if self._fitting is not None and self._fitting.cancel():  # still queued behind a late plan: the
             self.stats.skipped_adaptations += 1  # plans catch up first; the next step fits the newer window
         busy = self._pending is not None and not self._pending.done()
+        if busy and self._plan_s is not None:
+            # the late plan may end within this tick with time left for a fresh plan (a stall of a
+            # few ms then costs one tick, not two): wait for it as long as a typical plan still fits
+            slack = self.deadline_s - (time.perf_counter() - t0) - self._plan_s
+            if slack > 0 and wait([self._pending], timeout=slack).done:
+                busy = False
+                self.stats.caught_up_ticks += 1
         if not busy:
             if self._pending is not None:  # a late plan finished since: its first action is stale, but
                 self._adopt_late_plan(tick)  # the rest of it is the freshest plan there is
+            submitted = time.perf_counter()
             self._pending = self._worker.submit(self._adapt_and_plan, obs_t, tick)
             self._pending_tick = tick
             if self.overlap:  # runs once the plan is done, while the robot executes its action
                 self._fitting = self._worker.submit(self._overlapped_fit)
-            remaining = self.deadline_s - (time.perf_counter() - t0)
+            remaining = self.deadline_s - (submitted - t0)
             try:
                 action, self._fallback = self._pending.result(timeout=max(remaining, 0.0))
                 self._pending = None
+                took = time.perf_counter() - submitted  # typical plan time: a running mean of on-time plans
+                self._plan_s = took if self._plan_s is None else 0.9 * self._plan_s + 0.1 * took
                 return action
             except TimeoutError:
                 pass

@@ -44,6 +44,7 @@ def summarize(episodes: list[dict]) -> dict:
         "missed_fraction": misses / ticks if ticks else float("nan"),
         "missed_per_episode": [e["missed_deadlines"] for e in episodes],
         "repeated_state_ticks": int(sum(e.get("repeated_state_ticks") or 0 for e in episodes)),
+        "cpu_stolen_fraction_per_episode": [e.get("cpu_stolen_fraction") for e in episodes],
         "ros_return_mean": float(ros.mean()), "ros_return_stderr": se(ros),
         "in_process_return_mean": float(local.mean()), "in_process_return_stderr": se(local),
         "ratio_of_means": float(ros.mean() / local.mean()) if local.mean() else float("nan"),
@@ -84,7 +85,8 @@ def main(argv=None) -> int:
             switch_step=int(round(args.switch_at * rate)), controller_params=args.params, work_dir=work)
         episodes.append(out)
         print(f"seed {seed}: over ROS 2 return {out['return']:.0f}, missed {out['missed_deadlines']} of "
-              f"{out['control_ticks']} ticks, tick median {out['tick_median_ms']:.1f} ms; in process "
+              f"{out['control_ticks']} ticks, tick median {out['tick_median_ms']:.1f} ms, CPU stolen "
+              f"{100 * (out['cpu_stolen_fraction'] or 0):.1f}%; in process "
               f"{out['in_process']['return']:.0f} ({time.monotonic() - t0:.0f} s)", flush=True)
     summary = summarize(episodes)
     result = {"benchmark": "sil_series", "command": "python " + " ".join([sys.argv[0], *(argv or sys.argv[1:])]),

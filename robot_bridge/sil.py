@@ -61,6 +61,29 @@ def robot_params(robot: str, work_dir: str) -> tuple[str, str]:
     return write_node_params(robot, work_dir)
 
 
+def cpu_times(stat: str = "/proc/stat") -> tuple[float, float] | None:
+    """``(busy + idle, stolen)`` seconds of all CPUs since boot from ``/proc/stat`` (None where it is
+    missing). Stolen time is time the hypervisor ran something else while this VM's CPU wanted to
+    run: on a shared VM it stalls a plan however fast the code is."""
+    try:
+        with open(stat, encoding="ascii") as fh:
+            fields = fh.readline().split()
+    except OSError:
+        return None
+    if not fields or fields[0] != "cpu" or len(fields) < 9:
+        return None
+    ticks = [int(v) for v in fields[1:9]]  # user nice system idle iowait irq softirq steal
+    hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    return sum(ticks) / hz, ticks[7] / hz
+
+
+def stolen_fraction(before, after) -> float | None:
+    """The fraction of CPU time stolen between two :func:`cpu_times` readings."""
+    if before is None or after is None or after[0] <= before[0]:
+        return None
+    return (after[1] - before[1]) / (after[0] - before[0])
+
+
 def node_command(module: str, params: list[str]) -> list[str]:
     """Command line of a node of this package run with this interpreter."""
     cmd = [sys.executable, "-m", module, "--ros-args"]
@@ -107,6 +130,7 @@ def run_sil(*, robot: str, task: dict, method: str, seed: int, duration: float, 
     sim = subprocess.Popen(node_command("robot_bridge.sim_node", [sim_yaml, str(d / SIL_PARAMS), override_path]),
                            env=env, stdout=logs["sim"], stderr=subprocess.STDOUT)
     t0 = time.monotonic()
+    cpu0 = cpu_times()
     limit = 120.0 + 10.0 * duration
     try:
         while sim.poll() is None:
@@ -119,6 +143,7 @@ def run_sil(*, robot: str, task: dict, method: str, seed: int, duration: float, 
                 progress()
             time.sleep(0.2)
     finally:
+        cpu1 = cpu_times()
         _stop(sim)
         _stop(ctrl)
         for fh in logs.values():
@@ -142,6 +167,7 @@ def run_sil(*, robot: str, task: dict, method: str, seed: int, duration: float, 
             "state_age_median_ms": c.get("state_age_median_ms"), "state_age_p99_ms": c.get("state_age_p99_ms"),
             "repeated_state_ticks": c.get("repeated_state_ticks"), "skipped_adaptations": c.get("skipped_adaptations"),
             "overlapped_adapt_median_ms": c.get("overlapped_adapt_median_ms"),
+            "cpu_stolen_fraction": stolen_fraction(cpu0, cpu1),
             "forward_velocity": s["forward_velocity"]}
 
 

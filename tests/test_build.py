@@ -99,6 +99,9 @@ def test_the_benchmarks_shipped_point_is_the_shipped_controller():
     cfg = experiment_config("half_cheetah").planner
     assert (row["samples"], row["horizon"], row["step_ticks"], row["model_ticks"]) == (cfg.samples, cfg.horizon, 3, 3)
     assert row["guard"] and row["precision"] == "float32" and row["ticks"] == 4
+    # the shipped experiment overlaps the adaptation step: its time is the overlapped step's
+    assert row["overlapped_adaptation"] is experiment_config("half_cheetah").controller.overlap_adaptation is True
+    assert row["adapt_median_ms"] > 0 and row["to_action_median_ms"] < row["tick_median_ms"]
     assert {"tick_p99_ms", "tick_alone_p99_ms", "adapt_median_ms", "plan_ratio_vs_pytorch_mppi",
             "plan_ratio_vs_pytorch_mppi_module_forward"} <= set(row)
     auto = shipped_point(data, rate=100.0, ticks=2, warmup=1, block=2)

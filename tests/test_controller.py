@@ -117,6 +117,19 @@ def test_missed_deadline_applies_the_shifted_previous_plan():
     ctrl.close()
 
 
+def test_a_plan_that_ends_early_in_the_next_tick_costs_one_miss_not_two():
+    planner = SlowPlannerDouble([0.0, 0.0, 0.15, 0.0])
+    ctrl = make(planner=lambda dyn: planner, deadline_ms=100.0)
+    obs = np.zeros(17)
+    np.testing.assert_allclose(ctrl.step(obs), 0.1)
+    np.testing.assert_allclose(ctrl.step(obs), 0.2)  # on time: the typical plan time is known (~0 s)
+    np.testing.assert_allclose(ctrl.step(obs), 0.21)  # plan 3 stalls 0.15 s: a miss, plan 2 shifted
+    # the next tick starts at once: plan 3 ends 50 ms into it, leaving time for a fresh plan (0.4)
+    np.testing.assert_allclose(ctrl.step(obs), 0.4)
+    assert ctrl.stats.deadline_misses == 1 and ctrl.stats.caught_up_ticks == 1
+    ctrl.close()
+
+
 def test_under_sustained_overload_the_late_plan_becomes_the_fallback():
     import time as _time
 

@@ -27,3 +27,18 @@ def test_summary_pairs_each_episode_with_its_in_process_run():
 def test_seed_ranges():
     assert sil_series.seed_range("100-103") == [100, 101, 102, 103]
     assert sil_series.seed_range("5,7") == [5, 7]
+
+
+def test_stolen_cpu_time_from_proc_stat(tmp_path):
+    import os as _os
+
+    from robot_bridge.sil import cpu_times, stolen_fraction
+
+    hz = _os.sysconf("SC_CLK_TCK")
+    stat = tmp_path / "stat"
+    stat.write_text("cpu  600 0 100 200 0 0 0 100 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n")
+    before = cpu_times(str(stat))
+    assert before == (1000 / hz, 100 / hz)
+    stat.write_text("cpu  1400 0 100 1000 0 0 0 500 0 0\n")
+    assert stolen_fraction(before, cpu_times(str(stat))) == pytest.approx(400 / 2000)
+    assert cpu_times(str(tmp_path / "missing")) is None and stolen_fraction(None, before) is None
