@@ -219,7 +219,7 @@ class AdaptiveController:
             self._worker = executor or ThreadPoolExecutor(1, thread_name_prefix="controller")
         self._pending: Future | None = None
         self._fitting: Future | None = None  # the overlapped adaptation step queued after a plan
-        self._kept = False  # whether the latest gating kept a transition (for the overlapped step)
+        self._kept = False  # whether a transition was kept since the last (overlapped) step
         self._plan_s: float | None = None  # running mean of on-time plan durations (deadline mode)
         self.stats = TickStats()
         self.reset()
@@ -278,6 +278,7 @@ class AdaptiveController:
         self._suspect_run = 0
         self._gate_log: deque = deque(maxlen=self.history.capacity)  # recent gate decisions (True: rejected)
         self._replacement = None  # (tick, predicted obs (nx,)) for a suspect newest reading
+        self._kept = False
         self._set_params(self.prior)
         self.planner.reset()
         self._fallback = None  # (T, nu) shifted previous plan, used when a plan misses the deadline
@@ -312,7 +313,7 @@ class AdaptiveController:
             self._inbox.append((self._recent[0][0], acts, obs_t, self._recent[0][2], tick))
         if self._worker is None:
             if self.overlap:
-                self._kept = self._take_inbox()
+                self._kept = self._take_inbox() or self._kept  # until a step used it
             else:
                 self._adapt()
             t1 = time.perf_counter()
@@ -363,7 +364,8 @@ class AdaptiveController:
 
     def _overlapped_fit(self) -> None:
         t = time.perf_counter()
-        self._fit(self._kept)
+        kept, self._kept = self._kept, False
+        self._fit(kept)
         append_bounded(self.stats.overlapped_adapt_ms, 1e3 * (time.perf_counter() - t))
 
     def _fit(self, kept: bool) -> None:
@@ -414,7 +416,7 @@ class AdaptiveController:
         # OpenMP team spinning and stealing the cores from the planning team (measured: ~3x slower).
         # The history is only touched here (the main thread queues transitions in the inbox).
         if self.overlap:  # the step itself follows as its own job (queued by _plan_with_deadline)
-            self._kept = self._take_inbox()
+            self._kept = self._take_inbox() or self._kept  # until a step used it
         else:
             self._adapt()
         return self._plan(self._planning_state(obs_t, tick))

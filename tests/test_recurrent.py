@@ -1,5 +1,6 @@
 """ReBAL: the recurrent model, its training, its online adapter through the controller."""
 import numpy as np
+import pytest
 import torch
 
 from adaptive_control.controller import AdaptiveController
@@ -80,11 +81,12 @@ def test_checkpoint_round_trip(tmp_path):
     torch.testing.assert_close(ck.model(o, a), m(o, a))
 
 
-def test_controller_carries_context_across_the_episode_without_touching_the_prior():
+@pytest.mark.parametrize("overlap", [False, True])
+def test_controller_carries_context_across_the_episode_without_touching_the_prior(overlap):
     m = small()
     adapter = RecurrentAdapter(m)
     ctrl = AdaptiveController(m, adapter, lambda d: MPPI(d, half_cheetah_cost, 17, 6, horizon=3, samples=16),
-                              adapt_window=4, action_low=-1.0, action_high=1.0)
+                              adapt_window=4, action_low=-1.0, action_high=1.0, overlap_adaptation=overlap)
     prior = {k: v.clone() for k, v in m.named_parameters()}
     env = HalfCheetahEnv(CrippledLeg(2, 0.0))
     obs, _ = env.reset(seed=0)
