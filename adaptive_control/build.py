@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 
 import torch
 
 from adaptive_control.config import ConfigError, ControllerConfig, GuardConfig, PlannerConfig, TaskConfig
 from adaptive_control.controller import AdaptiveController
+from adaptive_control.deadline import compute_thread
 from models.adaptation import GradientAdapter, NoAdaptation
 from models.checkpoint import Checkpoint, CheckpointError, load_checkpoint
 from models.guard import AdaptationGuard
@@ -119,7 +119,7 @@ def build_controller(ckpt: Checkpoint, robot: str, planner_cfg: PlannerConfig, c
     """
     if ctrl_cfg.deadline_ms is None:
         return _build_controller(ckpt, robot, planner_cfg, ctrl_cfg, None, cost, planner_factory)
-    executor = ThreadPoolExecutor(1, thread_name_prefix="controller")
+    executor = compute_thread()
     ctrl = executor.submit(_build_controller, ckpt, robot, planner_cfg, ctrl_cfg, executor, cost,
                            planner_factory).result()
     ctrl.warm_up()  # a real-time controller pays its one-time costs before the first tick

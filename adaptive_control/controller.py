@@ -6,14 +6,15 @@ rule); the prior is never mutated. The planner sees the adapted model only throu
 """
 from __future__ import annotations
 
-import threading
 import time
 from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+
+from adaptive_control.deadline import DeadlineRunner, compute_thread
 
 
 def _as_numpy(x) -> np.ndarray:
@@ -146,10 +147,8 @@ class AdaptiveController:
         device: torch device of model, history and planner.
         deadline_ms: when set, planning runs on the controller's compute thread; a tick whose plan is not done
             ``deadline_ms`` after the tick began applies the next action of the previous (shifted)
-            plan instead and counts a miss. The late plan finishes in the background and is
-            not applied (its first action was for an old state), but the rest of it, shifted to the
-            current tick, becomes the fallback; no new plan or adaptation starts until it is done.
-            In this mode every torch operation of the controller (adaptation, planning, reset,
+            plan instead and counts a miss (:mod:`adaptive_control.deadline` has the rules for late
+            plans). In this mode every torch operation of the controller (adaptation, planning, reset,
             diagnostics) runs on that one thread, so the adapt time is reported inside the plan
             time. Build such a controller on its thread too (``build_controller`` does): OpenMP
             keeps one thread team per calling thread, and two teams on 2 cores throttle each other
@@ -212,15 +211,9 @@ class AdaptiveController:
         self.safe_action = np.clip(safe, self.low, self.high)
         self.history = TransitionHistory(adapt_window, self.nx, model.action_size, self.device)
         self.planner = planner_factory(self._dynamics)
-        self.deadline_s = None if deadline_ms is None else deadline_ms / 1e3
-        if deadline_ms is None:
-            self._worker = None
-        else:
-            self._worker = executor or ThreadPoolExecutor(1, thread_name_prefix="controller")
-        self._pending: Future | None = None
-        self._fitting: Future | None = None  # the overlapped adaptation step queued after a plan
+        self._rt = None if deadline_ms is None else DeadlineRunner(deadline_ms / 1e3, executor or compute_thread(),
+                                                                   self.safe_action)
         self._kept = False  # whether a transition was kept since the last (overlapped) step
-        self._plan_s: float | None = None  # running mean of on-time plan durations (deadline mode)
         self.stats = TickStats()
         self.reset()
 
@@ -237,9 +230,7 @@ class AdaptiveController:
 
     def _on_compute_thread(self, fn, *args):
         """Run ``fn`` on the compute thread in deadline mode (inline otherwise) and return its result."""
-        if self._worker is None or threading.current_thread().name.startswith("controller"):
-            return fn(*args)
-        return self._worker.submit(fn, *args).result()
+        return fn(*args) if self._rt is None else self._rt.on_thread(fn, *args)
 
     def reset(self) -> None:
         """Start a new episode: empty history, prior parameters, fresh planner warm start."""
@@ -281,7 +272,8 @@ class AdaptiveController:
         self._kept = False
         self._set_params(self.prior)
         self.planner.reset()
-        self._fallback = None  # (T, nu) shifted previous plan, used when a plan misses the deadline
+        if self._rt is not None:
+            self._rt.fallback = None
         # (obs, action) of the latest ticks, consecutive: the start of the newest model_ticks transition
         self._recent: deque = deque(maxlen=self.model_ticks)
         self.stats = TickStats()
@@ -311,16 +303,17 @@ class AdaptiveController:
         if fresh and len(self._recent) == self.model_ticks:
             acts = self._recent[0][1] if self.model_ticks == 1 else torch.cat([a for _, a, _ in self._recent])
             self._inbox.append((self._recent[0][0], acts, obs_t, self._recent[0][2], tick))
-        if self._worker is None:
+        if self._rt is None:
             if self.overlap:
                 self._kept = self._take_inbox() or self._kept  # until a step used it
             else:
                 self._adapt()
             t1 = time.perf_counter()
-            action, self._fallback = self._plan(self._planning_state(obs_t, tick))
+            action = _as_numpy(self.planner.command(self._planning_state(obs_t, tick)))
         else:
             t1 = time.perf_counter()
-            action = self._plan_with_deadline(obs_t, t0, tick)
+            action = self._rt.tick(t0, tick, lambda: self._adapt_and_plan(obs_t, tick),
+                                   self._overlapped_fit if self.overlap else None, self.stats)
         t2 = time.perf_counter()
         action = self.filter(action)
         if fresh:
@@ -329,7 +322,7 @@ class AdaptiveController:
             self._recent.clear()
         t3 = time.perf_counter()
         self.stats.record(1e3 * (t1 - t0), 1e3 * (t2 - t1), 1e3 * (t3 - t0))
-        if self.overlap and self._worker is None:  # the same step, after the action (no thread to overlap on)
+        if self.overlap and self._rt is None:  # the same step, after the action (no thread to overlap on)
             self._overlapped_fit()
         return action
 
@@ -415,7 +408,7 @@ class AdaptiveController:
         # One thread does all torch work: adapting on another thread would leave that thread's
         # OpenMP team spinning and stealing the cores from the planning team (measured: ~3x slower).
         # The history is only touched here (the main thread queues transitions in the inbox).
-        if self.overlap:  # the step itself follows as its own job (queued by _plan_with_deadline)
+        if self.overlap:  # the step itself follows as its own job (queued behind this one)
             self._kept = self._take_inbox() or self._kept  # until a step used it
         else:
             self._adapt()
@@ -427,80 +420,22 @@ class AdaptiveController:
         plan = getattr(self.planner, "next_plan", None)
         return action, (None if plan is None else _as_numpy(plan).copy())
 
-    def _plan_with_deadline(self, obs_t: torch.Tensor, t0: float, tick: int) -> np.ndarray:
-        if self._fitting is not None and self._fitting.cancel():  # still queued behind a late plan: the
-            self.stats.skipped_adaptations += 1  # plans catch up first; the next step fits the newer window
-        busy = self._pending is not None and not self._pending.done()
-        if busy and self._plan_s is not None:
-            # the late plan may end within this tick with time left for a fresh plan (a stall of a
-            # few ms then costs one tick, not two): wait for it as long as a typical plan still fits
-            slack = self.deadline_s - (time.perf_counter() - t0) - self._plan_s
-            if slack > 0 and wait([self._pending], timeout=slack).done:
-                busy = False
-                self.stats.caught_up_ticks += 1
-        if not busy:
-            if self._pending is not None:  # a late plan finished since: its first action is stale, but
-                self._adopt_late_plan(tick)  # the rest of it is the freshest plan there is
-            submitted = time.perf_counter()
-            self._pending = self._worker.submit(self._adapt_and_plan, obs_t, tick)
-            self._pending_tick = tick
-            if self.overlap:  # runs once the plan is done, while the robot executes its action
-                self._fitting = self._worker.submit(self._overlapped_fit)
-            remaining = self.deadline_s - (submitted - t0)
-            try:
-                action, self._fallback = self._pending.result(timeout=max(remaining, 0.0))
-                self._pending = None
-                took = time.perf_counter() - submitted  # typical plan time: a running mean of on-time plans
-                self._plan_s = took if self._plan_s is None else 0.9 * self._plan_s + 0.1 * took
-                return action
-            except TimeoutError:
-                pass
-        self.stats.deadline_misses += 1
-        return self._next_fallback_action()
-
     def wait_adapted(self, timeout_s: float) -> bool:
         """Wait at most ``timeout_s`` for the adaptation step the latest tick queued after its plan
         (``overlap_adaptation`` in deadline mode); whether none is left running. A node calls this
         after publishing the action: its own Python callbacks then run after the step instead of
         beside it, where they would contend with it for the interpreter lock (measured in simulation
         in the loop: the step took 4.4 ms instead of 1.2-2 ms and delayed the next plan)."""
-        job = self._fitting
-        if job is None or job.done():
-            return True
-        return bool(wait([job], timeout=max(timeout_s, 0.0)).done)
-
-    def _adopt_late_plan(self, tick: int) -> None:
-        """Make the finished late plan (submitted at ``self._pending_tick``) the fallback from ``tick`` on:
-        under sustained overload the robot then follows plans that are a few ticks old instead of the
-        safe action."""
-        if self._pending.exception() is not None:
-            return
-        _, plan = self._pending.result()
-        skip = tick - self._pending_tick - 1  # rows of the plan for ticks already past
-        if plan is not None and 0 <= skip < len(plan):
-            self._fallback = np.concatenate([plan[skip:], np.repeat(plan[-1:], skip, 0)], 0)
-            self.stats.late_plans_adopted += 1
-
-    def _next_fallback_action(self) -> np.ndarray:
-        """The next action of the shifted previous plan (the safe action when there is none)."""
-        if self._fallback is None or not len(self._fallback):
-            return self.safe_action.copy()
-        action = self._fallback[0].copy()
-        self._fallback = np.concatenate([self._fallback[1:], self._fallback[-1:]], 0)
-        return action
+        return True if self._rt is None else self._rt.wait_after(timeout_s)
 
     def _wait_pending(self) -> None:
-        for name in ("_pending", "_fitting"):
-            job = getattr(self, name, None)
-            if job is not None:
-                wait([job])  # its result (or error, or cancellation) is not used
-                setattr(self, name, None)
+        if self._rt is not None:
+            self._rt.drain()
 
     def close(self) -> None:
         """Stop the planning worker thread (if any)."""
-        self._wait_pending()
-        if self._worker is not None:
-            self._worker.shutdown(wait=True)
+        if self._rt is not None:
+            self._rt.close()
 
     def filter(self, action: np.ndarray) -> np.ndarray:
         """Safety filter: a non-finite or wrong-sized action becomes the safe action; clip to bounds."""

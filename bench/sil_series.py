@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import time
@@ -90,7 +91,7 @@ def main(argv=None) -> int:
               f"{out['in_process']['return']:.0f} ({time.monotonic() - t0:.0f} s)", flush=True)
     summary = summarize(episodes)
     result = {"benchmark": "sil_series", "command": "python " + " ".join([sys.argv[0], *(argv or sys.argv[1:])]),
-              "machine": {"cpus": __import__("os").cpu_count(), "processor": platform.processor()},
+              "machine": {"cpus": os.cpu_count(), "processor": platform.processor()},
               "summary": summary, "episodes": episodes}
     atomic_write(args.json, lambda fh: fh.write(json.dumps(result, indent=1).encode()))
     s = summary

@@ -16,7 +16,8 @@ PACKAGES = ("adaptive_control", "models", "planners", "sim", "robot_bridge")
 LEAVES = ("models", "planners", "sim")
 #: adaptive_control's modules below robot_bridge; the rest of adaptive_control (collect, the
 #: experiments, the CLI) drives robots and sits above it.
-CORE = ("adaptive_control", "adaptive_control.config", "adaptive_control.controller", "adaptive_control.build",
+CORE = ("adaptive_control", "adaptive_control.config", "adaptive_control.controller", "adaptive_control.deadline",
+        "adaptive_control.build",
         "adaptive_control.training", "adaptive_control.casadi_planner", "adaptive_control.reference")
 ROS = ("rclpy", "rcl_interfaces", "sensor_msgs", "nav_msgs", "std_msgs", "diagnostic_msgs", "geometry_msgs",
        "builtin_interfaces")
