@@ -19,9 +19,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import os
-
-os.environ.setdefault("MUJOCO_GL", "disable")  # nothing renders; avoids GLFW probing for a display
 
 import mujoco
 import numpy as np

@@ -167,3 +167,22 @@ def test_bridge_core_imports_without_ros():
     res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
 
+
+
+def test_sim_imports_quietly_without_a_display():
+    """Importing any robot module with no display and no MUJOCO_GL prints no GLFW/X11 warnings.
+
+    dm_control probes GLFW when it is imported unless MUJOCO_GL is set; ``sim`` sets it to ``disable``
+    before any of its modules imports dm_control, and leaves a user's own choice alone.
+    """
+    code = ("import os, sim.spec_env, sim.half_cheetah, sim.ant\n"
+            "print(os.environ['MUJOCO_GL'])\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("MUJOCO_GL", "DISPLAY", "PYOPENGL_PLATFORM")}
+    env["PYTHONPATH"] = str(ROOT)
+    res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "disable"
+    assert "GLFW" not in res.stderr and "DISPLAY" not in res.stderr, res.stderr
+    res = subprocess.run([sys.executable, "-c", "import os, sim; print(os.environ['MUJOCO_GL'])"], cwd=ROOT,
+                         env={**env, "MUJOCO_GL": "egl"}, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0 and res.stdout.strip() == "egl", res.stderr
