@@ -269,6 +269,15 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from adaptive_control.experiments.evaluate import parse_source, report
+
+    records = report([parse_source(s) for s in args.sources], args.out)
+    print(open(os.path.join(args.out, "results.md"), encoding="utf-8").read())
+    print(f"{len(records)} episodes; results in {args.out}/results.json, results.md, returns.png, sources.json")
+    return 0
+
+
 def cmd_bench(args) -> int:
     from adaptive_control.experiments.bench import run_bench
     from models.dataset import atomic_write
@@ -412,6 +421,13 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output folder (finished episodes there are not rerun)")
     p.set_defaults(func=cmd_evaluate)
 
+    p = sub.add_parser("report", help="merge finished evaluate folders (other seeds, a reference run elsewhere) into "
+                                      "one table and plot")
+    p.add_argument("sources", nargs="+", metavar="DIR[:METHOD,...]",
+                   help="an evaluate --out folder, optionally with the methods to take from it")
+    p.add_argument("--out", required=True, help="output folder for the merged results.json, results.md, plots")
+    p.set_defaults(func=cmd_report)
+
     p = sub.add_parser("sil", help="simulation in the loop over ROS 2: the sim node and the controller node")
     p.add_argument("--robot", default="half_cheetah",
                    help="registered robot or robot spec path (default: %(default)s); a robot without shipped node "
@@ -459,7 +475,7 @@ def main(argv=None) -> int:
 
     try:
         for name in ("out", "json"):  # outputs: fail before the work, not after it
-            _writable(getattr(args, name, None), folder=name == "out" and args.command in ("demo", "evaluate"))
+            _writable(getattr(args, name, None), folder=name == "out" and args.command in ("demo", "evaluate", "report"))
         for name in ("data", "params"):
             _readable(getattr(args, name, None))
         for name in ("config", "init"):

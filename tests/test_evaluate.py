@@ -1,11 +1,14 @@
 """The adaptation benchmark's pieces: cells, the recovery metric, the tables, config validation."""
 import dataclasses
+import json
+
 import numpy as np
 import pytest
 
 from adaptive_control.config import ConfigError
-from adaptive_control.experiments.evaluate import (EvalConfig, SwitchConfig, cells, load_eval_config, markdown_table,
-                                                   moving_average, read_records, recovery_time, summarize)
+from adaptive_control.experiments.evaluate import (EvalConfig, SwitchConfig, cell_id, cells, load_eval_config,
+                                                   markdown_table, moving_average, read_records, recovery_time,
+                                                   summarize)
 
 
 def test_moving_average_is_trailing():
@@ -123,3 +126,45 @@ def test_small_matrix_end_to_end_then_resume_runs_nothing_again(tmp_path):
     again = []
     records2 = evaluate(cfg, str(tmp_path), progress=again.append)
     assert again == [] and [r["return"] for r in records2] == [r["return"] for r in records]
+
+
+def _write_run(folder, method_returns: dict, seeds):
+    """An evaluate --out folder as evaluate leaves it: one JSON record per finished episode."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "results.jsonl", "w") as fh:
+        for method, base in method_returns.items():
+            for seed in seeds:
+                rec = {"robot": "half_cheetah", "family": "crippled_leg", "method": method, "seed": seed,
+                       "switch_at": None, "return": base + seed, "latency": {"total_median_ms": 5.0}, "dt": 0.01,
+                       "forward_velocity": [1.0] * 10}
+                rec["id"] = cell_id(rec)
+                fh.write(json.dumps(rec) + "\n")
+
+
+def test_report_merges_seed_draws_and_a_reference_run_elsewhere(tmp_path, capsys):
+    from adaptive_control.cli import main
+
+    _write_run(tmp_path / "a", {"grbal": 100.0, "mb": 50.0}, [0, 1, 2])
+    _write_run(tmp_path / "b", {"grbal": 200.0}, [3, 4])
+    _write_run(tmp_path / "ref", {"true_dynamics": 1000.0, "grbal": 0.0}, [0, 1, 2, 3, 4])
+    out = tmp_path / "merged"
+    assert main(["report", str(tmp_path / "a"), str(tmp_path / "b"), f"{tmp_path / 'ref'}:true_dynamics",
+                 "--out", str(out)]) == 0
+    recs = json.loads((out / "results.json").read_text())
+    grbal = sorted(r["return"] for r in recs if r["method"] == "grbal")
+    assert grbal == [100.0, 101.0, 102.0, 203.0, 204.0]  # seeds 0-2 from a, 3-4 from b, none from ref
+    md = (out / "results.md").read_text()
+    mean = np.mean(grbal)
+    assert f"{mean:.0f} ± " in md and f"({mean / 1002.0:.2f})" in md  # fraction of the reference's mean
+    assert "seeds 0-2 (6 episodes)" in md and "true_dynamics, seeds 0-4 (5 episodes)" in md
+    assert [p["episodes"] for p in json.loads((out / "sources.json").read_text())] == [6, 2, 5]
+    assert (out / "returns.png").stat().st_size > 0
+
+    # the same episode from two folders is refused, naming both; so is a method a folder lacks
+    assert main(["report", str(tmp_path / "a"), str(tmp_path / "ref"), "--out", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err
+    assert "half_cheetah/crippled_leg/grbal/0" in err and str(tmp_path / "a") in err and str(tmp_path / "ref") in err
+    assert main(["report", f"{tmp_path / 'b'}:mb", "--out", str(tmp_path / "x")]) == 2
+    assert "no episodes of method(s) mb" in capsys.readouterr().err
+    assert main(["report", str(tmp_path / "nothing"), "--out", str(tmp_path / "x")]) == 2
+    assert "no finished episodes" in capsys.readouterr().err

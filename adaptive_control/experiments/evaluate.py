@@ -307,6 +307,83 @@ def read_records(path: str) -> list[dict]:
     return out
 
 
+def parse_source(text: str) -> tuple[str, tuple[str, ...] | None]:
+    """``DIR`` or ``DIR:method,method`` -> (folder, methods to take from it, ``None`` for all)."""
+    folder, sep, methods = text.partition(":")
+    if not folder:
+        raise ConfigError(f"report source {text!r}: no folder before ':'")
+    if not sep:
+        return folder, None
+    names = tuple(m.strip() for m in methods.split(",") if m.strip())
+    if not names:
+        raise ConfigError(f"report source {text!r}: no method after ':'")
+    return folder, names
+
+
+def merge_results(sources: list[tuple[str, tuple[str, ...] | None]]) -> tuple[list[dict], list[dict]]:
+    """Finished episodes of several ``evaluate`` folders, as one matrix: (records, provenance).
+
+    Use it to pool seed draws run apart (e.g. seeds 100-109 and 110-119) or to put a reference run
+    elsewhere beside a method. A source names its folder and, optionally, the methods taken from it.
+    The same cell (robot, family, switch, method, seed) from two sources is an error naming both,
+    as is a folder without results or a method a folder does not hold: nothing is silently mixed.
+    """
+    seen: dict[str, str] = {}
+    records, provenance = [], []
+    for folder, methods in sources:
+        log = os.path.join(folder, "results.jsonl")
+        recs = read_records(log)
+        if not recs:
+            raise ConfigError(f"{log}: no finished episodes (is {folder!r} an evaluate --out folder?)")
+        if methods is not None:
+            missing = sorted(set(methods) - {r["method"] for r in recs})
+            if missing:
+                raise ConfigError(f"{log}: no episodes of method(s) {', '.join(missing)} "
+                                  f"(it holds {', '.join(sorted({r['method'] for r in recs}))})")
+            recs = [r for r in recs if r["method"] in methods]
+        for r in recs:
+            if r["id"] in seen:
+                raise ConfigError(f"episode {r['id']} is in both {seen[r['id']]} and {folder}; "
+                                  f"choose the methods taken from each (DIR:method,...)")
+            seen[r["id"]] = folder
+        records += recs
+        provenance.append({"folder": folder, "methods": sorted({r["method"] for r in recs}),
+                           "seeds": sorted({r["seed"] for r in recs}), "episodes": len(recs)})
+    records.sort(key=lambda r: (r["robot"], r["family"], str(r["switch_at"]), r["method"], r["seed"]))
+    return records, provenance
+
+
+def report(sources: list[tuple[str, tuple[str, ...] | None]], out_dir: str) -> list[dict]:
+    """Merge ``evaluate`` folders (:func:`merge_results`) and write the reports into ``out_dir``.
+
+    Besides the usual results.json/.md and plots, ``sources.json`` records where each episode came
+    from, and results.md ends with the same list.
+    """
+    from models.dataset import atomic_write
+
+    records, provenance = merge_results(sources)
+    os.makedirs(out_dir, exist_ok=True)
+    atomic_write(os.path.join(out_dir, "sources.json"),
+                 lambda fh: fh.write(json.dumps(provenance, indent=1).encode()))
+    footer = "\nMerged from:\n\n" + "".join(
+        f"- `{p['folder']}`: {', '.join(p['methods'])}, seeds {_ranges(p['seeds'])} ({p['episodes']} episodes)\n"
+        for p in provenance)
+    write_reports(records, out_dir, footer)
+    return records
+
+
+def _ranges(values: list[int]) -> str:
+    """[100, 101, 102, 105] -> '100-102, 105'."""
+    out, start = [], None
+    for i, v in enumerate(values):
+        if start is None:
+            start = v
+        if i + 1 == len(values) or values[i + 1] != v + 1:
+            out.append(str(start) if start == v else f"{start}-{v}")
+            start = None
+    return ", ".join(out)
+
+
 # ---------------------------------------------------------------------------------------------
 # Metrics and reports
 
@@ -363,13 +440,13 @@ def summarize(records: list[dict]) -> list[dict]:
     return rows
 
 
-def write_reports(records: list[dict], out_dir: str) -> None:
+def write_reports(records: list[dict], out_dir: str, footer: str = "") -> None:
     from models.dataset import atomic_write
 
     slim = [{k: v for k, v in r.items() if k != "forward_velocity"} for r in records]
     atomic_write(os.path.join(out_dir, "results.json"), lambda fh: fh.write(json.dumps(slim, indent=1).encode()))
     rows = summarize(records)
-    atomic_write(os.path.join(out_dir, "results.md"), lambda fh: fh.write(markdown_table(rows).encode()))
+    atomic_write(os.path.join(out_dir, "results.md"), lambda fh: fh.write((markdown_table(rows) + footer).encode()))
     if records:
         from adaptive_control.experiments.plots import plot_returns, plot_switch
 
