@@ -79,8 +79,24 @@ def test_summary_and_table_from_records(tmp_path):
     sw = next(r for r in rows if r["method"] == "mb" and r["switch_at"] == 100)
     assert sw["recovery_s"] == [None, None, None]
     md = markdown_table(rows)
-    assert "| half_cheetah | crippled_leg | 12 ± 1 | 6 ± 1 |" in md
+    assert "| half_cheetah | crippled_leg | 12 ± 1 | 6 ± 1 |" in md  # no stalled episode: nothing added
+    # the switched episodes end at 0 m/s: every one counted as stalled, in the rows and in the table
+    assert sw["stalled"] == [0, 1, 2] and g["stalled"] == []
+    assert "| half_cheetah | crippled_leg (switched on at step 100) | 11 ± 1, 3/3 stalled | 5 ± 1, 3/3 stalled |" in md
     assert "crippled_leg @ 100 | grbal | - |" in md
+
+
+def test_stalled_reads_the_end_of_the_episode():
+    from adaptive_control.experiments.evaluate import STALL_SPEED, stalled
+
+    running = [2.0] * 1000
+    assert not stalled(running, 0.01)
+    assert stalled(running[:700] + [0.0] * 300, 0.01)  # the last 3 s at a standstill
+    assert not stalled([0.0] * 300 + running[:700], 0.01)  # a slow start is not a stall
+    assert stalled([2.0] * 100 + [STALL_SPEED * 0.9] * 300, 0.01)
+    assert not stalled([2.0] * 100 + [STALL_SPEED * 1.1] * 300, 0.01)
+    assert stalled([2.0] * 10 + [0.0] * 10, 0.01)  # short episodes: the second half
+    assert not stalled([], 0.01)
 
 
 def test_torn_last_line_is_ignored(tmp_path):

@@ -413,6 +413,22 @@ def recovery_time(v_switch, v_reference, switch_step: int, dt: float, window_s: 
     return None if not len(back) else float((left[0] + back[0]) * dt)
 
 
+#: An episode "stalled" when its forward velocity over the last STALL_WINDOW_S seconds (at most the
+#: second half of the episode) averages below STALL_SPEED m/s: the robot fell, reared up or stopped.
+#: A mean return can hide such episodes; the tables count them.
+STALL_SPEED = 0.3
+STALL_WINDOW_S = 3.0
+
+
+def stalled(forward_velocity, dt: float) -> bool:
+    """Whether an episode ended stalled (see :data:`STALL_SPEED`)."""
+    v = np.asarray(forward_velocity, float)
+    if not len(v):
+        return False
+    n = max(1, min(int(round(STALL_WINDOW_S / dt)), len(v) // 2))
+    return bool(v[-n:].mean() < STALL_SPEED)
+
+
 def summarize(records: list[dict]) -> list[dict]:
     """Mean ± standard error of the return (and recovery) per (robot, family, switch, method)."""
     groups: dict = {}
@@ -424,7 +440,8 @@ def summarize(records: list[dict]) -> list[dict]:
         ret = np.array([r["return"] for r in rs])
         row = {"robot": robot, "family": family, "switch_at": switch_at, "method": method, "n": len(rs),
                "mean": float(ret.mean()), "stderr": float(ret.std(ddof=1) / np.sqrt(len(rs))) if len(rs) > 1 else None,
-               "tick_median_ms": float(np.median([r["latency"]["total_median_ms"] for r in rs]))}
+               "tick_median_ms": float(np.median([r["latency"]["total_median_ms"] for r in rs])),
+               "stalled": sorted(r["seed"] for r in rs if "dt" in r and stalled(r.get("forward_velocity", ()), r["dt"]))}
         if switch_at is not None:
             times = []
             for r in rs:
@@ -463,7 +480,8 @@ def markdown_table(rows: list[dict]) -> str:
     keys = sorted({(r["robot"], r["family"], r["switch_at"]) for r in rows}, key=lambda k: tuple(map(str, k)))
     lines = ["# Episode return, mean ± standard error over seeds (test ranges)", "",
              "In brackets: the fraction of the true-dynamics reference's mean return (the same planner with the "
-             "perturbed simulator as its model) where it was run.", "",
+             "perturbed simulator as its model) where it was run; \"k/n stalled\": k of the n episodes ended "
+             f"below {STALL_SPEED} m/s (mean of the last {STALL_WINDOW_S:.0f} s: fallen, reared up or stopped).", "",
              "| robot | perturbation | " + " | ".join(methods) + " |", "|---|---|" + "---|" * len(methods)]
     for robot, family, switch_at in keys:
         label = family + (f" (switched on at step {switch_at})" if switch_at is not None else "")
@@ -479,6 +497,8 @@ def markdown_table(rows: list[dict]) -> str:
             frac = r.get("fraction_of_true_dynamics") if r is not None else None
             if frac is not None and m != "true_dynamics":
                 vals[-1] += f" ({frac:.2f})"
+            if r is not None and r.get("stalled"):
+                vals[-1] += f", {len(r['stalled'])}/{r['n']} stalled"
         lines.append(f"| {robot} | {label} | " + " | ".join(vals) + " |")
     rec = [r for r in rows if r.get("recovery_s")]
     if rec:
