@@ -265,7 +265,9 @@ def cmd_evaluate(args) -> int:
     records = evaluate(cfg, args.out, progress=lambda rec: bar.update(1))
     bar.close()
     print(open(os.path.join(args.out, "results.md"), encoding="utf-8").read())
-    print(f"{len(records)} episodes; results in {args.out}/results.json, results.md, returns.png, switch_velocity.png")
+    written = [f for f in ("results.json", "results.md", "returns.png", "switch_velocity.png")
+               if os.path.exists(os.path.join(args.out, f))]  # the switch plot only when there were switches
+    print(f"{len(records)} episodes; results in {args.out}/: {', '.join(written)}")
     return 0
 
 
