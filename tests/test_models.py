@@ -31,15 +31,20 @@ def test_shapes():
     assert m.flops_per_sample() == 2 * (23 * 256 + 256 * 256 + 256 * 17)
 
 
-def test_normalizer_round_trip():
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_normalizer_round_trip(seed):
+    g = torch.Generator().manual_seed(seed)
     m = MLPDynamics(3, 2, (8,))
-    o = torch.randn(500, 3) * torch.tensor([1.0, 10.0, 0.1]) + 5
-    a = torch.rand(500, 2)
-    n = o + torch.randn(500, 3) * torch.tensor([0.5, 2.0, 0.01]) + 1
+    o = torch.randn(500, 3, generator=g) * torch.tensor([1.0, 10.0, 0.1]) + 5
+    a = torch.rand(500, 2, generator=g)
+    n = o + torch.randn(500, 3, generator=g) * torch.tensor([0.5, 2.0, 0.01]) + 1
     m.normalizer.fit(o, a, n)
     d = n - o
     dn = m.normalizer.normalize_delta(d)
-    torch.testing.assert_close(dn.mean(0), torch.zeros(3), atol=1e-5, rtol=0)
+    # float32: n - o near 5 carries rounding of ~5e-7, i.e. ~5e-5 of the third delta's std of 0.01,
+    # so its normalised mean is zero to ~1e-5 on average but not always below it (this test, unseeded,
+    # once failed at 1.07e-5); 1e-4 still catches a mean off by any real amount
+    torch.testing.assert_close(dn.mean(0), torch.zeros(3), atol=1e-4, rtol=0)
     torch.testing.assert_close(dn.std(0), torch.ones(3), atol=1e-4, rtol=0)
     torch.testing.assert_close(m.normalizer.denormalize_delta(dn), d, atol=1e-5, rtol=1e-5)
     x = m.normalizer.normalize_inputs(o, a)
