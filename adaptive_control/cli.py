@@ -256,7 +256,8 @@ def cmd_demo(args) -> int:
 def cmd_evaluate(args) -> int:
     from tqdm import tqdm
 
-    from adaptive_control.experiments.evaluate import cells, evaluate, load_eval_config, read_records
+    from adaptive_control.experiments.evaluate import cells, evaluate, load_eval_config
+    from adaptive_control.experiments.report import read_records
 
     cfg = load_eval_config(args.config)
     total = len(cells(cfg))
@@ -264,20 +265,25 @@ def cmd_evaluate(args) -> int:
     bar = tqdm(total=total, initial=min(finished, total), desc="evaluate", unit="episode", dynamic_ncols=True)
     records = evaluate(cfg, args.out, progress=lambda rec: bar.update(1))
     bar.close()
-    print(open(os.path.join(args.out, "results.md"), encoding="utf-8").read())
-    written = [f for f in ("results.json", "results.md", "returns.png", "switch_velocity.png")
-               if os.path.exists(os.path.join(args.out, f))]  # the switch plot only when there were switches
-    print(f"{len(records)} episodes; results in {args.out}/: {', '.join(written)}")
+    _print_results(args.out, len(records))
     return 0
 
 
 def cmd_report(args) -> int:
-    from adaptive_control.experiments.evaluate import parse_source, report
+    from adaptive_control.experiments.report import parse_source, report
 
     records = report([parse_source(s) for s in args.sources], args.out)
-    print(open(os.path.join(args.out, "results.md"), encoding="utf-8").read())
-    print(f"{len(records)} episodes; results in {args.out}/results.json, results.md, returns.png, sources.json")
+    _print_results(args.out, len(records))
     return 0
+
+
+def _print_results(out: str, episodes: int) -> None:
+    """The table of an evaluate/report folder, then the files written there (the switch plot and
+    sources.json only exist when there were switches / sources)."""
+    print(open(os.path.join(out, "results.md"), encoding="utf-8").read())
+    written = [f for f in ("results.json", "results.md", "returns.png", "switch_velocity.png", "sources.json")
+               if os.path.exists(os.path.join(out, f))]
+    print(f"{episodes} episodes; results in {out}/: {', '.join(written)}")
 
 
 def cmd_bench(args) -> int:

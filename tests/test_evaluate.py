@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from adaptive_control.config import ConfigError
-from adaptive_control.experiments.evaluate import (EvalConfig, SwitchConfig, cell_id, cells, load_eval_config,
-                                                   markdown_table, moving_average, read_records, recovery_time,
-                                                   summarize)
+from adaptive_control.experiments.evaluate import EvalConfig, SwitchConfig, cell_id, cells, load_eval_config
+from adaptive_control.experiments.report import (markdown_table, moving_average, read_records, recovery_time,
+                                                 summarize)
 
 
 def test_moving_average_is_trailing():
@@ -87,7 +87,7 @@ def test_summary_and_table_from_records(tmp_path):
 
 
 def test_stalled_reads_the_end_of_the_episode():
-    from adaptive_control.experiments.evaluate import STALL_SPEED, stalled
+    from adaptive_control.experiments.report import STALL_SPEED, stalled
 
     running = [2.0] * 1000
     assert not stalled(running, 0.01)

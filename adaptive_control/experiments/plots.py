@@ -7,6 +7,8 @@ import numpy as np
 
 
 # one colour per method in every plot
+#: the order of methods in every table and plot
+METHOD_ORDER = ("grbal", "rebal", "mb_de", "mb", "test_task_mb", "true_dynamics")
 METHOD_COLORS = {"grbal": "tab:blue", "rebal": "tab:orange", "mb_de": "tab:green", "mb": "tab:red",
                  "test_task_mb": "tab:purple", "true_dynamics": "tab:gray"}
 
@@ -30,8 +32,8 @@ def _save(fig, path: str) -> None:
 def plot_returns(rows: list, path: str) -> None:
     """Grouped bars: mean return ± standard error per method, one panel per robot, one group per perturbation."""
     plt = _pyplot()
-    order = ["grbal", "rebal", "mb_de", "mb", "test_task_mb", "true_dynamics"]
-    methods = sorted({r["method"] for r in rows}, key=lambda m: order.index(m) if m in order else len(order))
+    methods = sorted({r["method"] for r in rows},
+                     key=lambda m: METHOD_ORDER.index(m) if m in METHOD_ORDER else len(METHOD_ORDER))
     robots = sorted({r["robot"] for r in rows})
     cell = {(r["robot"], r["family"], r["switch_at"], r["method"]): r for r in rows}
     groups = max(len({(r["family"], r["switch_at"]) for r in rows if r["robot"] == rb}) for rb in robots)
