@@ -77,6 +77,16 @@ MPC_PATHS ?= 12
 MPC_LENGTH ?= 500
 STEPS ?= 4000
 REBAL_STEPS ?= 6000
+# CANDIDATES=N (N > 1): after the last round, N-1 more trainings of MB and of GrBAL on all the data, with
+# other seeds (GrBAL again from the round's MB), and `adaptive-control select` keeps, of each method's N,
+# the one whose controller returns most on 10 validation episodes from the TRAINING range of
+# SELECT_FAMILY (never the held-out test range). The seed alone moves a GrBAL's held-out return
+# 391-1,030 on the same data (README "Reproducibility"). Each extra candidate costs one MB and one GrBAL
+# training (~6 min on one thread) and 20 validation episodes (~1 min on 2 cores).
+CANDIDATES ?= 1
+SELECT_FAMILY ?= crippled_leg
+SELECT_SEEDS ?= 900 901 902 903 904 905 906 907 908 909
+SELECT_STEPS ?= 1000
 # REBAL=no skips the recurrent model (ablations of the MLP models)
 REBAL ?= yes
 CONFIG ?=
@@ -86,7 +96,9 @@ THREADS ?=
 DEST ?= adaptive_control/assets/$(ROBOT)
 CK_ARGS = --robot $(ROBOT) $(if $(CONFIG),--config $(CONFIG))
 TH_ARGS = $(if $(THREADS),--threads $(THREADS))
-TRAIN_ARGS = $(CK_ARGS) $(if $(STEPS),--steps $(STEPS)) --seed $(SEED) $(TH_ARGS)
+TRAIN_BASE = $(CK_ARGS) $(if $(STEPS),--steps $(STEPS)) $(TH_ARGS)
+TRAIN_ARGS = $(TRAIN_BASE) --seed $(SEED)
+SELECT_ARGS = --family $(SELECT_FAMILY) --seeds $(SELECT_SEEDS) --steps $(SELECT_STEPS) $(if $(filter 1,$(THREADS)),--workers 1)
 checkpoints: $(STAMP)
 	@mkdir -p $(RUNS) $(DEST)
 	$(CLI) collect $(CK_ARGS) --policy random $(if $(RANDOM_PATHS),--paths $(RANDOM_PATHS)) --seed $$((1000 * $(SEED))) --out $(RUNS)/data_0.npz
@@ -99,6 +111,15 @@ checkpoints: $(STAMP)
 	  $(CLI) meta-train $(TRAIN_ARGS) --method mb --data $$data --out $(RUNS)/mb.pt; \
 	  $(CLI) meta-train $(TRAIN_ARGS) --method grbal --init $(RUNS)/mb.pt --data $$data --out $(RUNS)/grbal.pt; \
 	done; \
+	if [ "$(CANDIDATES)" -gt 1 ]; then \
+	  cp $(RUNS)/mb.pt $(RUNS)/mb_1.pt; cp $(RUNS)/grbal.pt $(RUNS)/grbal_1.pt; \
+	  for c in $$(seq 2 $(CANDIDATES)); do \
+	    $(CLI) meta-train $(TRAIN_BASE) --seed $$(($(SEED) + 1000 * c)) --method mb --data $$data --out $(RUNS)/mb_$$c.pt; \
+	    $(CLI) meta-train $(TRAIN_BASE) --seed $$(($(SEED) + 1000 * c)) --method grbal --init $(RUNS)/mb_1.pt --data $$data --out $(RUNS)/grbal_$$c.pt; \
+	  done; \
+	  $(CLI) select $(CK_ARGS) $(SELECT_ARGS) --candidates $$(for c in $$(seq 1 $(CANDIDATES)); do echo $(RUNS)/mb_$$c.pt; done) --out $(RUNS)/mb.pt --json $(RUNS)/select_mb.json; \
+	  $(CLI) select $(CK_ARGS) $(SELECT_ARGS) --candidates $$(for c in $$(seq 1 $(CANDIDATES)); do echo $(RUNS)/grbal_$$c.pt; done) --out $(RUNS)/grbal.pt --json $(RUNS)/select_grbal.json; \
+	fi; \
 	if [ "$(REBAL)" = yes ]; then \
 	  $(CLI) meta-train $(CK_ARGS) $(TH_ARGS) $(if $(REBAL_STEPS),--steps $(REBAL_STEPS)) --seed $(SEED) --method rebal --data $$data --out $(RUNS)/rebal.pt; \
 	fi

@@ -277,6 +277,26 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_select(args) -> int:
+    from tqdm import tqdm
+
+    from adaptive_control.experiments.select import check_inputs, select, table, write_selection
+
+    cfg = _config(args)
+    seeds = args.seeds
+    check_inputs(args.candidates, cfg.robot.name, args.family, seeds)  # errors before the progress bar
+    bar = tqdm(total=len(args.candidates) * len(seeds), desc="select", unit="episode", dynamic_ncols=True)
+    best, candidates = select(args.candidates, cfg.robot.name, args.config, args.family, seeds, args.steps,
+                              args.workers, progress=lambda: bar.update(1))
+    bar.close()
+    write_selection(best, candidates, args.out, args.json, robot=cfg.robot.name, family=args.family, seeds=seeds,
+                    steps=args.steps)
+    print(f"{cfg.robot.name}, {args.family} (training range), {len(seeds)} validation episodes of {args.steps} steps:")
+    print(table(best, candidates))
+    print(f"wrote {args.out}" + (f" and {args.json}" if args.json else ""))
+    return 0
+
+
 def _print_results(out: str, episodes: int) -> None:
     """The table of an evaluate/report folder, then the files written there (the switch plot and
     sources.json only exist when there were switches / sources)."""
@@ -436,6 +456,23 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output folder for the merged results.json, results.md, plots")
     p.set_defaults(func=cmd_report)
 
+    p = sub.add_parser("select", help="keep the checkpoint whose controller returns most on validation episodes from "
+                                      "the training range (closed-loop model selection, e.g. between training seeds)")
+    _add_common(p)
+    p.add_argument("--candidates", nargs="+", required=True,
+                   help="checkpoints of one kind for the robot (ties go to the first)")
+    p.add_argument("--family", default="crippled_leg",
+                   help="perturbation family whose TRAINING range the validation tasks come from, or all "
+                        "(default: %(default)s; the held-out test range is never used)")
+    p.add_argument("--seeds", nargs="+", type=int, default=list(range(900, 910)),
+                   help="validation episode seeds (default: 900-909)")
+    p.add_argument("--steps", type=_positive_int, default=1000, help="control steps per episode (default: %(default)s)")
+    p.add_argument("--workers", type=_positive_int, default=2, help="worker processes, one torch thread each "
+                                                                    "(default: %(default)s)")
+    p.add_argument("--out", required=True, help="where the chosen checkpoint is copied (may be one of the candidates)")
+    p.add_argument("--json", help="write every candidate's validation returns to this JSON file")
+    p.set_defaults(func=cmd_select)
+
     p = sub.add_parser("sil", help="simulation in the loop over ROS 2: the sim node and the controller node")
     p.add_argument("--robot", default="half_cheetah",
                    help="registered robot or robot spec path (default: %(default)s); a robot without shipped node "
@@ -484,7 +521,7 @@ def main(argv=None) -> int:
     try:
         for name in ("out", "json"):  # outputs: fail before the work, not after it
             _writable(getattr(args, name, None), folder=name == "out" and args.command in ("demo", "evaluate", "report"))
-        for name in ("data", "params"):
+        for name in ("data", "params", "candidates"):
             _readable(getattr(args, name, None))
         for name in ("config", "init"):
             _readable([getattr(args, name)] if getattr(args, name, None) else [])

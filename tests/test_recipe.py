@@ -1,6 +1,8 @@
 """The checkpoint recipe (`make checkpoints`) end to end, at toy sizes: random data on the whole
 perturbation suite, MB, GrBAL from MB's weights, one aggregation round driven by both MPC
-controllers, ReBAL; the shipped experiment's block model, early stopping and planner settings."""
+controllers, a second training of each with another seed and closed-loop selection between the two
+(CANDIDATES=2), ReBAL; the shipped experiment's block model, early stopping and planner settings."""
+import json
 import os
 import shutil
 import subprocess
@@ -23,7 +25,8 @@ def test_make_checkpoints_recipe_runs_end_to_end(tmp_path):
     runs, dest = tmp_path / "runs", tmp_path / "dest"
     cmd = ["make", "--no-print-directory", "-C", ROOT, "-o", os.path.join(venv, ".installed-stamp"), "checkpoints",
            f"VENV={venv}", "ROBOT=half_cheetah", f"RUNS={runs}", f"DEST={dest}", "RANDOM_PATHS=3", "MPC_PATHS=1",
-           "MPC_LENGTH=24", "STEPS=12", "REBAL_STEPS=4", "AGG_ROUNDS=1", "THREADS=1", "SEED=2"]
+           "MPC_LENGTH=24", "STEPS=12", "REBAL_STEPS=4", "AGG_ROUNDS=1", "THREADS=1", "SEED=2", "CANDIDATES=2",
+           "SELECT_SEEDS=900", "SELECT_STEPS=20"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env={**os.environ, "MUJOCO_GL": "disable"})
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert sorted(os.listdir(dest)) == ["grbal.pt", "mb.pt", "rebal.pt"]
@@ -38,10 +41,20 @@ def test_make_checkpoints_recipe_runs_end_to_end(tmp_path):
         ck = load_checkpoint(str(dest / f"{kind}.pt"), robot="half_cheetah")
         assert ck.kind == kind
         assert ck.ticks == (1 if kind == "rebal" else exp.train.model_ticks)
-        assert ck.config["train"]["seed"] == 2 and ck.metrics["transitions"] > len(d0) - 3 * exp.train.model_ticks
+        assert ck.metrics["transitions"] > len(d0) - 3 * exp.train.model_ticks
+    # two candidates of each MLP method (seeds 2 and 2002), the shipped one the better on validation
+    for kind in ("grbal", "mb"):
+        seeds = [load_checkpoint(str(runs / f"{kind}_{c}.pt")).config["train"]["seed"] for c in (1, 2)]
+        assert seeds == [2, 2002]
+        doc = json.load(open(runs / f"select_{kind}.json"))
+        assert [c["path"] for c in doc["candidates"]] == [str(runs / f"{kind}_{c}.pt") for c in (1, 2)]
+        assert doc["split"] == "train" and doc["seeds"] == [900] and doc["steps"] == 20
+        best = max(doc["candidates"], key=lambda c: c["mean"])["path"]
+        assert open(dest / f"{kind}.pt", "rb").read() == open(best, "rb").read()
+    assert load_checkpoint(str(dest / "rebal.pt")).config["train"]["seed"] == 2
     # GrBAL of the last round started from that round's MB model, and its checkpoint runs the controller
     grbal = load_checkpoint(str(dest / "grbal.pt"), robot="half_cheetah")
-    assert grbal.metrics["init"].endswith("mb.pt")
+    assert os.path.basename(grbal.metrics["init"]) in ("mb.pt", "mb_1.pt")
     ctrl = build_controller(grbal, "half_cheetah", exp.planner, exp.controller)
     obs = grbal.model.normalizer.obs_mean.numpy().astype(np.float64)
     for _ in range(4):
