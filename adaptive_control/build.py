@@ -20,7 +20,7 @@ from sim.robots import make_env, planning_cost
 from sim.tasks import config_distribution, families, make_distribution
 
 #: Which checkpoint kind each online method runs on.
-CHECKPOINT_KIND = {"grbal": "grbal", "mb": "mb", "mb_de": "mb", "rebal": "rebal"}
+CHECKPOINT_KIND = {"grbal": "grbal", "grbal_prior": "grbal", "mb": "mb", "mb_de": "mb", "rebal": "rebal"}
 
 
 def assets_dir() -> str:
@@ -132,7 +132,7 @@ def _build_controller(ckpt, robot, planner_cfg, ctrl_cfg, executor, cost=None, c
         torch.set_num_threads(ctrl_cfg.threads)
     env = make_env(robot)
     model = ckpt.model.to(device)
-    if ctrl_cfg.method == "mb":
+    if ctrl_cfg.method in ("mb", "grbal_prior"):  # grbal_prior: the meta-learned prior, never adapted
         adapter = NoAdaptation()
     elif ctrl_cfg.method == "rebal":
         adapter = RecurrentAdapter(model)

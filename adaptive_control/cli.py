@@ -410,7 +410,7 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run one episode and report return and tick latency")
     _add_common(p)
     p.add_argument("--perturbation", help="perturbation family (default: the config's)")
-    p.add_argument("--method", default="grbal", choices=["grbal", "mb", "mb_de", "rebal", "true_dynamics"],
+    p.add_argument("--method", default="grbal", choices=["grbal", "grbal_prior", "mb", "mb_de", "rebal", "true_dynamics"],
                    help="online method, or true_dynamics: the same planner with the simulator as its model, the "
                         "reference no robot can run (default: %(default)s)")
     p.add_argument("--checkpoint", help="checkpoint (default: the shipped one for the method)")
@@ -435,7 +435,7 @@ def make_parser() -> argparse.ArgumentParser:
                    help="task range: the family's held-out test range or its training range (default: %(default)s)")
 
     p.add_argument("--methods", nargs="+", default=["grbal", "mb", "true_dynamics"],
-                   choices=["grbal", "mb", "mb_de", "rebal", "true_dynamics"],
+                   choices=["grbal", "grbal_prior", "mb", "mb_de", "rebal", "true_dynamics"],
                    help="methods; true_dynamics is the reference planner with the simulator as its model "
                         "(default: %(default)s)")
     p.add_argument("--seeds", nargs="+", type=int, default=[100, 101, 102], help="episode seeds (default: %(default)s)")
@@ -479,7 +479,7 @@ def make_parser() -> argparse.ArgumentParser:
                         "YAML gets the parameters its spec gives (see ros-params)")
     p.add_argument("--perturbation", default="crippled_leg", help="perturbation family (default: %(default)s)")
     p.add_argument("--split", default="test", choices=["train", "test"], help="task range (default: %(default)s)")
-    p.add_argument("--method", default="grbal", choices=["grbal", "mb", "mb_de", "rebal"], help="(default: %(default)s)")
+    p.add_argument("--method", default="grbal", choices=["grbal", "grbal_prior", "mb", "mb_de", "rebal"], help="(default: %(default)s)")
     p.add_argument("--checkpoint", help="the controller's checkpoint (default: the one shipped for robot + method)")
     p.add_argument("--seed", type=int, default=100, help="seed of the task and initial state (default: %(default)s)")
     p.add_argument("--duration", type=_positive_float, default=20.0, help="simulated seconds (default: %(default)s)")

@@ -30,7 +30,7 @@ ROBOTS = ("half_cheetah", "ant")
 #: checked by :meth:`ExperimentConfig.validate`.
 #: ``all`` is the whole suite (every family of the robot, training ranges).
 PERTURBATIONS = tuple(dict.fromkeys(f for robot in ROBOTS for f in FAMILIES[robot])) + ("all",)
-METHODS = ("grbal", "mb", "mb_de", "rebal")
+METHODS = ("grbal", "grbal_prior", "mb", "mb_de", "rebal")
 
 
 @dataclass(frozen=True)
@@ -268,8 +268,9 @@ class ControllerConfig:
     """The online loop: adapt the prior on the last M transitions, then plan."""
 
     method: str = "grbal"
-    """``grbal`` (meta-learned prior + one gradient step), ``mb`` (no adaptation), ``mb_de`` (MB + the same
-    step), ``rebal`` (recurrent model; its carried hidden state is the adaptation)."""
+    """``grbal`` (meta-learned prior + one gradient step), ``grbal_prior`` (the same checkpoint without the
+    online step: the ablation that tells what adapting buys), ``mb`` (no adaptation), ``mb_de`` (MB + the
+    same step), ``rebal`` (recurrent model; its carried hidden state is the adaptation)."""
     adapt_window: int = 16
     """M: newest transitions used by the online adaptation step."""
     inner_lr: float | None = None

@@ -27,7 +27,7 @@ class ControllerNodeConfig:
     robot: str = "half_cheetah"
     """Robot the checkpoint was trained for."""
     method: str = "grbal"
-    """Online method: grbal, mb, mb_de or rebal."""
+    """Online method: grbal, grbal_prior (the ablation without the online step), mb, mb_de or rebal."""
     checkpoint: str = ""
     """Checkpoint file; empty: the one shipped for ``robot`` and ``method``."""
     config: str = ""

@@ -25,7 +25,7 @@ def drive(ctrl, steps=5):
     return ctrl
 
 
-@pytest.mark.parametrize("method", ["grbal", "mb", "mb_de"])
+@pytest.mark.parametrize("method", ["grbal", "grbal_prior", "mb", "mb_de"])
 @pytest.mark.parametrize("planner", ["mppi", "cem", "random_shooting"])
 def test_every_method_and_sampling_planner_runs_on_the_shipped_checkpoints(method, planner):
     ckpt = load_for_method(method, "half_cheetah")
@@ -34,7 +34,11 @@ def test_every_method_and_sampling_planner_runs_on_the_shipped_checkpoints(metho
     ctrl = drive(build_controller(ckpt, "half_cheetah", cfg, ControllerConfig(method=method)))
     assert type(ctrl.planner).__name__ == {"mppi": "MPPI", "cem": "CEM", "random_shooting": "RandomShooting"}[planner]
     moved = any(not torch.equal(ctrl.params[k], ctrl.prior[k]) for k in ctrl.prior)
-    assert moved == (method != "mb")
+    assert moved == (method not in ("mb", "grbal_prior"))  # grbal_prior: the meta-learned prior, never adapted
+    if method == "grbal_prior":
+        assert ckpt.kind == "grbal"
+        grbal = load_for_method("grbal", "half_cheetah").model.params()
+        assert all(torch.equal(ctrl.params[k], grbal[k]) for k in grbal)
 
 
 def test_casadi_planner_runs_with_adapted_weights(tmp_path):

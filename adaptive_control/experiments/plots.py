@@ -8,8 +8,8 @@ import numpy as np
 
 # one colour per method in every plot
 #: the order of methods in every table and plot
-METHOD_ORDER = ("grbal", "rebal", "mb_de", "mb", "test_task_mb", "true_dynamics")
-METHOD_COLORS = {"grbal": "tab:blue", "rebal": "tab:orange", "mb_de": "tab:green", "mb": "tab:red",
+METHOD_ORDER = ("grbal", "grbal_prior", "rebal", "mb_de", "mb", "test_task_mb", "true_dynamics")
+METHOD_COLORS = {"grbal": "tab:blue", "grbal_prior": "tab:cyan", "rebal": "tab:orange", "mb_de": "tab:green", "mb": "tab:red",
                  "test_task_mb": "tab:purple", "true_dynamics": "tab:gray"}
 
 

@@ -6,6 +6,11 @@ five meta-trainings of the shipped recipe on the *same* data, differing only in 
 candidate's controller (the experiment's planner and controller, as ``run`` builds them) on the same
 validation episodes and keeps the candidate with the highest mean return.
 
+What it can and cannot do (measured on those five, and five MB trainings likewise): the return on the
+training range picked the best of the five GrBALs on the held-out legs, but the worst of the five
+MBs. It chooses the best controller *on the validation tasks*; how that carries over to perturbations
+the models never saw is not in its power to see.
+
 Validation tasks come from the family's **training** range only (crippled half-cheetah actuators 0-3,
 ant legs 0-2, ...; :func:`sim.tasks.make_distribution`), never from the held-out test range that
 ``demo`` and ``evaluate`` report: the choice must not see the test. Seeds 900-909 by default, disjoint
