@@ -40,6 +40,7 @@ def plot_returns(rows: list, path: str) -> None:
     fig, axes = plt.subplots(len(robots), 1, figsize=(min(16, max(7, 0.9 * groups * max(1, len(methods)) / 2.5)),
                                                         3.6 * len(robots)), squeeze=False)
     width = 0.8 / max(1, len(methods))
+    colors = {m: METHOD_COLORS.get(m, f"C{j}") for j, m in enumerate(methods)}
     for ax, robot in zip(axes[:, 0], robots):
         keys = sorted({(r["family"], r["switch_at"]) for r in rows if r["robot"] == robot}, key=lambda k: tuple(map(str, k)))
         for j, m in enumerate(methods):
@@ -51,8 +52,7 @@ def plot_returns(rows: list, path: str) -> None:
                     ys.append(r["mean"])
                     es.append(r["stderr"])
             # a single episode has no standard error: no error bar (not a zero one), marked n=1
-            ax.bar(xs, ys, width, yerr=[float("nan") if e is None else e for e in es], capsize=2, label=m,
-                   color=METHOD_COLORS.get(m))
+            ax.bar(xs, ys, width, yerr=[float("nan") if e is None else e for e in es], capsize=2, color=colors[m])
             for x, y, e in zip(xs, ys, es):
                 if e is None:
                     ax.annotate("n=1", (x, y), ha="center", va="bottom", fontsize=7)
@@ -62,7 +62,11 @@ def plot_returns(rows: list, path: str) -> None:
         ax.set_ylabel("return (mean ± s.e.)")
         ax.axhline(0.0, color="k", lw=0.5)
         ax.grid(axis="y", alpha=0.3)
-    axes[0, 0].legend(fontsize=8, ncol=len(methods))
+    # one legend for the figure, from the colours themselves (a method missing from the first panel, e.g.
+    # a reference run on one robot only, must still show its own colour)
+    from matplotlib.patches import Patch
+
+    axes[0, 0].legend(handles=[Patch(color=colors[m], label=m) for m in methods], fontsize=8, ncol=len(methods))
     fig.tight_layout()
     _save(fig, path)
     plt.close(fig)
