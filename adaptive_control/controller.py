@@ -197,6 +197,7 @@ class AdaptiveController:
         self.nx, self.nu = model.obs_size, model.action_size // self.model_ticks
         self.prior = model.params()  # detached; never modified
         self.params = self.prior
+        self._predict = None  # the planning model of self.params, folded (set by _set_params)
         # the prior on whole (multi-tick) transitions, for the guard's checks
         if self._recurrent:
             empty = model.initial_context(1)
@@ -221,6 +222,8 @@ class AdaptiveController:
         return self._predict(state, action)
 
     def _set_params(self, params, context=None) -> None:
+        if params is self.params and self._predict is not None and not self._recurrent:
+            return  # the same parameters (mb, grbal_prior, a rejected step again): keep the folded predictor
         self.params = params
         if self._recurrent:
             ctx = self.adapter.context if context is None else context

@@ -15,13 +15,13 @@ import numpy as np
 
 def paired(a: str, b: str, folders) -> dict:
     """{robot: {"cells": {cell: (mean, s.e., n)}, "perturbed": (mean, s.e., n)}} of ``a`` − ``b``."""
+    from adaptive_control.experiments.report import read_records
+
     returns: dict = {}
     for folder in folders:
-        with open(os.path.join(folder, "results.jsonl"), encoding="utf-8") as fh:
-            for line in fh:
-                r = json.loads(line)
-                cell = r["family"] + (f" @ {r['switch_at']}" if r.get("switch_at") is not None else "")
-                returns.setdefault((r["robot"], cell, r["method"]), {})[r["seed"]] = r["return"]
+        for r in read_records(os.path.join(folder, "results.jsonl")):
+            cell = r["family"] + (f" @ {r['switch_at']}" if r.get("switch_at") is not None else "")
+            returns.setdefault((r["robot"], cell, r["method"]), {})[r["seed"]] = r["return"]
     out: dict = {}
     for robot in sorted({k[0] for k in returns}):
         cells, pooled = {}, []

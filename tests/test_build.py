@@ -35,6 +35,10 @@ def test_every_method_and_sampling_planner_runs_on_the_shipped_checkpoints(metho
     assert type(ctrl.planner).__name__ == {"mppi": "MPPI", "cem": "CEM", "random_shooting": "RandomShooting"}[planner]
     moved = any(not torch.equal(ctrl.params[k], ctrl.prior[k]) for k in ctrl.prior)
     assert moved == (method not in ("mb", "grbal_prior"))  # grbal_prior: the meta-learned prior, never adapted
+    if not moved:  # unchanged parameters: the folded planning model is not rebuilt every tick
+        folded = ctrl._predict
+        drive(ctrl, steps=3)
+        assert ctrl._predict is folded
     if method == "grbal_prior":
         assert ckpt.kind == "grbal"
         grbal = load_for_method("grbal", "half_cheetah").model.params()

@@ -15,8 +15,11 @@ def _progress(total: int, desc: str):
 
 
 def run_one(cfg, method: str, seed: int, steps: int, checkpoint: str | None = None, perturbation: str | None = None,
-            progress: bool = True, split: str = "test", command=None):
+            progress: bool = True, split: str = "test", command=None, tasks=None):
     """One episode of ``method`` on a task sampled from ``seed`` in ``split``'s range; returns an ``EpisodeResult``.
+
+    ``tasks``: a task sampler (``.sample(rng)``) to draw from instead of the config's ``task:`` section
+    (e.g. a family's training range as the suite defines it, :func:`sim.tasks.make_distribution`).
 
     ``command``: a :class:`adaptive_control.tracking.CommandSchedule`: the controller tracks it (velocity
     tracking cost) instead of running forward; the result then holds the transitions (``record``)."""
@@ -41,7 +44,9 @@ def run_one(cfg, method: str, seed: int, steps: int, checkpoint: str | None = No
         ckpt = load_for_method(method, cfg.robot.name, checkpoint, device=cfg.controller.device)
         ctrl = build_controller(ckpt, cfg.robot.name, cfg.planner, dataclasses.replace(cfg.controller, method=method),
                                 cost=cost)
-    task = task_distribution(cfg.robot.name, cfg.task, perturbation, split).sample(np.random.default_rng(seed))
+    if tasks is None:
+        tasks = task_distribution(cfg.robot.name, cfg.task, perturbation, split)
+    task = tasks.sample(np.random.default_rng(seed))
     bar = _progress(steps, f"{method} seed {seed}") if progress else None
     try:
         res = run_episode(env, ctrl, steps, seed=seed, task=task, progress=bar.update if bar else None,

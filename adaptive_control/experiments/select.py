@@ -49,7 +49,6 @@ class Candidate:
 def check_candidates(paths, robot: str) -> str:
     """The checkpoint kind (``grbal``, ``mb``, ``rebal``) all ``paths`` share, after loading each for
     ``robot`` (a checkpoint for another robot or of another kind is refused before any episode runs)."""
-    from adaptive_control.build import load_for_method
     from models.checkpoint import CheckpointError, load_checkpoint
     from sim.robots import make_env
 
@@ -58,9 +57,7 @@ def check_candidates(paths, robot: str) -> str:
     env = make_env(robot)
     kinds = {}
     for path in paths:
-        ckpt = load_checkpoint(path, robot=env.name, obs_size=env.obs_size, action_size=env.action_size)
-        load_for_method(ckpt.kind, robot, path)  # the same checks a controller's load makes
-        kinds[path] = ckpt.kind
+        kinds[path] = load_checkpoint(path, robot=env.name, obs_size=env.obs_size, action_size=env.action_size).kind
     if len(set(kinds.values())) > 1:
         listing = ", ".join(f"{p} ({k})" for p, k in kinds.items())
         raise CheckpointError(f"candidates must be of one kind (the same method), got {listing}")
@@ -79,18 +76,12 @@ def validation_episode(path: str, kind: str, robot: str, config: str | None, fam
                        steps: int) -> float:
     """The return of one validation episode of the checkpoint at ``path`` (one torch thread; what each
     worker of :func:`select` runs)."""
-    from adaptive_control.build import build_controller, experiment_config, load_for_method
-    from robot_bridge.mujoco_backend import run_episode
-    from sim.robots import make_env
+    from adaptive_control.build import experiment_config
+    from adaptive_control.experiments.episode import run_one
 
     exp = experiment_config(robot, config)
-    tasks = validation_tasks(robot, family)
-    ckpt = load_for_method(kind, robot, path)
-    ctrl = build_controller(ckpt, robot, exp.planner, dataclasses.replace(exp.controller, method=kind, threads=1))
-    try:
-        res = run_episode(make_env(robot), ctrl, steps, seed=seed, task=tasks.sample(np.random.default_rng(seed)))
-    finally:
-        ctrl.close()
+    exp = dataclasses.replace(exp, controller=dataclasses.replace(exp.controller, threads=1))
+    res = run_one(exp, kind, seed, steps, checkpoint=path, progress=False, tasks=validation_tasks(robot, family))
     return float(res.episode_return)
 
 
