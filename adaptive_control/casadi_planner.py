@@ -39,14 +39,35 @@ def mlp_step_function(model: MLPDynamics) -> ca.Function:
         # torch is row-major; CasADi reshape is column-major: reshape transposed, then transpose back
         views[name] = ca.reshape(flat, shape[1], shape[0]).T if len(shape) == 2 else flat
         offset += size
-    h = ca.vertcat((x - as_np(n.obs_mean)) / as_np(n.obs_std), (u - as_np(n.act_mean)) / as_np(n.act_std))
+    frame = model.frame
+    if frame is not None:  # the network sees the state in its heading frame (models.frames), as in torch
+        tw, tz = x[frame.quat[0]], x[frame.quat[3]]
+        norm = ca.sqrt(tw * tw + tz * tz)
+        tw, tz = ca.if_else(norm > 1e-6, tw / norm, 1.0), ca.if_else(norm > 1e-6, tz / norm, 0.0)
+        s = _heading_rotate(x, frame, tw, -tz)
+    else:
+        s = x
+    h = ca.vertcat((s - as_np(n.obs_mean)) / as_np(n.obs_std), (u - as_np(n.act_mean)) / as_np(n.act_std))
     linear = [i for i, m in enumerate(model.net) if isinstance(m, torch.nn.Linear)]
     for j, i in enumerate(linear):
         h = ca.mtimes(views[f"net.{i}.weight"], h) + views[f"net.{i}.bias"]
         if j < len(linear) - 1:
             h = _ACT[model.activation](h)
-    x_next = x + h * as_np(n.delta_std) + as_np(n.delta_mean)
+    x_next = s + h * as_np(n.delta_std) + as_np(n.delta_mean)
+    if frame is not None:
+        x_next = _heading_rotate(x_next, frame, tw, tz)
     return ca.Function("mlp_step", [x, u, w], [x_next], ["x", "u", "w"], ["x_next"])
+
+
+def _heading_rotate(x, frame, tw, tz):
+    """``x`` with its quaternion and horizontal velocity rotated by the heading (tw, 0, 0, tz), as
+    :meth:`models.frames.HeadingFrame.to_world` (pass -tz for ``to_local``)."""
+    w, qx, qy, qz = (x[i] for i in frame.quat)
+    vx, vy = (x[i] for i in frame.vel_xy)
+    c, s = tw * tw - tz * tz, 2 * tw * tz
+    new = {frame.quat[0]: tw * w - tz * qz, frame.quat[1]: tw * qx - tz * qy, frame.quat[2]: tw * qy + tz * qx,
+           frame.quat[3]: tw * qz + tz * w, frame.vel_xy[0]: c * vx - s * vy, frame.vel_xy[1]: s * vx + c * vy}
+    return ca.vertcat(*[new.get(i, x[i]) for i in range(x.shape[0])])
 
 
 def half_cheetah_stage_cost() -> ca.Function:

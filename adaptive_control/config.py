@@ -105,9 +105,16 @@ class ModelConfig:
     """Hidden activation: ``relu``, ``tanh`` or ``silu``."""
     context_size: int = 64
     """ReBAL only: size of the GRU context that carries the adaptation."""
+    frame: str = "world"
+    """Frame the network predicts in: ``world`` (the observation as it is) or ``heading`` (each
+    transition in the heading frame of the state it starts from: orientation and horizontal velocity
+    relative to where the base faces, so the model is the same whichever way the robot faces; for a
+    free-joint base whose observation has ``odom.qw``-``odom.qz`` and ``odom.vx``, ``odom.vy``; the
+    ant ships it). Training writes it into the checkpoint; the planner still sees world-frame states."""
 
     def validate(self) -> None:
         _positive("context_size", self.context_size)
+        _one_of("frame", self.frame, ("world", "heading"))
         if not self.hidden_sizes or any(h <= 0 for h in self.hidden_sizes):
             raise ConfigError(f"hidden_sizes: need positive widths, got {self.hidden_sizes}")
         _one_of("activation", self.activation, ("relu", "tanh", "silu"))
@@ -329,9 +336,28 @@ class ExperimentConfig:
         if bad:
             what = "actuator" if robot == "half_cheetah" else "leg"
             raise ConfigError(f"task.joints: {bad} out of range: {robot} {what} indices are 0-{n - 1}")
+        if self.model.frame == "heading":
+            heading_indices(robot)
         if robot == "ant" and task.perturbation == "crippled_leg" and tuple(task.strength_range) != (0.0, 0.0):
             raise ConfigError(f"task.strength_range: the ant's crippled leg has no torque, need [0, 0], "
                               f"got {list(task.strength_range)}")
+
+
+def heading_indices(robot: str) -> tuple[tuple[int, ...], tuple[int, int]]:
+    """Observation indices of the base's quaternion (w, x, y, z) and world-frame (vx, vy): what
+    ``model.frame: heading`` rotates. A :class:`ConfigError` naming the key and the robot spec when the
+    robot's observation does not have them (or has a world position, which no heading frame fixes)."""
+    spec = load_spec(robot)
+    entries = spec.base_entries()
+    if spec.planar or "quat" not in entries or "vxy" not in entries:
+        raise ConfigError(f"model.frame: 'heading' needs a free-joint base whose observation has odom.qw, odom.qx, "
+                          f"odom.qy, odom.qz, odom.vx and odom.vy; robot {spec.name!r} ({spec.source}) has not: "
+                          f"use frame: world")
+    pos = [e for e in ("odom.x", "odom.y") if e in spec.observation]
+    if pos:
+        raise ConfigError(f"model.frame: 'heading' cannot rotate world positions, and robot {spec.name!r} "
+                          f"({spec.source}) observes {', '.join(pos)}: use frame: world")
+    return entries["quat"], entries["vxy"]
 
 
 # ---------------------------------------------------------------------------------------------

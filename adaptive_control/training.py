@@ -8,11 +8,12 @@ import time
 import torch
 from tqdm import tqdm
 
-from adaptive_control.config import ConfigError, ExperimentConfig, to_dict
+from adaptive_control.config import ConfigError, ExperimentConfig, heading_indices, to_dict
 from models.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from models.dataset import TransitionDataset
 from models.distributed import DistInfo, current
 from models.dynamics import MLPDynamics
+from models.frames import HeadingFrame
 from models.guard import calibrate_residuals
 from models.recurrent import RecurrentDynamics
 from models.training import LOG_EVERY, seeded_init, train_dynamics
@@ -96,12 +97,13 @@ def train_checkpoint(cfg: ExperimentConfig, data: TransitionDataset, out: str, *
     info = dist_info or current()
     t = cfg.train
     robot_nu = data.action_size
+    frame = None if cfg.model.frame == "world" else HeadingFrame(*heading_indices(data.robot))
     if t.method == "rebal":  # one tick at a time whatever train.model_ticks says (its context carries the rest)
         model = RecurrentDynamics(data.obs_size, data.action_size, cfg.model.hidden_sizes, cfg.model.context_size,
-                                  cfg.model.activation)
+                                  cfg.model.activation, frame=frame)
     else:
         data = data.multi_tick(t.model_ticks)  # n-tick transitions (the n actions as the input)
-        model = MLPDynamics(data.obs_size, data.action_size, cfg.model.hidden_sizes, cfg.model.activation)
+        model = MLPDynamics(data.obs_size, data.action_size, cfg.model.hidden_sizes, cfg.model.activation, frame=frame)
     seeded_init(model, t.seed)
     if init is not None:
         start = load_checkpoint(init, robot=data.robot, obs_size=data.obs_size, action_size=robot_nu)

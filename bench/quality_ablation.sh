@@ -7,13 +7,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 SEEDS=${SEEDS:-100 101 102}
+METHODS=${METHODS:-grbal mb}
 OUT=bench/results/quality_ablation
 mkdir -p "$OUT"
 Q=results/quality
 run() {  # row checkpoints config step_ticks [extra flags]
   local row=$1 ck=$2 cfg=$3 n=$4; shift 4
   MUJOCO_GL=disable "$PY" bench/step_ticks.py --robot half_cheetah --family crippled_leg --split test \
-    --methods grbal mb --seeds $SEEDS --threads 1 --checkpoints "$ck" --config "$cfg" --step-ticks "$n" \
+    --methods $METHODS --seeds $SEEDS --threads 1 --checkpoints "$ck" --config "$cfg" --step-ticks "$n" \
     --json "$OUT/$row.json" "$@"
 }
 rows=${*:-v1_n1 v1_n3 v1_n3_k170 agg3 agg3_roll8 agg3_block3 shipped shipped_k250 shipped_t15 shipped_t5_t3 shipped_colored shipped_temp tick1}
@@ -44,6 +45,11 @@ for row in $rows; do
     shipped_temp) run $row adaptive_control/assets/half_cheetah adaptive_control/assets/half_cheetah.yaml 3 --temperatures 0.3 0.5 1.0 1.5 3.0 ;;
     # the shipped recipe with a one-tick model (train.model_ticks: 1), applied 3x per planning step
     tick1) run $row $Q/checkpoints/tick1/half_cheetah $Q/half_cheetah_tick1.yaml 3 --temperatures 0.5 ;;
+    # what the online step buys on the older one-tick models (METHODS="grbal grbal_prior"): the
+    # previous suite models with actions not held (the setting the step was designed in), and the
+    # shipped recipe's one-tick model with actions held 3 ticks, at both softmin temperatures
+    v1_step) run $row $Q/checkpoints/suite_v1/half_cheetah $Q/suite_v1_half_cheetah.yaml 1 ;;
+    tick1_step) run $row $Q/checkpoints/tick1/half_cheetah $Q/half_cheetah_tick1.yaml 3 --temperatures 0.05 0.5 ;;
     *) echo "unknown row $row" >&2; exit 2 ;;
   esac
 done

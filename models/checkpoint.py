@@ -13,6 +13,7 @@ import torch
 
 from models.dataset import atomic_write
 from models.dynamics import DynamicsModel, MLPDynamics
+from models.frames import frame_from_spec
 from models.recurrent import RecurrentDynamics
 
 FORMAT = "adaptive_control.checkpoint/1"
@@ -21,11 +22,13 @@ FORMAT = "adaptive_control.checkpoint/1"
 def build_model(spec: dict) -> DynamicsModel:
     """Rebuild a model from :meth:`DynamicsModel.spec` (here, not in ``dynamics``: it knows every kind)."""
     kind = spec.get("type")
+    frame = frame_from_spec(spec.get("frame"))
     if kind == "mlp":
-        return MLPDynamics(spec["obs_size"], spec["action_size"], spec["hidden_sizes"], spec.get("activation", "relu"))
+        return MLPDynamics(spec["obs_size"], spec["action_size"], spec["hidden_sizes"], spec.get("activation", "relu"),
+                           frame=frame)
     if kind == "rebal":
         return RecurrentDynamics(spec["obs_size"], spec["action_size"], spec["hidden_sizes"], spec["context_size"],
-                                 spec.get("activation", "relu"))
+                                 spec.get("activation", "relu"), frame=frame)
     raise ValueError(f"unknown model type {kind!r} (known: mlp, rebal)")
 
 

@@ -35,8 +35,8 @@ class RecurrentDynamics(DynamicsModel):
     """
 
     def __init__(self, obs_size: int, action_size: int, hidden_sizes=(256, 256), context_size: int = 64,
-                 activation: str = "relu"):
-        super().__init__(obs_size, action_size)
+                 activation: str = "relu", frame=None):
+        super().__init__(obs_size, action_size, frame)
         self.hidden_sizes = tuple(int(h) for h in hidden_sizes)
         self.context_size = int(context_size)
         self.activation = activation
@@ -53,7 +53,7 @@ class RecurrentDynamics(DynamicsModel):
     def spec(self) -> dict:
         return {"type": "rebal", "obs_size": self.obs_size, "action_size": self.action_size,
                 "hidden_sizes": list(self.hidden_sizes), "context_size": self.context_size,
-                "activation": self.activation}
+                "activation": self.activation, **self._frame_spec()}
 
     # -- context -----------------------------------------------------------------------------------
     def initial_context(self, batch: int = 1) -> torch.Tensor:
@@ -62,6 +62,7 @@ class RecurrentDynamics(DynamicsModel):
 
     def _transition_features(self, obs, act, next_obs) -> torch.Tensor:
         n = self.normalizer
+        obs, next_obs = self.local(obs, next_obs)
         return torch.cat([n.normalize_inputs(obs, act), n.normalize_delta(next_obs - obs)], -1)
 
     def update_context(self, params: Params | None, h: torch.Tensor, obs, act, next_obs) -> torch.Tensor:
@@ -80,8 +81,10 @@ class RecurrentDynamics(DynamicsModel):
         return self.head(torch.cat([x, context.expand(x.shape[0], -1)], -1))
 
     def predict_next_with(self, params: Params, obs, act, context) -> torch.Tensor:
-        delta_n = functional_call(self, params, (obs, act, context), strict=False)
-        return obs + self.normalizer.denormalize_delta(delta_n)
+        t = None if self.frame is None else self.frame.heading(obs)
+        s = obs if t is None else self.frame.to_local(obs, t)
+        s = s + self.normalizer.denormalize_delta(functional_call(self, params, (s, act, context), strict=False))
+        return s if t is None else self.frame.to_world(s, t)
 
     def predictor(self, params: Params, dtype: torch.dtype | None = None, context: torch.Tensor | None = None):
         """``f(obs (K,nx), act (K,nu)) -> next_obs`` with the context fixed (broadcast over K)."""
@@ -122,7 +125,8 @@ class RecurrentDynamics(DynamicsModel):
                                 device=generator.device if generator is not None else "cpu").to(obs.device)
             cut = torch.clamp(t[None, :] - lag, min=burn_in)
         ctx = torch.gather(hs, 1, cut[..., None].expand(-1, -1, hs.shape[-1]))  # (B, L', H)
-        o, a, n = obs[:, burn_in:], act[:, burn_in:], next_obs[:, burn_in:]
+        o, n = self.local(obs[:, burn_in:], next_obs[:, burn_in:])
+        a = act[:, burn_in:]
         pred = functional_call(self, params, (o.flatten(0, 1), a.flatten(0, 1), ctx.flatten(0, 1)), strict=False)
         err = pred - self.normalizer.normalize_delta((n - o).flatten(0, 1))
         return (err * err).mean()

@@ -172,7 +172,7 @@ def train_dynamics(
     obs, act, nxt = as_t(dataset.obs), as_t(dataset.act), as_t(dataset.next_obs)
     in_train = torch.as_tensor(np.isin(dataset.path_id, train_paths), device=device)
     if fit_normalizer:
-        model.normalizer.fit(obs[in_train], act[in_train], nxt[in_train])
+        model.fit_normalizer(obs[in_train], act[in_train], nxt[in_train])
 
     params = dict(model.named_parameters())
     if learn_inner_lr:
