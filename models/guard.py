@@ -24,8 +24,13 @@ from models.dynamics import DynamicsModel
 
 @torch.no_grad()
 def normalised_residuals(model: DynamicsModel, predict, obs, act, next_obs) -> torch.Tensor:
-    """``|next_obs - predict(obs, act)| / delta_std``: (B, nx) from (B, nx), (B, nu), (B, nx)."""
-    return ((next_obs - predict(obs, act)) / model.normalizer.delta_std).abs()
+    """``|next_obs - predict(obs, act)| / delta_std``: (B, nx) from (B, nx), (B, nu), (B, nx); for a model
+    in a heading frame both states are compared in the frame of ``obs``, the frame ``delta_std`` is of."""
+    pred = predict(obs, act)
+    if model.frame is not None:
+        _, next_obs = model.local(obs, next_obs)
+        _, pred = model.local(obs, pred)
+    return ((next_obs - pred) / model.normalizer.delta_std).abs()
 
 
 @torch.no_grad()

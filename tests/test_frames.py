@@ -95,6 +95,22 @@ def test_every_planning_and_adaptation_path_agrees_in_the_heading_frame():
         torch.testing.assert_close(g[k], auto[k], atol=1e-6, rtol=1e-4)
 
 
+def test_the_guard_measures_residuals_in_the_heading_frame():
+    from models.guard import normalised_residuals
+
+    m = _model()
+    p = m.params()
+    x, a = _states(16, 7), torch.randn(16, NU, dtype=torch.float64)
+    nxt = x + 0.1 * torch.randn_like(x)
+    pred = m.predictor(p)
+    r = normalised_residuals(m, pred, x, a, nxt)
+    torch.testing.assert_close(normalised_residuals(m, pred, _yawed(x, 1.3), a, _yawed(nxt, 1.3)), r)
+    f = m.frame
+    t = f.heading(x)
+    want = ((f.to_local(nxt, t) - f.to_local(m.predict_next(p, x, a), t)) / m.normalizer.delta_std).abs()
+    torch.testing.assert_close(r, want)
+
+
 def test_the_normaliser_is_fitted_in_the_heading_frame():
     m = _model()
     x = _states(300, 4)
