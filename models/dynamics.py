@@ -75,7 +75,8 @@ class DynamicsModel(nn.Module, abc.ABC):
     @torch.no_grad()
     def fit_normalizer(self, obs: torch.Tensor, act: torch.Tensor, next_obs: torch.Tensor) -> None:
         """Fit the normaliser to training transitions (B, .), in the network's frame."""
-        self.normalizer.fit(*_mid(self.local(obs, next_obs), act))
+        obs, next_obs = self.local(obs, next_obs)
+        self.normalizer.fit(obs, act, next_obs)
 
     @abc.abstractmethod
     def forward(self, obs: torch.Tensor, act: torch.Tensor) -> torch.Tensor:
@@ -306,8 +307,3 @@ class MLPDynamics(DynamicsModel):
         sizes = [self.obs_size + self.action_size, *self.hidden_sizes, self.obs_size]
         return sum(2 * a * b for a, b in zip(sizes[:-1], sizes[1:]))
 
-
-
-def _mid(pair, act):
-    """``(obs, next_obs), act -> (obs, act, next_obs)``."""
-    return pair[0], act, pair[1]
