@@ -1,0 +1,141 @@
+"""Variants of GrBAL's online step, to find where what it costs comes from (README "Where the online
+step helps"). Each episode is the grbal controller of a checkpoint on the crippled half-cheetah
+(held-out actuators, 1000 steps), with its adaptation changed in one way:
+
+- ``full``: the shipped rule (one step on the window, learned step sizes); ``prior``: no step;
+- ``ema:B``: the step smoothed over ticks, prior + an exponential average (factor B) of adapted − prior;
+- ``biases``: only the biases take the step; ``output_bias``: only the output layer's bias (a constant
+  correction of the predicted state change, the same for every action);
+- ``first:K``: the adapted model for the first K model calls of every plan, the prior for the rest.
+
+    python bench/online_step_probes.py --variants full prior ema:0.9 biases output_bias first:3 \
+        --checkpoint results/quality/checkpoints/tick1/half_cheetah/grbal.pt \
+        --config results/quality/half_cheetah_tick1.yaml --step-ticks 3 --temperature 0.5 \
+        --json bench/results/online_step_probes_tick1.json
+
+``full`` and ``prior`` reproduce ``adaptive-control evaluate``'s grbal and grbal_prior per seed exactly
+(the same controller; the variants only wrap its adapter or the planner's dynamics callable).
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+
+import numpy as np
+
+
+class _Smoothed:
+    """prior + EMA_B(adapted - prior), over the ticks of one episode."""
+
+    def __init__(self, inner, beta: float):
+        self.inner, self.beta, self.delta = inner, beta, None
+
+    def adapt(self, prior, *window):
+        adapted = self.inner.adapt(prior, *window)
+        d = {k: adapted[k] - prior[k] for k in prior}
+        if self.delta is not None:
+            d = {k: self.beta * self.delta[k] + (1.0 - self.beta) * d[k] for k in d}
+        self.delta = d
+        return {k: prior[k] + d[k] for k in prior}
+
+
+class _Subset:
+    """Only the named parameters take the step."""
+
+    def __init__(self, inner, names):
+        self.inner, self.names = inner, set(names)
+
+    def adapt(self, prior, *window):
+        adapted = self.inner.adapt(prior, *window)
+        return {k: adapted[k] if k in self.names else prior[k] for k in prior}
+
+
+def _episode(variant: str, seed: int, cfg, planner, ck_path: str):
+    from adaptive_control.build import build_controller, load_for_method, task_distribution
+    from robot_bridge.mujoco_backend import run_episode
+    from sim.robots import make_env
+
+    method = "grbal_prior" if variant == "prior" else "grbal"
+    ck = load_for_method(method, "half_cheetah", ck_path)
+    ctrl = build_controller(ck, "half_cheetah", planner, dataclasses.replace(cfg.controller, method=method, threads=1))
+    if variant.startswith("ema:"):
+        ctrl.adapter = _Smoothed(ctrl.adapter, float(variant[4:]))
+    elif variant in ("biases", "output_bias"):
+        names = [k for k in ctrl.prior if k.endswith(".bias")]
+        ctrl.adapter = _Subset(ctrl.adapter, names[-1:] if variant == "output_bias" else names)
+    elif variant.startswith("first:"):
+        k = int(variant[6:])
+        prior_f = ck.model.predictor(ctrl.prior, dtype=ctrl.planning_dtype, held=ck.ticks)
+        calls = [0]  # model calls so far in the current plan (the planner calls in order along the horizon)
+        command = ctrl.planner.command
+
+        def plan(*a, **kw):
+            calls[0] = 0
+            return command(*a, **kw)
+
+        def dynamics(o, a):
+            calls[0] += 1
+            return ctrl._predict(o, a) if calls[0] <= k else prior_f(o, a)
+
+        ctrl.planner.command, ctrl.planner.dynamics = plan, dynamics
+    elif variant not in ("full", "prior"):
+        raise SystemExit(f"unknown variant {variant!r}")
+    task = task_distribution("half_cheetah", cfg.task, "crippled_leg", "test").sample(np.random.default_rng(seed))
+    res = run_episode(make_env("half_cheetah"), ctrl, 1000, seed=seed, task=task)
+    ctrl.close()
+    return float(res.episode_return)
+
+
+def _se(x) -> float:
+    """Standard error of the mean (0 for a single value)."""
+    x = np.asarray(x, dtype=float)
+    return float(x.std(ddof=1) / np.sqrt(len(x))) if len(x) > 1 else 0.0
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--variants", nargs="+", default=["full", "prior"])
+    p.add_argument("--checkpoint", default=None, help="a grbal checkpoint (default: the shipped one)")
+    p.add_argument("--config", default=None, help="experiment YAML (default: the shipped one)")
+    p.add_argument("--step-ticks", type=int, default=0, help="0: the config's")
+    p.add_argument("--temperature", type=float, default=0.0, help="0: the config's")
+    p.add_argument("--seeds", nargs="+", type=int, default=list(range(100, 110)))
+    p.add_argument("--json", required=True)
+    args = p.parse_args(argv)
+
+    import torch
+
+    from adaptive_control.build import default_checkpoint, experiment_config
+    from models.dataset import atomic_write
+
+    torch.set_num_threads(1)
+    cfg = experiment_config("half_cheetah", args.config)
+    planner = cfg.planner
+    if args.step_ticks:
+        planner = dataclasses.replace(planner, step_ticks=args.step_ticks)
+    if args.temperature:
+        planner = dataclasses.replace(planner, temperature=args.temperature)
+    ck_path = args.checkpoint or default_checkpoint("half_cheetah", "grbal")
+    returns = {}
+    for v in args.variants:
+        returns[v] = [_episode(v, s, cfg, planner, ck_path) for s in args.seeds]
+        print(f"{v:>12}: {np.mean(returns[v]):7.0f} ± {_se(returns[v]):.0f}", flush=True)
+    paired = {}
+    if "prior" in returns:
+        for v, r in returns.items():
+            if v != "prior":
+                d = np.array(r) - np.array(returns["prior"])
+                paired[f"{v} - prior"] = {"mean": float(d.mean()), "se": _se(d)}
+                print(f"{v:>12} - prior: {d.mean():+.0f} ± {paired[f'{v} - prior']['se']:.0f}")
+    out = {"command": "python " + " ".join([os.path.relpath(sys.argv[0])] + (argv if argv is not None else sys.argv[1:])),
+           "checkpoint": ck_path, "planner": dataclasses.asdict(planner), "seeds": args.seeds, "returns": returns,
+           "paired": paired}
+    atomic_write(args.json, lambda fh: fh.write(json.dumps(out, indent=1).encode()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
