@@ -158,7 +158,8 @@ def _build_controller(ckpt, robot, planner_cfg, ctrl_cfg, executor, cost=None, c
                               deadline_ms=ctrl_cfg.deadline_ms,
                               planning_dtype=planning_dtype(planner_cfg.precision, device),
                               executor=executor, model_ticks=ticks, guard=make_guard(ckpt, ctrl_cfg.guard),
-                              overlap_adaptation=ctrl_cfg.overlap_adaptation)
+                              overlap_adaptation=ctrl_cfg.overlap_adaptation,
+                              adapted_steps=ctrl_cfg.adapted_steps if ctrl_cfg.method != "rebal" else None)
     late["controller"] = ctrl
     return ctrl
 

@@ -181,7 +181,8 @@ class AdaptiveController:
     def __init__(self, model, adapter, planner_factory, *, adapt_window: int, action_low, action_high,
                  safe_action=None, device: str | torch.device = "cpu", deadline_ms: float | None = None,
                  planning_dtype: torch.dtype | None = None, executor: ThreadPoolExecutor | None = None,
-                 model_ticks: int = 1, guard=None, overlap_adaptation: bool = False):
+                 model_ticks: int = 1, guard=None, overlap_adaptation: bool = False,
+                 adapted_steps: int | None = None):
         self.model = model
         self.guard = guard
         self.overlap = bool(overlap_adaptation)
@@ -211,6 +212,13 @@ class AdaptiveController:
         safe = np.zeros(self.nu) if safe_action is None else np.asarray(safe_action, dtype=np.float64)
         self.safe_action = np.clip(safe, self.low, self.high)
         self.history = TransitionHistory(adapt_window, self.nx, model.action_size, self.device)
+        # plans use the adapted model for their first adapted_steps model calls, the prior after
+        if adapted_steps is not None and (self._recurrent or adapted_steps < 0):
+            raise ValueError(f"adapted_steps must be >= 0 and is for gradient adaptation, got {adapted_steps}")
+        self.adapted_steps = adapted_steps
+        self._calls = 0  # model calls so far in the current plan
+        self._prior_plan = (None if adapted_steps is None else
+                            model.predictor(self.prior, dtype=planning_dtype, held=self.model_ticks))
         self.planner = planner_factory(self._dynamics)
         self._rt = None if deadline_ms is None else DeadlineRunner(deadline_ms / 1e3, executor or compute_thread(),
                                                                    self.safe_action)
@@ -219,7 +227,15 @@ class AdaptiveController:
         self.reset()
 
     def _dynamics(self, state: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
-        return self._predict(state, action)
+        if self.adapted_steps is None:
+            return self._predict(state, action)
+        self._calls += 1  # the planner calls the model in order along its horizon
+        return (self._predict if self._calls <= self.adapted_steps else self._prior_plan)(state, action)
+
+    def _command(self, state: torch.Tensor) -> torch.Tensor:
+        """The planner's action for ``state``, counting this plan's model calls from zero."""
+        self._calls = 0
+        return self.planner.command(state)
 
     def _set_params(self, params, context=None) -> None:
         if params is self.params and self._predict is not None and not self._recurrent:
@@ -312,7 +328,7 @@ class AdaptiveController:
             else:
                 self._adapt()
             t1 = time.perf_counter()
-            action = _as_numpy(self.planner.command(self._planning_state(obs_t, tick)))
+            action = _as_numpy(self._command(self._planning_state(obs_t, tick)))
         else:
             t1 = time.perf_counter()
             action = self._rt.tick(t0, tick, lambda: self._adapt_and_plan(obs_t, tick),
@@ -419,7 +435,7 @@ class AdaptiveController:
 
     def _plan(self, obs_t: torch.Tensor):
         """(action (nu,), shifted plan (T, nu) or None), as float64 numpy."""
-        action = _as_numpy(self.planner.command(obs_t))
+        action = _as_numpy(self._command(obs_t))
         plan = getattr(self.planner, "next_plan", None)
         return action, (None if plan is None else _as_numpy(plan).copy())
 

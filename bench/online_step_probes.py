@@ -6,7 +6,8 @@ step helps"). Each episode is the grbal controller of a checkpoint on the crippl
 - ``ema:B``: the step smoothed over ticks, prior + an exponential average (factor B) of adapted − prior;
 - ``biases``: only the biases take the step; ``output_bias``: only the output layer's bias (a constant
   correction of the predicted state change, the same for every action);
-- ``first:K``: the adapted model for the first K model calls of every plan, the prior for the rest.
+- ``first:K``: the adapted model for the first K model calls of every plan, the prior for the rest
+  (``controller.adapted_steps: K``).
 
     python bench/online_step_probes.py --variants full prior ema:0.9 biases output_bias first:3 \
         --checkpoint results/quality/checkpoints/tick1/half_cheetah/grbal.pt \
@@ -14,7 +15,7 @@ step helps"). Each episode is the grbal controller of a checkpoint on the crippl
         --json bench/results/online_step_probes_tick1.json
 
 ``full`` and ``prior`` reproduce ``adaptive-control evaluate``'s grbal and grbal_prior per seed exactly
-(the same controller; the variants only wrap its adapter or the planner's dynamics callable).
+(the same controller; ``ema`` and the subsets wrap its adapter).
 """
 from __future__ import annotations
 
@@ -60,28 +61,15 @@ def _episode(variant: str, seed: int, cfg, planner, ck_path: str):
 
     method = "grbal_prior" if variant == "prior" else "grbal"
     ck = load_for_method(method, "half_cheetah", ck_path)
-    ctrl = build_controller(ck, "half_cheetah", planner, dataclasses.replace(cfg.controller, method=method, threads=1))
+    first = int(variant[6:]) if variant.startswith("first:") else None  # controller.adapted_steps
+    ctrl = build_controller(ck, "half_cheetah", planner, dataclasses.replace(cfg.controller, method=method, threads=1,
+                                                                             adapted_steps=first))
     if variant.startswith("ema:"):
         ctrl.adapter = _Smoothed(ctrl.adapter, float(variant[4:]))
     elif variant in ("biases", "output_bias"):
         names = [k for k in ctrl.prior if k.endswith(".bias")]
         ctrl.adapter = _Subset(ctrl.adapter, names[-1:] if variant == "output_bias" else names)
-    elif variant.startswith("first:"):
-        k = int(variant[6:])
-        prior_f = ck.model.predictor(ctrl.prior, dtype=ctrl.planning_dtype, held=ck.ticks)
-        calls = [0]  # model calls so far in the current plan (the planner calls in order along the horizon)
-        command = ctrl.planner.command
-
-        def plan(*a, **kw):
-            calls[0] = 0
-            return command(*a, **kw)
-
-        def dynamics(o, a):
-            calls[0] += 1
-            return ctrl._predict(o, a) if calls[0] <= k else prior_f(o, a)
-
-        ctrl.planner.command, ctrl.planner.dynamics = plan, dynamics
-    elif variant not in ("full", "prior"):
+    elif variant not in ("full", "prior") and first is None:
         raise SystemExit(f"unknown variant {variant!r}")
     task = task_distribution("half_cheetah", cfg.task, "crippled_leg", "test").sample(np.random.default_rng(seed))
     res = run_episode(make_env("half_cheetah"), ctrl, 1000, seed=seed, task=task)

@@ -177,3 +177,45 @@ def test_controller_runs_on_the_ant(tmp_path, planner):
         assert u.shape == (8,) and np.all(np.isfinite(u)) and np.all(np.abs(u) <= 1.0)
         obs, *_ = env.step(u)
     assert any(not torch.equal(ctrl.params[k], ctrl.prior[k]) for k in ctrl.prior)  # it adapted
+
+
+def test_adapted_steps_plans_with_the_adapted_model_only_for_the_first_calls():
+    """controller.adapted_steps: 0 plans with the prior alone (grbal_prior's actions), as many as the plan
+    has calls is GrBAL's rule (grbal's actions), and in between the plan mixes the two."""
+    from adaptive_control.config import ConfigError, ExperimentConfig
+    from robot_bridge.mujoco_backend import run_episode
+
+    planner = PlannerConfig(samples=32, horizon=4, step_ticks=3, seed=0)
+
+    def actions(method, steps=None):
+        ckpt = load_for_method(method, "half_cheetah")
+        ctrl = build_controller(ckpt, "half_cheetah", planner,
+                                ControllerConfig(method=method, threads=1, adapted_steps=steps))
+        calls = []
+        inner = ctrl.planner.dynamics
+
+        def counting(s, a):
+            out = inner(s, a)
+            calls.append(ctrl._calls)  # this call's place in its plan (1 = the first)
+            return out
+
+        ctrl.planner.dynamics = counting
+        res = run_episode(HalfCheetahEnv(), ctrl, 30, seed=3, task=CrippledLeg(4), record=True)
+        return np.asarray(res.transitions[1]), calls
+
+    prior, _ = actions("grbal_prior")
+    full, _ = actions("grbal")
+    none_adapted, _ = actions("grbal", 0)
+    all_adapted, calls = actions("grbal", 4)
+    mixed, _ = actions("grbal", 1)
+    np.testing.assert_array_equal(none_adapted, prior)
+    np.testing.assert_array_equal(all_adapted, full)
+    assert not np.array_equal(prior, full)  # the step changes the plans at all
+    assert not np.array_equal(mixed, full) and not np.array_equal(mixed, prior)
+    assert max(calls) == 4 and calls.count(1) == 30  # a block model of 3 ticks: 4 calls a plan, counted per plan
+    with pytest.raises(ConfigError, match="adapted_steps"):
+        ControllerConfig(method="rebal", adapted_steps=2).validate()
+    with pytest.raises(ConfigError, match="adapted_steps"):
+        ControllerConfig(adapted_steps=-1).validate()
+    with pytest.raises(ConfigError, match="casadi"):
+        ExperimentConfig(planner=PlannerConfig(type="casadi"), controller=ControllerConfig(adapted_steps=1)).validate()
