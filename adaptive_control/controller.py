@@ -219,7 +219,7 @@ class AdaptiveController:
         self._calls = 0  # model calls so far in the current plan
         self._prior_plan = (None if adapted_steps is None else
                             model.predictor(self.prior, dtype=planning_dtype, held=self.model_ticks))
-        self.planner = planner_factory(self._dynamics)
+        self.planner = planner_factory(self._dynamics if adapted_steps is None else self._dynamics_first_adapted)
         self._rt = None if deadline_ms is None else DeadlineRunner(deadline_ms / 1e3, executor or compute_thread(),
                                                                    self.safe_action)
         self._kept = False  # whether a transition was kept since the last (overlapped) step
@@ -227,8 +227,10 @@ class AdaptiveController:
         self.reset()
 
     def _dynamics(self, state: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
-        if self.adapted_steps is None:
-            return self._predict(state, action)
+        return self._predict(state, action)
+
+    def _dynamics_first_adapted(self, state: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        """``adapted_steps``: the adapted model for a plan's first calls, the prior after."""
         self._calls += 1  # the planner calls the model in order along its horizon
         return (self._predict if self._calls <= self.adapted_steps else self._prior_plan)(state, action)
 
