@@ -159,9 +159,18 @@ def _build_controller(ckpt, robot, planner_cfg, ctrl_cfg, executor, cost=None, c
                               planning_dtype=planning_dtype(planner_cfg.precision, device),
                               executor=executor, model_ticks=ticks, guard=make_guard(ckpt, ctrl_cfg.guard),
                               overlap_adaptation=ctrl_cfg.overlap_adaptation,
-                              adapted_steps=ctrl_cfg.adapted_steps if ctrl_cfg.method != "rebal" else None)
+                              adapted_steps=_adapted_steps(ctrl_cfg, planner_cfg))
     late["controller"] = ctrl
     return ctrl
+
+
+def _adapted_steps(ctrl_cfg: ControllerConfig, planner_cfg: PlannerConfig) -> int | None:
+    """``controller.adapted_steps`` where it applies: a YAML naming it with rebal or casadi is refused on
+    load; a method or planner chosen over the YAML (``--method rebal``, the node's ``planner: casadi``)
+    drops it, as rebal has no parameter step and casadi's NLP holds one set of weights for the horizon."""
+    if ctrl_cfg.method == "rebal" or planner_cfg.type == "casadi":
+        return None
+    return ctrl_cfg.adapted_steps
 
 
 def native_bfloat16(cpuinfo: str = "/proc/cpuinfo") -> bool:

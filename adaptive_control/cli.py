@@ -451,8 +451,9 @@ def make_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="merge finished evaluate folders (other seeds, a reference run elsewhere) into "
                                       "one table and plot")
-    p.add_argument("sources", nargs="+", metavar="DIR[:METHOD,...]",
-                   help="an evaluate --out folder, optionally with the methods to take from it")
+    p.add_argument("sources", nargs="+", metavar="DIR[:METHOD[=NAME],...]",
+                   help="an evaluate --out folder, optionally with the methods to take from it (METHOD=NAME renames "
+                        "one, e.g. DIR:grbal=grbal_whole_plan for the same method under other settings)")
     p.add_argument("--out", required=True, help="output folder for the merged results.json, results.md, plots")
     p.set_defaults(func=cmd_report)
 

@@ -301,8 +301,9 @@ class ControllerConfig:
     prior for the rest (``None``: the adapted model for the whole plan, GrBAL's rule). The step is fitted
     to the newest transitions; compounded over a long plan its correction costs return (README "Where
     the online step helps": on the half-cheetah's block model, 3 of 10 adapted returned 1,741 ± 48 over
-    40 seeds against 1,596 ± 75 for the whole plan and 1,598 ± 60 for the prior). Gradient methods
-    only (not ``rebal``, not the ``casadi`` planner)."""
+    40 seeds against 1,596 ± 75 for the whole plan and 1,598 ± 60 for the prior; the half-cheetah ships
+    3, the ant the whole plan). Gradient methods with a sampling planner: a YAML naming it with
+    ``rebal`` or ``casadi`` is refused; a method or planner chosen over the YAML drops it."""
 
     def validate(self) -> None:
         self.guard.validate()

@@ -3,6 +3,11 @@
 spread). Reads the ``results.jsonl`` of one or more evaluate folders.
 
     python bench/paired.py grbal grbal_prior results/suite_v2/learned results/suite_v2/prior [--json out.json]
+
+A method may be pinned to one folder as ``method@folder`` (that folder is then read too), which compares
+two runs of the same method under different settings:
+
+    python bench/paired.py grbal@results/suite_v2/adapted3_half_cheetah grbal results/suite_v2/learned
 """
 from __future__ import annotations
 
@@ -13,20 +18,35 @@ import os
 import numpy as np
 
 
+def _split(spec: str) -> tuple[str, str | None]:
+    method, sep, folder = spec.partition("@")
+    return method, (os.path.normpath(folder) if sep else None)
+
+
 def paired(a: str, b: str, folders) -> dict:
-    """{robot: {"cells": {cell: (mean, s.e., n)}, "perturbed": (mean, s.e., n)}} of ``a`` − ``b``."""
+    """{robot: {"cells": {cell: (mean, s.e., n)}, "perturbed": (mean, s.e., n)}} of ``a`` − ``b``.
+
+    ``a`` and ``b`` are method names, or ``method@folder`` to take that method from that folder only
+    (the folder is read even when not in ``folders``)."""
     from adaptive_control.experiments.report import read_records
 
+    (ma, fa), (mb, fb) = _split(a), _split(b)
+    if (ma, fa) == (mb, fb):
+        raise ValueError(f"{a!r} and {b!r} name the same episodes; pin one to a folder with method@folder")
+    wanted = list(dict.fromkeys([*(os.path.normpath(f) for f in folders), *(f for f in (fa, fb) if f)]))
     returns: dict = {}
-    for folder in folders:
-        for r in read_records(os.path.join(folder, "results.jsonl")):
+    for folder in wanted:
+        for r in read_records(os.path.join(folder, "results.jsonl"), slim_ok=True):
             cell = r["family"] + (f" @ {r['switch_at']}" if r.get("switch_at") is not None else "")
-            returns.setdefault((r["robot"], cell, r["method"]), {})[r["seed"]] = r["return"]
+            for key, (m, f), (mo, fo) in (("a", (ma, fa), (mb, fb)), ("b", (mb, fb), (ma, fa))):
+                # an unpinned method skips the folder the other side pins the same method to
+                if r["method"] == m and (f == folder or (f is None and not (mo == m and fo == folder))):
+                    returns.setdefault((r["robot"], cell, key), {})[r["seed"]] = r["return"]
     out: dict = {}
     for robot in sorted({k[0] for k in returns}):
         cells, pooled = {}, []
         for cell in sorted({k[1] for k in returns if k[0] == robot}):
-            ra, rb = returns.get((robot, cell, a), {}), returns.get((robot, cell, b), {})
+            ra, rb = returns.get((robot, cell, "a"), {}), returns.get((robot, cell, "b"), {})
             seeds = sorted(set(ra) & set(rb))
             if not seeds:
                 continue
@@ -46,12 +66,15 @@ def _stats(d: np.ndarray):
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("a")
-    p.add_argument("b")
-    p.add_argument("folders", nargs="+", help="evaluate --out folders")
+    p.add_argument("a", help="method, or method@folder")
+    p.add_argument("b", help="method, or method@folder")
+    p.add_argument("folders", nargs="*", help="evaluate --out folders")
     p.add_argument("--json")
     args = p.parse_args(argv)
-    out = paired(args.a, args.b, args.folders)
+    try:
+        out = paired(args.a, args.b, args.folders)
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
     if not out:
         raise SystemExit(f"no seed has both {args.a} and {args.b} in {', '.join(args.folders)}")
     for robot, res in out.items():

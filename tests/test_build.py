@@ -53,9 +53,13 @@ def test_casadi_planner_runs_with_adapted_weights(tmp_path):
     path = tmp_path / "small.pt"
     save_checkpoint(path, m, robot="half_cheetah", kind="grbal", inner_lr=0.01)
     ckpt = load_for_method("grbal", "half_cheetah", str(path))
+    # the shipped half-cheetah YAML's adapted_steps does not apply to casadi (one set of weights for the
+    # horizon): a planner chosen over the YAML, like the node's `planner: casadi`, drops it
+    ctrl_cfg = ControllerConfig(adapted_steps=3)
     ctrl = drive(build_controller(ckpt, "half_cheetah", PlannerConfig(type="casadi", horizon=5, max_solver_iterations=10),
-                                  ControllerConfig()), steps=4)
+                                  ctrl_cfg), steps=4)
     assert type(ctrl.planner).__name__ == "CasadiMPC" and ctrl.planner.failures == 0
+    assert ctrl.adapted_steps is None
 
 
 def test_bfloat16_planning_runs():
@@ -182,6 +186,7 @@ def test_controller_runs_on_the_ant(tmp_path, planner):
 def test_adapted_steps_plans_with_the_adapted_model_only_for_the_first_calls():
     """controller.adapted_steps: 0 plans with the prior alone (grbal_prior's actions), as many as the plan
     has calls is GrBAL's rule (grbal's actions), and in between the plan mixes the two."""
+    from adaptive_control.build import experiment_config
     from adaptive_control.config import ConfigError, ExperimentConfig
     from robot_bridge.mujoco_backend import run_episode
 
@@ -219,3 +224,7 @@ def test_adapted_steps_plans_with_the_adapted_model_only_for_the_first_calls():
         ControllerConfig(adapted_steps=-1).validate()
     with pytest.raises(ConfigError, match="casadi"):
         ExperimentConfig(planner=PlannerConfig(type="casadi"), controller=ControllerConfig(adapted_steps=1)).validate()
+    # shipped: the half-cheetah adapts the first 3 calls of a plan, the ant the whole plan (README suite)
+    assert experiment_config("half_cheetah").controller.adapted_steps == 3
+    assert experiment_config("ant").controller.adapted_steps is None
+

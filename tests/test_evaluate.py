@@ -184,3 +184,22 @@ def test_report_merges_seed_draws_and_a_reference_run_elsewhere(tmp_path, capsys
     assert "no episodes of method(s) mb" in capsys.readouterr().err
     assert main(["report", str(tmp_path / "nothing"), "--out", str(tmp_path / "x")]) == 2
     assert "no finished episodes" in capsys.readouterr().err
+
+
+def test_report_renames_a_method_taken_from_a_folder(tmp_path, capsys):
+    """``DIR:grbal=grbal_whole_plan``: the same method under other settings gets its own column."""
+    from adaptive_control.cli import main
+
+    _write_run(tmp_path / "shipped", {"grbal": 100.0, "mb": 50.0}, [0, 1])
+    _write_run(tmp_path / "variant", {"grbal": 300.0}, [0, 1])
+    out = tmp_path / "merged"
+    assert main(["report", str(tmp_path / "shipped"), f"{tmp_path / 'variant'}:grbal=grbal_whole_plan",
+                 "--out", str(out)]) == 0
+    recs = json.loads((out / "results.json").read_text())
+    by = {m: sorted(r["return"] for r in recs if r["method"] == m) for m in ("grbal", "grbal_whole_plan", "mb")}
+    assert by == {"grbal": [100.0, 101.0], "grbal_whole_plan": [300.0, 301.0], "mb": [50.0, 51.0]}
+    assert all(r["id"] == cell_id(r) for r in recs)
+    header = next(line for line in (out / "results.md").read_text().splitlines() if line.startswith("| robot |"))
+    assert "grbal_whole_plan" in header
+    assert main(["report", f"{tmp_path / 'variant'}:grbal=", "--out", str(tmp_path / "x")]) == 2
+    assert "method=new_name" in capsys.readouterr().err

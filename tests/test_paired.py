@@ -31,3 +31,26 @@ def test_differences_are_paired_by_seed_across_folders(tmp_path):
     assert (mean, n) == (8.0, 2) and se == pytest.approx(2.0)  # differences 6 and 10
     assert out["cells"]["none"][0] == 100.0 and out["perturbed"][:3:2] == (8.0, 2)
     assert "friction @ 200" not in out["cells"]  # no grbal episode for the switched cell
+
+
+def test_the_same_method_from_two_folders(tmp_path):
+    """``grbal@folder`` pins one side to a folder: two runs of one method under different settings."""
+    base, variant = str(tmp_path / "base"), str(tmp_path / "variant")
+    _write(base, [{"family": "friction", "method": "grbal", "seed": s, "return": r} for s, r in ((1, 10.0), (2, 20.0))])
+    _write(variant, [{"family": "friction", "method": "grbal", "seed": s, "return": r} for s, r in ((1, 13.0), (2, 27.0))])
+    for folders in ([base], [base, variant], [variant, base]):  # the pinned folder never leaks into the other side
+        out = paired_mod.paired(f"grbal@{variant}", "grbal", folders)["half_cheetah"]
+        assert out["cells"]["friction"][0] == 5.0  # differences 3 and 7
+    assert paired_mod.paired("grbal", f"grbal@{variant}", [base])["half_cheetah"]["cells"]["friction"][0] == -5.0
+    with pytest.raises(ValueError, match="same episodes"):
+        paired_mod.paired("grbal", "grbal", [base])
+
+
+def test_a_committed_folder_without_its_log_is_read_from_results_json(tmp_path):
+    """A fresh clone has the slim results.json, not the (ignored) results.jsonl log."""
+    a = tmp_path / "a"
+    _write(str(a), [{"family": "friction", "method": m, "seed": 1, "return": r} for m, r in (("grbal", 9.0), ("mb", 4.0))])
+    recs = [json.loads(line) for line in (a / "results.jsonl").read_text().splitlines()]
+    (a / "results.json").write_text(json.dumps(recs))
+    (a / "results.jsonl").unlink()
+    assert paired_mod.paired("grbal", "mb", [str(a)])["half_cheetah"]["cells"]["friction"][:3:2] == (5.0, 1)

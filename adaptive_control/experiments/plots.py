@@ -11,6 +11,23 @@ import numpy as np
 METHOD_ORDER = ("grbal", "grbal_prior", "rebal", "mb_de", "mb", "test_task_mb", "true_dynamics")
 METHOD_COLORS = {"grbal": "tab:blue", "grbal_prior": "tab:cyan", "rebal": "tab:orange", "mb_de": "tab:green", "mb": "tab:red",
                  "test_task_mb": "tab:purple", "true_dynamics": "tab:gray"}
+#: Colours of methods renamed in a report (``DIR:grbal=grbal_whole_plan``), in order of appearance.
+EXTRA_COLORS = ("tab:olive", "tab:brown", "tab:pink", "navy", "gold")
+
+
+def method_rank(method: str) -> float:
+    """Sort key of a method in tables and plots: METHOD_ORDER; a renamed variant (``grbal_whole_plan``)
+    right after the known method its name starts with; anything else last."""
+    if method in METHOD_ORDER:
+        return float(METHOD_ORDER.index(method))
+    prefixes = [m for m in METHOD_ORDER if method.startswith(m + "_")]
+    return METHOD_ORDER.index(max(prefixes, key=len)) + 0.5 if prefixes else float(len(METHOD_ORDER))
+
+
+def method_colors(methods) -> dict:
+    """A colour per method: METHOD_COLORS, then EXTRA_COLORS for the others."""
+    extra = iter(EXTRA_COLORS * (1 + len(methods) // len(EXTRA_COLORS)))
+    return {m: METHOD_COLORS[m] if m in METHOD_COLORS else next(extra) for m in methods}
 
 
 def _pyplot():
@@ -32,15 +49,14 @@ def _save(fig, path: str) -> None:
 def plot_returns(rows: list, path: str) -> None:
     """Grouped bars: mean return ± standard error per method, one panel per robot, one group per perturbation."""
     plt = _pyplot()
-    methods = sorted({r["method"] for r in rows},
-                     key=lambda m: METHOD_ORDER.index(m) if m in METHOD_ORDER else len(METHOD_ORDER))
+    methods = sorted({r["method"] for r in rows}, key=lambda m: (method_rank(m), m))
     robots = sorted({r["robot"] for r in rows})
     cell = {(r["robot"], r["family"], r["switch_at"], r["method"]): r for r in rows}
     groups = max(len({(r["family"], r["switch_at"]) for r in rows if r["robot"] == rb}) for rb in robots)
     fig, axes = plt.subplots(len(robots), 1, figsize=(min(16, max(7, 0.9 * groups * max(1, len(methods)) / 2.5)),
                                                         3.6 * len(robots)), squeeze=False)
     width = 0.8 / max(1, len(methods))
-    colors = {m: METHOD_COLORS.get(m, f"C{j}") for j, m in enumerate(methods)}
+    colors = method_colors(methods)
     for ax, robot in zip(axes[:, 0], robots):
         keys = sorted({(r["family"], r["switch_at"]) for r in rows if r["robot"] == robot}, key=lambda k: tuple(map(str, k)))
         for j, m in enumerate(methods):
@@ -82,6 +98,7 @@ def plot_switch(records: list, path: str, window_s: float = 1.0) -> None:
     for r in switched:
         groups.setdefault((r["robot"], r["family"], r["switch_at"]), {}).setdefault(r["method"], []).append(r)
     fig, axes = plt.subplots(len(groups), 1, figsize=(9, 3.2 * len(groups)), squeeze=False)
+    colors = method_colors(sorted({r["method"] for r in switched}, key=lambda m: (method_rank(m), m)))
     for ax, ((robot, family, at), by_method) in zip(axes[:, 0], sorted(groups.items(), key=lambda kv: str(kv[0]))):
         for method, rs in sorted(by_method.items()):
             dt = rs[0]["dt"]
@@ -89,7 +106,7 @@ def plot_switch(records: list, path: str, window_s: float = 1.0) -> None:
             v = np.mean([np.convolve(r["forward_velocity"], np.ones(n) / n, mode="full")[: len(r["forward_velocity"])]
                          for r in rs], axis=0)
             t = (np.arange(len(v)) - at) * dt
-            ax.plot(t, v, label=f"{method} (n={len(rs)})", color=METHOD_COLORS.get(method))
+            ax.plot(t, v, label=f"{method} (n={len(rs)})", color=colors[method])
         ax.axvline(0, color="k", lw=0.8, ls="--")
         ax.set_title(f"{robot}: {family} switched on at t = 0", fontsize=9)
         ax.set_xlabel("time since the switch [s]")

@@ -18,12 +18,18 @@ import os
 import numpy as np
 
 from adaptive_control.config import ConfigError
-from adaptive_control.experiments.plots import METHOD_ORDER
+from adaptive_control.experiments.plots import method_rank
 
 
-def read_records(path: str) -> list[dict]:
-    """Records of finished episodes (a torn last line from an interrupted run is ignored)."""
+def read_records(path: str, slim_ok: bool = False) -> list[dict]:
+    """Records of finished episodes in an ``evaluate`` log (a torn last line from an interrupted run is
+    ignored). ``slim_ok``: where the log is absent (a fresh clone: logs are not committed), the records
+    of the folder's ``results.json``, which hold returns and latencies but no velocity traces."""
     if not os.path.exists(path):
+        slim = os.path.join(os.path.dirname(path), "results.json")
+        if slim_ok and os.path.exists(slim):
+            with open(slim, encoding="utf-8") as fh:
+                return json.load(fh)
         return []
     out = []
     with open(path, encoding="utf-8") as fh:
@@ -36,7 +42,10 @@ def read_records(path: str) -> list[dict]:
 
 
 def parse_source(text: str) -> tuple[str, tuple[str, ...] | None]:
-    """``DIR`` or ``DIR:method,method`` -> (folder, methods to take from it, ``None`` for all)."""
+    """``DIR`` or ``DIR:method,method`` -> (folder, methods to take from it, ``None`` for all).
+
+    A method may be renamed as it is taken, ``DIR:grbal=grbal_whole_plan``: the same method run under
+    other settings then gets its own column beside the one of another folder."""
     folder, sep, methods = text.partition(":")
     if not folder:
         raise ConfigError(f"report source {text!r}: no folder before ':'")
@@ -45,6 +54,10 @@ def parse_source(text: str) -> tuple[str, tuple[str, ...] | None]:
     names = tuple(m.strip() for m in methods.split(",") if m.strip())
     if not names:
         raise ConfigError(f"report source {text!r}: no method after ':'")
+    for n in names:
+        old, eq, new = (x.strip() for x in n.partition("="))
+        if eq and not (old and new):
+            raise ConfigError(f"report source {text!r}: {n!r} must read method=new_name")
     return folder, names
 
 
@@ -64,11 +77,12 @@ def merge_results(sources: list[tuple[str, tuple[str, ...] | None]]) -> tuple[li
         if not recs:
             raise ConfigError(f"{log}: no finished episodes (is {folder!r} an evaluate --out folder?)")
         if methods is not None:
-            missing = sorted(set(methods) - {r["method"] for r in recs})
+            rename = {old.strip(): (new.strip() or old.strip()) for old, _, new in (m.partition("=") for m in methods)}
+            missing = sorted(set(rename) - {r["method"] for r in recs})
             if missing:
                 raise ConfigError(f"{log}: no episodes of method(s) {', '.join(missing)} "
                                   f"(it holds {', '.join(sorted({r['method'] for r in recs}))})")
-            recs = [r for r in recs if r["method"] in methods]
+            recs = [_renamed(r, rename[r["method"]]) for r in recs if r["method"] in rename]
         for r in recs:
             if r["id"] in seen:
                 raise ConfigError(f"episode {r['id']} is in both {seen[r['id']]} and {folder}; "
@@ -79,6 +93,15 @@ def merge_results(sources: list[tuple[str, tuple[str, ...] | None]]) -> tuple[li
                            "seeds": sorted({r["seed"] for r in recs}), "episodes": len(recs)})
     records.sort(key=lambda r: (r["robot"], r["family"], str(r["switch_at"]), r["method"], r["seed"]))
     return records, provenance
+
+
+def _renamed(record: dict, method: str) -> dict:
+    if record["method"] == method:
+        return record
+    from adaptive_control.experiments.evaluate import cell_id
+
+    r = {**record, "method": method}
+    return {**r, "id": cell_id(r)}
 
 
 def report(sources: list[tuple[str, tuple[str, ...] | None]], out_dir: str) -> list[dict]:
@@ -200,7 +223,7 @@ def write_reports(records: list[dict], out_dir: str, footer: str = "") -> None:
 
 
 def markdown_table(rows: list[dict]) -> str:
-    methods = sorted({r["method"] for r in rows}, key=lambda m: METHOD_ORDER.index(m) if m in METHOD_ORDER else 9)
+    methods = sorted({r["method"] for r in rows}, key=lambda m: (method_rank(m), m))
     cellmap = {(r["robot"], r["family"], r["switch_at"], r["method"]): r for r in rows}
     keys = sorted({(r["robot"], r["family"], r["switch_at"]) for r in rows}, key=lambda k: tuple(map(str, k)))
     lines = ["# Episode return, mean ± standard error over seeds (test ranges)", "",
