@@ -55,16 +55,17 @@ def plot_returns(rows: list, path: str) -> None:
     groups = max(len({(r["family"], r["switch_at"]) for r in rows if r["robot"] == rb}) for rb in robots)
     fig, axes = plt.subplots(len(robots), 1, figsize=(min(16, max(7, 0.9 * groups * max(1, len(methods)) / 2.5)),
                                                         3.6 * len(robots)), squeeze=False)
-    width = 0.8 / max(1, len(methods))
     colors = method_colors(methods)
     for ax, robot in zip(axes[:, 0], robots):
         keys = sorted({(r["family"], r["switch_at"]) for r in rows if r["robot"] == robot}, key=lambda k: tuple(map(str, k)))
-        for j, m in enumerate(methods):
+        present = [m for m in methods if any(r["robot"] == robot and r["method"] == m for r in rows)]
+        width = 0.8 / max(1, len(present))  # a panel's bars are the methods run on its robot
+        for j, m in enumerate(present):
             xs, ys, es = [], [], []
             for i, k in enumerate(keys):
                 r = cell.get((robot, *k, m))
                 if r is not None:
-                    xs.append(i + (j - (len(methods) - 1) / 2) * width)
+                    xs.append(i + (j - (len(present) - 1) / 2) * width)
                     ys.append(r["mean"])
                     es.append(r["stderr"])
             # a single episode has no standard error: no error bar (not a zero one), marked n=1
