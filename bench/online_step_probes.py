@@ -2,7 +2,8 @@
 step helps"). Each episode is the grbal controller of a checkpoint on the crippled half-cheetah
 (held-out actuators, 1000 steps), with its adaptation changed in one way:
 
-- ``full``: the shipped rule (one step on the window, learned step sizes); ``prior``: no step;
+- ``full``: GrBAL's rule, the whole plan on the adapted model (one step on the window, learned step
+  sizes; the half-cheetah's shipped tick until ``adapted_steps: 3``); ``prior``: no step;
 - ``ema:B``: the step smoothed over ticks, prior + an exponential average (factor B) of adapted − prior;
 - ``biases``: only the biases take the step; ``output_bias``: only the output layer's bias (a constant
   correction of the predicted state change, the same for every action);
