@@ -46,6 +46,10 @@ class ControllerNodeConfig:
     """Plan deadline per tick; 0: 90% of the control period. Late plans fall back to the shifted plan."""
     threads: int = 1
     """torch threads of the compute thread; 1 leaves a core to the ROS callbacks (and a local simulator)."""
+    adapted_steps: int = 0
+    """Model calls of each plan made with the adapted model, the prior after, overriding the YAML's
+    ``controller.adapted_steps``; 0: keep the YAML's; -1: the whole plan (GrBAL's rule). The
+    half-cheetah's YAML plans its first 3 calls adapted; method ``grbal_prior`` plans with the prior alone."""
     overlap_adaptation: bool = True
     """Take the adaptation step after the command is published, in the idle time before the next tick
     (the plan then uses the step of the previous tick, one transition older); false: adapt, then plan,
@@ -88,6 +92,10 @@ class ControllerNodeConfig:
                 _fail(name, "must be >= 0 (0 keeps the YAML's)")
         if self.threads < 1:
             _fail("threads", f"must be >= 1, got {self.threads}")
+        if self.adapted_steps < -1:
+            _fail("adapted_steps", f"must be >= 1, 0 (keep the YAML's) or -1 (the whole plan), got {self.adapted_steps}")
+        if self.adapted_steps and self.method == "rebal":
+            _fail("adapted_steps", "rebal adapts through its carried context, not a parameter step; leave it 0")
         if self.deadline_ms < 0:
             _fail("deadline_ms", f"must be >= 0, got {self.deadline_ms}")
         if len(self.joints) != nu or len(set(self.joints)) != nu:
@@ -142,8 +150,9 @@ def build_bridge(cfg: ControllerNodeConfig, log=None, realtime: bool = True) -> 
     except ConfigError as exc:
         _fail("planner", str(exc))
     deadline = (cfg.deadline_ms or 0.9 * 1e3 / cfg.control_rate) if realtime else None
+    adapted_steps = {0: exp.controller.adapted_steps, -1: None}.get(cfg.adapted_steps, cfg.adapted_steps)
     ctrl_cfg = dataclasses.replace(exp.controller, method=cfg.method, deadline_ms=deadline, threads=cfg.threads,
-                                   overlap_adaptation=cfg.overlap_adaptation)
+                                   overlap_adaptation=cfg.overlap_adaptation, adapted_steps=adapted_steps)
     ckpt = load_for_method(cfg.method, cfg.robot, cfg.checkpoint or None)
     cost = velocity_input = None
     if cfg.objective == "track":

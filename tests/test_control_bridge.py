@@ -126,7 +126,8 @@ def test_node_config_names_the_bad_parameter():
     ControllerNodeConfig(**good).validate(nx=7, nu=2)
     for bad, name in [(dict(method="grbol"), "method"), (dict(control_rate=0.0), "control_rate"),
                       (dict(joints=("a",)), "joints"), (dict(observation_layout=("a.position",) * 6), "observation_layout"),
-                      (dict(record_task="not json"), "record_task"), (dict(stale_after=-1.0), "stale_after")]:
+                      (dict(record_task="not json"), "record_task"), (dict(stale_after=-1.0), "stale_after"),
+                      (dict(adapted_steps=-2), "adapted_steps"), (dict(method="rebal", adapted_steps=3), "adapted_steps")]:
         with pytest.raises(ConfigError, match=f"parameter '{name}'"):
             ControllerNodeConfig(**{**good, **bad}).validate(nx=7, nu=2)
 
@@ -171,3 +172,27 @@ def test_velocity_command_input_times_out_to_zero_and_ignores_nonfinite():
     assert vin.timeouts == 1  # counted once per silence
     with pytest.raises(ValueError, match="cmd_vel_timeout"):
         VelocityCommandInput(target, 0.0)
+
+
+def test_adapted_steps_parameter_overrides_the_experiment_yaml():
+    """The node's ``adapted_steps``: 0 keeps the YAML's (the half-cheetah plans 3 calls adapted), -1 adapts
+    the whole plan, k > 0 sets k; the controller the node drives is built with it."""
+    import dataclasses
+    import os
+
+    import yaml
+
+    from robot_bridge.node_cores import build_bridge
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "launch", "half_cheetah_controller.yaml"), encoding="utf-8") as fh:
+        launch = yaml.safe_load(fh)["adaptive_controller"]["ros__parameters"]
+    base = ControllerNodeConfig(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in launch.items()
+                                   if k in ControllerNodeConfig.__dataclass_fields__})
+    assert base.adapted_steps == 0
+    for value, expected in ((0, 3), (-1, None), (5, 5)):
+        bridge = build_bridge(dataclasses.replace(base, samples=16, horizon=2, adapted_steps=value), realtime=False)
+        try:
+            assert bridge.controller.adapted_steps == expected
+        finally:
+            bridge.controller.close()

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from adaptive_control.config import ConfigError, ExperimentConfig, _build
-from adaptive_control.experiments.report import read_records, write_reports
+from adaptive_control.experiments.report import cell_id, read_records, write_reports
 
 # ---------------------------------------------------------------------------------------------
 # Configuration
@@ -150,11 +150,6 @@ def cells(cfg: EvalConfig) -> list[dict]:
     for c in out:
         c["id"] = cell_id(c)
     return out
-
-
-def cell_id(c: dict) -> str:
-    sw = f"@{c['switch_at']}" if c["switch_at"] is not None else ""
-    return f"{c['robot']}/{c['family']}{sw}/{c['method']}/{c['seed']}"
 
 
 def sample_task(robot: str, family: str, split: str, seed: int):

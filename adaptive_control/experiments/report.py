@@ -21,6 +21,12 @@ from adaptive_control.config import ConfigError
 from adaptive_control.experiments.plots import method_rank
 
 
+def cell_id(c: dict) -> str:
+    """The stable id of one episode of an evaluation matrix: robot/family[@switch]/method/seed."""
+    sw = f"@{c['switch_at']}" if c["switch_at"] is not None else ""
+    return f"{c['robot']}/{c['family']}{sw}/{c['method']}/{c['seed']}"
+
+
 def read_records(path: str, slim_ok: bool = False) -> list[dict]:
     """Records of finished episodes in an ``evaluate`` log (a torn last line from an interrupted run is
     ignored). ``slim_ok``: where the log is absent (a fresh clone: logs are not committed), the records
@@ -98,8 +104,6 @@ def merge_results(sources: list[tuple[str, tuple[str, ...] | None]]) -> tuple[li
 def _renamed(record: dict, method: str) -> dict:
     if record["method"] == method:
         return record
-    from adaptive_control.experiments.evaluate import cell_id
-
     r = {**record, "method": method}
     return {**r, "id": cell_id(r)}
 
