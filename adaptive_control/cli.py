@@ -110,10 +110,21 @@ def cmd_collect(args) -> int:
     c = dataclasses.replace(c, **{k: v for k, v in (("paths", args.paths), ("path_length", args.path_length),
                                                    ("policy", args.policy), ("seed", args.seed)) if v is not None})
     c.validate()
+    planner = dataclasses.replace(cfg.planner, **{k: v for k, v in (("samples", args.samples), ("horizon", args.horizon))
+                                                  if v is not None})
+    planner.validate()
+    cfg = dataclasses.replace(cfg, planner=planner)
     from adaptive_control.build import load_for_method, task_distribution
+    from adaptive_control.reference import TRUE_DYNAMICS
 
     task_distribution(cfg.robot.name, cfg.task, args.perturbation)  # a bad family fails here, not in a worker
-    if c.policy == "mpc":  # a bad checkpoint too
+    if c.policy == "mpc" and args.method == TRUE_DYNAMICS:
+        if args.checkpoint:
+            raise UsageError("collect: --checkpoint is for a learned --method; true_dynamics has no model")
+        if cfg.planner.type == "casadi":
+            raise UsageError("collect: --method true_dynamics needs a sampling planner (planner.type: mppi, cem, "
+                             "random_shooting), not casadi")
+    elif c.policy == "mpc":  # a bad checkpoint too
         load_for_method(args.method, cfg.robot.name, args.checkpoint, device=cfg.controller.device)
     job = CollectJob(cfg=cfg, collect=c, perturbation=args.perturbation, method=args.method,
                      checkpoint=args.checkpoint, threads=args.threads)
@@ -376,7 +387,11 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--paths", type=_positive_int, help="number of trajectories (default: the config's)")
     p.add_argument("--path-length", type=_positive_int, help="steps per trajectory (default: the config's)")
     p.add_argument("--policy", choices=["random", "mpc"], help="action source (default: the config's)")
-    p.add_argument("--method", default="grbal", choices=["grbal", "mb", "mb_de"], help="controller for --policy mpc")
+    p.add_argument("--method", default="grbal", choices=["grbal", "mb", "mb_de", "true_dynamics"],
+                   help="controller for --policy mpc; true_dynamics: the planner with the simulator as its model "
+                        "(offline data from where a good controller drives the robot; see --samples/--horizon)")
+    p.add_argument("--samples", type=_positive_int, help="K of the MPC collection's planner (default: the config's)")
+    p.add_argument("--horizon", type=_positive_int, help="T of the MPC collection's planner (default: the config's)")
     p.add_argument("--checkpoint", help="checkpoint for --policy mpc (default: the shipped one)")
     p.add_argument("--seed", type=int, help="collection seed (default: the config's)")
     p.add_argument("--threads", type=_positive_int, help="torch threads of the MPC controller (default: the config's controller.threads)")

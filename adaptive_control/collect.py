@@ -89,7 +89,9 @@ class CollectJob:
     perturbation: str | None = None
     """Perturbation family overriding ``cfg.task.perturbation``."""
     method: str = "grbal"
-    """Controller of ``policy: mpc``."""
+    """Controller of ``policy: mpc``: a learned method, or ``true_dynamics`` (the planner with the simulator
+    itself as its model: offline, in simulation, it drives the robot where a good controller goes, e.g.
+    a running gait, that random actions and a poor model's MPC never reach)."""
     checkpoint: str | None = None
     """Its checkpoint (default: the shipped one)."""
     threads: int | None = None
@@ -100,13 +102,20 @@ class CollectJob:
 def collect_paths(job: CollectJob, paths: Sequence[int], progress: Callable[[], None] | None = None) -> TransitionDataset:
     """Collect ``paths`` (indices into the collection) of ``job`` in this process."""
     from adaptive_control.build import build_controller, load_for_method, task_distribution
+    from adaptive_control.reference import TRUE_DYNAMICS, build_reference
     from sim.robots import make_env
 
     cfg, c = job.cfg, job.collect
     env = make_env(cfg.robot.name)
     tasks = task_distribution(cfg.robot.name, cfg.task, job.perturbation)
     factory = None
-    if c.policy == "mpc":
+    if c.policy == "mpc" and job.method == TRUE_DYNAMICS:
+        ctrl_cfg = dataclasses.replace(cfg.controller, **({"threads": job.threads} if job.threads else {}))
+
+        def factory(rng):
+            planner = dataclasses.replace(cfg.planner, seed=int(rng.integers(2**31)))
+            return build_reference(env, cfg.robot.name, planner, ctrl_cfg)
+    elif c.policy == "mpc":
         ckpt = load_for_method(job.method, cfg.robot.name, job.checkpoint, device=cfg.controller.device)
         ctrl_cfg = dataclasses.replace(cfg.controller, method=job.method,
                                        **({"threads": job.threads} if job.threads else {}))

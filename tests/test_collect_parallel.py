@@ -55,3 +55,28 @@ def test_cli_collect_with_workers(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:  # argparse: one line, exit status 2
         main(["collect", "--robot", "half_cheetah", "--paths", "2", "--workers", "0", "--out", str(out)])
     assert exc.value.code == 2
+
+
+def test_true_dynamics_collection_runs_where_random_actions_do_not(tmp_path):
+    """``collect --policy mpc --method true_dynamics``: the planner with the simulator as its model drives the
+    robot (offline data from a running gait); the same paths with random actions stay near standstill."""
+    from sim.spec import load_spec
+
+    vx = load_spec("half_cheetah").base_entries()["vx"]
+    common = ["--robot", "half_cheetah", "--perturbation", "crippled_leg", "--paths", "2", "--path-length", "60",
+              "--seed", "5"]
+    ref, rnd = tmp_path / "ref.npz", tmp_path / "rnd.npz"
+    assert main(["collect", *common, "--policy", "mpc", "--method", "true_dynamics", "--samples", "48",
+                 "--horizon", "5", "--threads", "1", "--out", str(ref)]) == 0
+    assert main(["collect", *common, "--policy", "random", "--out", str(rnd)]) == 0
+    ref_d, rnd_d = TransitionDataset.load(ref), TransitionDataset.load(rnd)
+    assert len(ref_d) == len(rnd_d) == 120 and ref_d.tasks == rnd_d.tasks  # the same tasks, other actions
+    np.testing.assert_array_equal(ref_d.obs[1:60], ref_d.next_obs[:59])  # one path, consecutive ticks
+    assert ref_d.next_obs[:, vx].mean() > 0.5 > abs(rnd_d.next_obs[:, vx].mean())
+
+
+def test_true_dynamics_collection_refuses_a_checkpoint(tmp_path, capsys):
+    assert main(["collect", "--robot", "half_cheetah", "--policy", "mpc", "--method", "true_dynamics",
+                 "--checkpoint", "grbal.pt", "--paths", "1", "--out", str(tmp_path / "d.npz")]) == 2
+    assert "true_dynamics has no model" in capsys.readouterr().err
+    assert not os.listdir(tmp_path)
