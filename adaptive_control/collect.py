@@ -64,8 +64,13 @@ def collect(env, tasks, cfg: CollectConfig, policy_factory: Callable | None = No
             policy = RandomPolicy(env.action_size, env.action_low, env.action_high, cfg.action_smoothing, rng)
         else:
             policy = policy_factory(rng)
-        res = run_episode(env, policy, cfg.path_length, seed=int(rng.integers(2**31)), task=task, record=True,
-                          progress=progress)
+        try:
+            res = run_episode(env, policy, cfg.path_length, seed=int(rng.integers(2**31)), task=task, record=True,
+                              progress=progress)
+        finally:
+            close = getattr(policy, "close", None)
+            if close is not None:  # an MPC controller's threads (compute thread, the reference's rollout pool)
+                close()
         o, a, n = res.transitions
         obs.append(o), act.append(a), nxt.append(n)
         pid.append(np.full(len(o), i)), step.append(np.arange(len(o)))
