@@ -184,6 +184,12 @@ def test_report_merges_seed_draws_and_a_reference_run_elsewhere(tmp_path, capsys
     assert "no episodes of method(s) mb" in capsys.readouterr().err
     assert main(["report", str(tmp_path / "nothing"), "--out", str(tmp_path / "x")]) == 2
     assert "no finished episodes" in capsys.readouterr().err
+    # a committed folder in a fresh clone: the summary without the episode log says what to do
+    (tmp_path / "a" / "results.jsonl").unlink()
+    (tmp_path / "a" / "results.json").write_text("[]")
+    assert main(["report", str(tmp_path / "a"), "--out", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err
+    assert "holds only its summary (results.json)" in err and "adaptive-control evaluate" in err
 
 
 def test_report_renames_a_method_taken_from_a_folder(tmp_path, capsys):

@@ -81,6 +81,11 @@ def merge_results(sources: list[tuple[str, tuple[str, ...] | None]]) -> tuple[li
         log = os.path.join(folder, "results.jsonl")
         recs = read_records(log)
         if not recs:
+            if not os.path.exists(log) and os.path.exists(os.path.join(folder, "results.json")):
+                raise ConfigError(f"{log}: absent; {folder!r} holds only its summary (results.json), not the episode "
+                                  f"log that report merges (logs are not committed, so a fresh clone has none): "
+                                  f"recreate it with `adaptive-control evaluate --config <its eval YAML> --out "
+                                  f"{folder}`, or compare returns with `python bench/paired.py`, which reads summaries")
             raise ConfigError(f"{log}: no finished episodes (is {folder!r} an evaluate --out folder?)")
         if methods is not None:
             rename = {old.strip(): (new.strip() or old.strip()) for old, _, new in (m.partition("=") for m in methods)}
