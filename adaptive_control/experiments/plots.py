@@ -74,7 +74,7 @@ def plot_returns(rows: list, path: str) -> None:
                 if e is None:
                     ax.annotate("n=1", (x, y), ha="center", va="bottom", fontsize=7)
         ax.set_xticks(range(len(keys)))
-        ax.set_xticklabels([k[0] + (f"\n@ step {k[1]}" if k[1] is not None else "") for k in keys], fontsize=8)
+        ax.set_xticklabels([k[0] + (f"\n@ step {k[1]}" if k[1] is not None else "") for k in keys], fontsize=8, rotation=25, ha="right")
         ax.set_title(robot, fontsize=10)
         ax.set_ylabel("return (mean ± s.e.)")
         ax.axhline(0.0, color="k", lw=0.5)
