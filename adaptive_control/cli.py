@@ -110,10 +110,7 @@ def cmd_collect(args) -> int:
     c = dataclasses.replace(c, **{k: v for k, v in (("paths", args.paths), ("path_length", args.path_length),
                                                    ("policy", args.policy), ("seed", args.seed)) if v is not None})
     c.validate()
-    planner = dataclasses.replace(cfg.planner, **{k: v for k, v in (("samples", args.samples), ("horizon", args.horizon))
-                                                  if v is not None})
-    planner.validate()
-    cfg = dataclasses.replace(cfg, planner=planner)
+    cfg = _planner_overrides(cfg, args)
     from adaptive_control.build import load_for_method, task_distribution
     from adaptive_control.reference import TRUE_DYNAMICS
 
@@ -390,8 +387,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--method", default="grbal", choices=["grbal", "mb", "mb_de", "true_dynamics"],
                    help="controller for --policy mpc; true_dynamics: the planner with the simulator as its model "
                         "(offline data from where a good controller drives the robot; see --samples/--horizon)")
-    p.add_argument("--samples", type=_positive_int, help="K of the MPC collection's planner (default: the config's)")
-    p.add_argument("--horizon", type=_positive_int, help="T of the MPC collection's planner (default: the config's)")
+    _add_planner_flags(p)  # the MPC collection's planner
     p.add_argument("--checkpoint", help="checkpoint for --policy mpc (default: the shipped one)")
     p.add_argument("--seed", type=int, help="collection seed (default: the config's)")
     p.add_argument("--threads", type=_positive_int, help="torch threads of the MPC controller (default: the config's controller.threads)")
