@@ -158,6 +158,10 @@ class TrainConfig:
     keep_best: bool = False
     """Early stopping: keep the weights of the evaluation (every 100 steps, on a fixed set of held-out
     windows) with the lowest validation loss (adapted for grbal/rebal, prior for mb), not the last."""
+    weight_average: float = 0.0
+    """Decay d in [0, 1) of an exponential moving average of the trained weights (and GrBAL's learned
+    step sizes), updated every step (``avg = d avg + (1 - d) current``, d warmed up as (1 + t) / (10 + t));
+    validation, early stopping and the saved model use the average. 0: off (the last or best weights)."""
     save_every: int = 200
     """Every this many steps the whole training state is written atomically beside the output
     (``<out>.train_state.pt``; removed when the run ends): ``meta-train --resume`` continues a killed
@@ -185,6 +189,8 @@ class TrainConfig:
             _positive(name, getattr(self, name))
         if self.inner_lr <= 0 or self.lr <= 0:
             raise ConfigError(f"inner_lr and lr: must be positive, got {self.inner_lr}, {self.lr}")
+        if not 0.0 <= self.weight_average < 1.0:
+            raise ConfigError(f"weight_average: must be in [0, 1), got {self.weight_average}")
         if not 0.0 <= self.validation_fraction < 1.0:
             raise ConfigError(f"validation_fraction: must be in [0, 1), got {self.validation_fraction}")
 

@@ -91,6 +91,7 @@ def train_dynamics(
     fit_normalizer: bool = True,
     rollout_horizon: int = 1,
     keep_best: bool = False,
+    weight_average: float = 0.0,
     validation_windows: int = 512,
     callback: Callable[[int, dict], None] | None = None,
     state_path: str | None = None,
@@ -114,6 +115,10 @@ def train_dynamics(
             ``eval_every`` steps) with the lowest validation loss (``val_loss_adapted`` for grbal and
             rebal: what the online rule meets; ``val_loss_prior`` for mb; their open-loop
             ``val_rollout_*`` when ``rollout_horizon`` > 1) instead of the last ones.
+        weight_average: decay d in [0, 1) of an exponential moving average of the trained tensors
+            (the weights and GrBAL's learned step sizes), updated after every optimiser step as
+            ``avg = d avg + (1 - d) current``; evaluations, early stopping and the returned model use
+            the average (the optimiser keeps stepping the current tensors). 0: off.
         validation_windows: size of the fixed set of held-out windows every evaluation scores (drawn
             once, from its own seeded stream, so evaluations are comparable and training's stream
             is untouched).
@@ -146,6 +151,8 @@ def train_dynamics(
             f"dataset has nx={dataset.obs_size}, nu={dataset.action_size}; model has "
             f"nx={model.obs_size}, nu={model.action_size}"
         )
+    if not 0.0 <= weight_average < 1.0:
+        raise ValueError(f"weight_average must be in [0, 1), got {weight_average}")
     if rollout_horizon > 1:
         if method == "rebal":
             raise ValueError("rollout_horizon > 1 is for grbal and mb (rebal trains on sequences already)")
@@ -205,6 +212,17 @@ def train_dynamics(
     select = ("val_rollout_" if rollout_horizon > 1 else "val_loss_") + ("prior" if method == "mb" else "adapted")
     best: dict = {"score": math.inf, "step": 0, "state": None}
 
+    # every trained tensor, for the weight average (the weights, and GrBAL's learned step sizes)
+    tensors = {("w", k): p for k, p in params.items()}
+    if isinstance(step_size, dict):
+        tensors.update({("a", k): v for k, v in step_size.items()})
+    average = {key: t.detach().clone() for key, t in tensors.items()} if weight_average else None
+
+    def load(values: dict) -> None:
+        with torch.no_grad():
+            for key, t in tensors.items():
+                t.copy_(values[key])
+
     def snapshot():
         return ({k: p.detach().clone() for k, p in params.items()},
                 {k: v.detach().clone() for k, v in step_size.items()} if isinstance(step_size, dict) else None)
@@ -240,6 +258,8 @@ def train_dynamics(
                    "rollout_horizon": rollout_horizon, "keep_best": keep_best, "spec": model.spec(), "streams": n_streams,
                    "transitions": len(dataset), "paths": dataset.num_paths,
                    "data_sum": float(np.float64(dataset.obs.sum()) + np.float64(dataset.act.sum()))}
+    if weight_average:  # (only when on: states written before the option existed still resume)
+        fingerprint["weight_average"] = float(weight_average)
     start = 1
     if resume and state_path is not None and os.path.exists(state_path):
         st = load_train_state(state_path, fingerprint)
@@ -253,6 +273,8 @@ def train_dynamics(
             rngs[r].bit_generator.state = st["rng"][r]
             gens[r].set_state(st["gen"][r])
         history, start = list(st["history"]), int(st["step"]) + 1
+        if average is not None:
+            average = {key: v.clone() for key, v in st["average"].items()}
         best = {"score": st["best"]["score"], "step": st["best"]["step"], "metrics": st["best"].get("metrics"),
                 "state": None if st["best"]["weights"] is None else (st["best"]["weights"], st["best"]["alpha"])}
         if callback is not None:
@@ -270,6 +292,7 @@ def train_dynamics(
                    "alpha": {k: v.detach().clone() for k, v in step_size.items()} if isinstance(step_size, dict) else None,
                    "opt": opt.state_dict(), "rng": [merged[r][0] for r in range(n_streams)],
                    "gen": [merged[r][1] for r in range(n_streams)], "world_size": info.world_size,
+                   "average": average,
                    "history": history, "best": {"score": best["score"], "step": best["step"],
                                                 "metrics": best.get("metrics"), "weights": weights, "alpha": lrs}}
         atomic_torch_save(state_path, payload)
@@ -280,12 +303,21 @@ def train_dynamics(
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
+        if average is not None:  # decay warmed up as (1 + t) / (10 + t): early averages are not the init's
+            d = min(weight_average, (1.0 + step) / (10.0 + step))
+            with torch.no_grad():
+                for key, t in tensors.items():
+                    average[key].lerp_(t.detach(), 1.0 - d)
         evaluating = step % eval_every == 0 or step == steps
         # the global batch's loss (one more collective) where it is logged: every LOG_EVERY steps and
         # at evaluations; this rank's share of the batch otherwise (the progress bar)
         metrics = {"loss": _global_mean(loss.detach(), info) if evaluating or step % LOG_EVERY == 0
                    else float(loss.detach())}
         if evaluating:
+            live = None
+            if average is not None:  # evaluate (and keep, when best) the average; then step on from the live weights
+                live = {key: t.detach().clone() for key, t in tensors.items()}
+                load(average)
             # each rank scores its share of the fixed validation windows; the shares' means are averaged
             # (weighted by their sizes): the whole set's figures, on every rank
             mine_val = tuple(x[info.rank::info.world_size] for x in val) if info.distributed else val
@@ -301,6 +333,8 @@ def train_dynamics(
             history.append({"step": step, **metrics})
             if keep_best and metrics[select] < best["score"]:
                 best.update(score=metrics[select], step=step, state=snapshot(), metrics=dict(metrics))
+            if live is not None:
+                load(live)
         if state_path is not None and save_every > 0 and step % save_every == 0 and step < steps:
             save_state(step)
         if callback is not None:
@@ -316,6 +350,8 @@ def train_dynamics(
                 for k, v in step_size.items():
                     v.copy_(lrs[k])
         final = {**best["metrics"], "step": best["step"]}
+    elif average is not None:
+        load(average)
     final_lr = {k: v.detach().clone() for k, v in step_size.items()} if isinstance(step_size, dict) else step_size
     return TrainResult(inner_lr=final_lr, metrics={**final, "best_step": best["step"] if keep_best else steps,
                                                    "history": history, "train_paths": len(train_paths),

@@ -47,6 +47,9 @@ def test_wrong_type_and_range_are_rejected(tmp_path):
         load_config(write(tmp_path, "planner: {upright_weight: -1}\n"))
     with pytest.raises(ConfigError, match="keep_best"):
         load_config(write(tmp_path, "train: {keep_best: maybe}\n"))
+    with pytest.raises(ConfigError, match="weight_average"):
+        load_config(write(tmp_path, "train: {weight_average: 1.0}\n"))
+    assert load_config(write(tmp_path, "train: {weight_average: 0.99}\n")).train.weight_average == 0.99
 
 
 def test_configs_are_frozen():

@@ -193,6 +193,37 @@ def test_keep_best_ends_with_the_best_evaluated_weights(method, cheetah_dataset)
         assert all(torch.equal(res.inner_lr[k], res2.inner_lr[k]) for k in res.inner_lr)
 
 
+def test_weight_average_ends_with_the_moving_average_of_the_trained_weights(cheetah_dataset):
+    """weight_average: the returned weights are the exponential moving average, from the initial weights
+    on, of the live weights after each step (decay warmed up as (1 + t) / (10 + t)), recomputed here by
+    hand; and averaging never changes the live trajectory (evaluations swap the average in and out)."""
+    kw = dict(method="mb", adapt_window=4, future_window=4, batch_size=4, steps=30, eval_every=10, seed=0)
+    m = MLPDynamics(17, 6, (16, 16))
+    seeded_init(m, 0)
+    params = dict(m.named_parameters())
+    avg = {k: p.detach().clone() for k, p in params.items()}
+    last: dict = {}
+
+    def record(step, metrics):  # the callback sees the live weights after each optimiser step
+        d = min(0.9, (1.0 + step) / (10.0 + step))
+        for k, p in params.items():
+            avg[k] = d * avg[k] + (1 - d) * p.detach()
+            last[k] = p.detach().clone()
+
+    res = train_dynamics(m, cheetah_dataset, weight_average=0.9, callback=record, **kw)
+    for k, p in m.named_parameters():
+        assert torch.allclose(p, avg[k], atol=1e-6), k
+        assert not torch.allclose(p, last[k], atol=1e-4), k  # the average, not the last weights
+    m2 = MLPDynamics(17, 6, (16, 16))
+    seeded_init(m2, 0)
+    train_dynamics(m2, cheetah_dataset, **kw)  # no average: ends with the last live weights
+    for k, p in m2.named_parameters():
+        assert torch.equal(p, last[k]), k
+    assert [h["step"] for h in res.metrics["history"]] == [10, 20, 30]
+    with pytest.raises(ValueError, match="weight_average"):
+        train_dynamics(m2, cheetah_dataset, weight_average=1.0, **kw)
+
+
 def test_rollout_loss_feeds_the_model_its_own_predictions():
     m = tiny()
     m.normalizer.fit(*data(b=64, seed=3))

@@ -21,7 +21,7 @@ class Interrupted(Exception):
     pass
 
 
-def _train(data, method, state, resume=False, stop_at=None, steps=25):
+def _train(data, method, state, resume=False, stop_at=None, steps=25, weight_average=0.0):
     model = RecurrentDynamics(17, 6, (16,), 8) if method == "rebal" else MLPDynamics(17, 6, (16, 16))
     seeded_init(model, 0)
 
@@ -31,18 +31,18 @@ def _train(data, method, state, resume=False, stop_at=None, steps=25):
 
     res = train_dynamics(model, data, method=method, adapt_window=4, future_window=4, batch_size=4, steps=steps,
                          eval_every=5, learn_inner_lr=method == "grbal", keep_best=True, seed=3, callback=cb,
-                         state_path=state, save_every=4, resume=resume)
+                         state_path=state, save_every=4, resume=resume, weight_average=weight_average)
     return model, res
 
 
-@pytest.mark.parametrize("method", ["grbal", "mb", "rebal"])
-def test_resumed_training_ends_with_the_uninterrupted_weights(method, cheetah_dataset, tmp_path):
+@pytest.mark.parametrize("method,weight_average", [("grbal", 0.0), ("mb", 0.0), ("rebal", 0.0), ("grbal", 0.8)])
+def test_resumed_training_ends_with_the_uninterrupted_weights(method, weight_average, cheetah_dataset, tmp_path):
     state = str(tmp_path / "s.pt")
-    ref, ref_res = _train(cheetah_dataset, method, None)
+    ref, ref_res = _train(cheetah_dataset, method, None, weight_average=weight_average)
     with pytest.raises(Interrupted):  # dies at step 15: the state of step 12 is on disk
-        _train(cheetah_dataset, method, state, stop_at=15)
+        _train(cheetah_dataset, method, state, stop_at=15, weight_average=weight_average)
     assert torch.load(state, weights_only=True)["step"] == 12
-    got, res = _train(cheetah_dataset, method, state, resume=True)
+    got, res = _train(cheetah_dataset, method, state, resume=True, weight_average=weight_average)
     for k, v in ref.state_dict().items():
         assert torch.allclose(got.state_dict()[k], v, atol=1e-6), k
     if method == "grbal":  # learned step sizes too
