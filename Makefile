@@ -68,6 +68,9 @@ spike: $(STAMP)
 # they score. (results/quality/half_cheetah_recipe.yaml is the half-cheetah experiment as it was then:
 # since 2026-12-02 the shipped one plans with MPPI temperature 0.5 instead of 0.05, which changes only
 # the controllers of the MPC collection rounds; the models' training settings are the same.)
+# Four draws of today's default (no CONFIG, SEED=1..4, REBAL=no) returned GrBAL 670 / 1,402 / 506 / 611
+# and MB 1,055 / 411 / 545 / 663 on the 10 held-out crippled-leg tasks (README "Four draws of today's
+# default recipe"): expect about 800 from a retrained GrBAL, not the shipped checkpoint's 1,652.
 # The adaptation guard's calibration (residual_max) was added to those files afterwards with
 # `adaptive-control calibrate --checkpoint $(DEST)/*.pt --data $(RUNS)/data_*.npz` (the same
 # computation meta-train now does at the end of every run, so the recipe itself already writes it).
