@@ -6,6 +6,7 @@ rule); the prior is never mutated. The planner sees the adapted model only throu
 """
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from adaptive_control.deadline import DeadlineRunner, compute_thread
+from adaptive_control.deadline import THREAD_PREFIX, DeadlineRunner, compute_thread, release_openmp_workers
 
 
 def _as_numpy(x) -> np.ndarray:
@@ -266,7 +267,10 @@ class AdaptiveController:
     def warm_up(self, ticks: int = 5) -> None:
         """Pay one-time costs (lazy torch initialisation, first kernels: ~1 s) before the first real tick.
 
-        Runs adapt + plan on the model's mean observation on the compute thread, then resets.
+        Runs adapt + plan on the model's mean observation on the compute thread, then resets. In
+        deadline mode it also releases the calling thread's OpenMP workers (left by e.g. loading the
+        checkpoint there), which would otherwise slow every tick's plan about 2x
+        (:mod:`adaptive_control.deadline`); call it from the thread that will call :meth:`step`.
         """
         def run():
             obs = self.model.normalizer.obs_mean.detach().to(self.device, torch.float32).clone()
@@ -279,6 +283,8 @@ class AdaptiveController:
 
         self._wait_pending()
         self._on_compute_thread(run)
+        if self._rt is not None and not threading.current_thread().name.startswith(THREAD_PREFIX):
+            release_openmp_workers()
 
     def _reset(self) -> None:
         if self._recurrent:

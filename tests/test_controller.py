@@ -1,3 +1,7 @@
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -224,3 +228,48 @@ def test_tick_statistics_stay_bounded_on_long_runs():
         stats.record(1.0, 2.0, 3.0 + i)
     s = stats.summary()
     assert s["ticks"] == 10 and s["total_median_ms"] == 7.5
+
+
+_OPENMP_SCRIPT = """
+import os
+import time
+
+import torch
+from adaptive_control.controller import AdaptiveController
+from models.adaptation import GradientAdapter
+from models.dynamics import MLPDynamics
+from models.training import seeded_init
+from planners.mppi import MPPI
+from sim.costs import half_cheetah_cost
+
+def tids():
+    return set(os.listdir("/proc/self/task"))
+
+torch.set_num_threads(2)
+before = tids()
+torch.randn(4_000_000, generator=torch.Generator().manual_seed(0)).add(1.0)  # a parallel region here
+workers = tids() - before
+assert workers, "the parallel operation started no OpenMP worker on this thread"
+model = MLPDynamics(17, 6, (32, 32))
+seeded_init(model, 0)
+ctrl = AdaptiveController(model, GradientAdapter(model, 0.01),
+                          lambda dyn: MPPI(dyn, half_cheetah_cost, 17, 6, horizon=5, samples=16),
+                          adapt_window=16, action_low=-1.0, action_high=1.0, deadline_ms=1000.0)
+ctrl.warm_up(2)
+for _ in range(200):  # released workers exit asynchronously
+    left = workers & tids()
+    if not left:
+        break
+    time.sleep(0.01)
+ctrl.close()
+print("left", len(left))
+"""
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads through Linux /proc")
+def test_deadline_warm_up_releases_the_calling_threads_openmp_workers():
+    # a fresh interpreter: the thread that calls the ticks ran a parallel torch operation first (as
+    # loading a checkpoint does); its idle OpenMP team would halve the compute thread's speed
+    out = subprocess.run([sys.executable, "-c", _OPENMP_SCRIPT], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "left 0" in out.stdout, out.stdout + out.stderr[-2000:]
