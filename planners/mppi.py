@@ -69,6 +69,11 @@ class MPPI:
         self._actions = torch.empty(horizon, samples, nu, dtype=dtype, device=self.device)
         self._costs = torch.empty(samples, dtype=dtype, device=self.device)
         self._sample_noise = self._correlated_noise if self.rho > 0 else self._white_noise
+        # Uniform bounds and noise clamp and scale with scalars (half the time of per-entry tensors).
+        uniform = all(bool(torch.all(v == v[0])) for v in (self.low, self.high, self.sigma))
+        self._clamp = self._clamp_scalar if uniform else self._clamp_tensor
+        self._scale = float(self.sigma[0]) if uniform else self.sigma
+        self._scalar_bounds = (float(self.low[0]), float(self.high[0]))
         self.reset()
 
     def reset(self) -> None:
@@ -86,11 +91,30 @@ class MPPI:
     def _white_noise(self) -> None:
         torch.randn(self._noise.shape, generator=self.generator, out=self._noise, dtype=self.dtype, device=self.device)
 
+    def _clamp_scalar(self, actions: torch.Tensor) -> torch.Tensor:
+        return actions.clamp_(*self._scalar_bounds)
+
+    def _clamp_tensor(self, actions: torch.Tensor) -> torch.Tensor:
+        return torch.clamp(actions, self.low, self.high, out=actions)
+
     def _correlated_noise(self) -> None:
         self._white_noise()
         e, c = self._noise, math.sqrt(1.0 - self.rho ** 2)
         for t in range(1, self.T):  # AR(1) filter along the horizon: T small in-place ops
             e[t].mul_(c).add_(e[t - 1], alpha=self.rho)
+
+    def _weights(self, costs: torch.Tensor) -> torch.Tensor | None:
+        """(K,) softmin weights of the costs (summing to 1), 0 for diverged rollouts (+inf); None if all diverged."""
+        finite = torch.isfinite(costs)
+        if bool(finite.all()):  # the usual case: a few small ops
+            z = (costs.min() - costs).div_(self.temperature * costs.std() + 1e-9)
+            return torch.softmax(z, 0)
+        if not bool(finite.any()):
+            return None
+        c = torch.where(finite, costs, torch.where(finite, costs, -torch.inf).max())
+        z = (c.min() - c) / (self.temperature * c.std() + 1e-9)
+        w = torch.where(finite, torch.softmax(z, 0), 0.0)
+        return w / w.sum()
 
     @torch.no_grad()
     def command(self, state) -> torch.Tensor:
@@ -98,19 +122,15 @@ class MPPI:
         state = check_state(state, self.nx, self.dtype, self.device)
         for _ in range(self.iterations):
             self._sample_noise()
-            self._noise.mul_(self.sigma)
+            self._noise.mul_(self._scale)
             self._noise[:, 0].zero_()  # the nominal sequence itself is always a candidate
-            actions = torch.clamp(torch.add(self.nominal[:, None], self._noise, out=self._actions), self.low,
-                                  self.high, out=self._actions)
+            actions = self._clamp(torch.add(self.nominal[:, None], self._noise, out=self._actions))
             costs = rollout_costs(self.dynamics, self.cost, state.expand(self.K, self.nx), actions, out=self._costs,
                                   time_major=True, calls=self.blocks.calls, first_calls=self.blocks.first_calls)
-            finite = torch.isfinite(costs)
-            if not bool(finite.any()):
+            w = self._weights(costs)
+            if w is None:
                 break  # every rollout diverged: keep the current nominal sequence
-            c = torch.where(finite, costs, costs[finite].max())
-            z = (c.min() - c) / (self.temperature * c.std() + 1e-9)
-            w = torch.where(finite, torch.softmax(z, 0), 0.0)
-            self.nominal = torch.einsum("k,tku->tu", w / w.sum(), actions)
+            self.nominal = torch.matmul(w, actions)  # (T, nu): one product per step, actions read in place
         action = self.nominal[0].clone()
         if self.blocks.advance():  # the block ends: shift to the next planning step
             self.nominal = torch.roll(self.nominal, -1, 0)

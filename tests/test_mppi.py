@@ -72,3 +72,28 @@ def test_all_diverged_rollouts_keep_the_nominal():
     p = MPPI(lambda s, a: s * float("nan"), goal_cost, 2, 1, horizon=5, samples=16)
     u = p.command(torch.zeros(2))
     assert torch.isfinite(u).all()
+
+
+def test_diverged_rollouts_get_no_weight():
+    # Rollouts whose first action is positive diverge (+inf cost); the rest are finite. The new plan
+    # must average the finite ones only: every planned action stays non-positive, and finite.
+    def half_diverging(state, action):
+        blow = torch.where(action[:, :1] > 0, float("inf"), 0.0)
+        return linear(state, action) + blow
+    p = MPPI(half_diverging, goal_cost, 2, 1, horizon=5, samples=64, noise_sigma=1.0, temperature=0.5, seed=1)
+    p.command(torch.tensor([-1.0, 0.0]))
+    # the nominal was all zeros: the sample with zero noise and every negative one are finite
+    assert torch.isfinite(p.nominal).all()
+    assert p.nominal[:-1].max() <= 0.0 and p.nominal.min() < 0.0
+
+
+def test_per_entry_bounds_and_noise():
+    # different bounds and noise per action entry take the tensor path; every action within its own bounds
+    low, high = torch.tensor([-0.1, -2.0]), torch.tensor([0.2, 2.0])
+    p = MPPI(lambda s, a: s + 0.1 * a, lambda s, a, n: -(n * torch.tensor([1.0, -1.0])).sum(-1), 2, 2, horizon=5,
+             samples=64, noise_sigma=torch.tensor([0.5, 3.0]), action_low=low, action_high=high, seed=0)
+    assert p._clamp == p._clamp_tensor
+    for _ in range(20):
+        u = p.command(torch.zeros(2))
+        assert torch.all(u >= low) and torch.all(u <= high)
+    assert u[0] > 0.1 and u[1] < -1.5  # pushed towards the corner (0.2, -2) the cost rewards

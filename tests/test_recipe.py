@@ -25,7 +25,7 @@ def test_make_checkpoints_recipe_runs_end_to_end(tmp_path):
     runs, dest = tmp_path / "runs", tmp_path / "dest"
     cmd = ["make", "--no-print-directory", "-C", ROOT, "-o", os.path.join(venv, ".installed-stamp"), "checkpoints",
            f"VENV={venv}", "ROBOT=half_cheetah", f"RUNS={runs}", f"DEST={dest}", "RANDOM_PATHS=3", "MPC_PATHS=1",
-           "MPC_LENGTH=24", "STEPS=12", "REBAL_STEPS=4", "AGG_ROUNDS=1", "THREADS=1", "SEED=2", "CANDIDATES=2",
+           "MPC_LENGTH=24", "STEPS=12", "FINAL_STEPS=16", "REBAL_STEPS=4", "AGG_ROUNDS=1", "THREADS=1", "SEED=2", "CANDIDATES=2",
            "SELECT_SEEDS=900", "SELECT_STEPS=20"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env={**os.environ, "MUJOCO_GL": "disable"})
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -42,10 +42,12 @@ def test_make_checkpoints_recipe_runs_end_to_end(tmp_path):
         assert ck.kind == kind
         assert ck.ticks == (1 if kind == "rebal" else exp.train.model_ticks)
         assert ck.metrics["transitions"] > len(d0) - 3 * exp.train.model_ticks
-    # two candidates of each MLP method (seeds 2 and 2002), the shipped one the better on validation
+    # two candidates of each MLP method (seeds 2 and 2002), the shipped one the better on validation;
+    # the shipped models (the last round's and the candidates) train FINAL_STEPS steps
     for kind in ("grbal", "mb"):
-        seeds = [load_checkpoint(str(runs / f"{kind}_{c}.pt")).config["train"]["seed"] for c in (1, 2)]
-        assert seeds == [2, 2002]
+        cands = [load_checkpoint(str(runs / f"{kind}_{c}.pt")).config["train"] for c in (1, 2)]
+        assert [c["seed"] for c in cands] == [2, 2002]
+        assert [c["steps"] for c in cands] == [16, 16]
         doc = json.load(open(runs / f"select_{kind}.json"))
         assert [c["path"] for c in doc["candidates"]] == [str(runs / f"{kind}_{c}.pt") for c in (1, 2)]
         assert doc["split"] == "train" and doc["seeds"] == [900] and doc["steps"] == 20
