@@ -8,7 +8,7 @@ import torch
 
 from adaptive_control.config import ConfigError, ControllerConfig, GuardConfig, PlannerConfig, TaskConfig
 from adaptive_control.controller import AdaptiveController
-from adaptive_control.deadline import compute_thread
+from adaptive_control.deadline import SampleBudget, compute_thread
 from models.adaptation import GradientAdapter, NoAdaptation
 from models.checkpoint import Checkpoint, CheckpointError, load_checkpoint
 from models.guard import AdaptationGuard
@@ -159,9 +159,21 @@ def _build_controller(ckpt, robot, planner_cfg, ctrl_cfg, executor, cost=None, c
                               planning_dtype=planning_dtype(planner_cfg.precision, device),
                               executor=executor, model_ticks=ticks, guard=make_guard(ckpt, ctrl_cfg.guard),
                               overlap_adaptation=ctrl_cfg.overlap_adaptation,
-                              adapted_steps=_adapted_steps(ctrl_cfg, planner_cfg))
+                              adapted_steps=_adapted_steps(ctrl_cfg, planner_cfg),
+                              sample_budget=_sample_budget(ctrl_cfg, planner_cfg, custom_factory is None))
     late["controller"] = ctrl
     return ctrl
+
+
+def _sample_budget(ctrl_cfg: ControllerConfig, planner_cfg: PlannerConfig, own_planner: bool) -> SampleBudget | None:
+    """``controller.plan_budget_ms`` where it applies: our MPPI (a YAML naming it with another planner is
+    refused on load; a planner chosen over the YAML, or another library's in a benchmark, drops it)."""
+    if ctrl_cfg.plan_budget_ms is None or planner_cfg.type != "mppi" or not own_planner:
+        return None
+    if ctrl_cfg.min_samples > planner_cfg.samples:
+        raise ConfigError(f"controller.min_samples: {ctrl_cfg.min_samples} is more than planner.samples "
+                          f"({planner_cfg.samples})")
+    return SampleBudget(ctrl_cfg.plan_budget_ms, planner_cfg.samples, ctrl_cfg.min_samples)
 
 
 def _adapted_steps(ctrl_cfg: ControllerConfig, planner_cfg: PlannerConfig) -> int | None:

@@ -310,6 +310,14 @@ class ControllerConfig:
     40 seeds against 1,596 ± 75 for the whole plan and 1,598 ± 60 for the prior; the half-cheetah ships
     3, the ant the whole plan). Gradient methods with a sampling planner: a YAML naming it with
     ``rebal`` or ``casadi`` is refused; a method or planner chosen over the YAML drops it."""
+    plan_budget_ms: float | None = None
+    """Real-time use: the number of samples of each plan follows the CPU so that a plan takes about this
+    long (the median time per sample of the last 9 plans), between ``min_samples`` and the planner's K
+    (``planner.samples``). When another process or the hypervisor takes CPU time, plans get fewer
+    samples instead of missing their deadline. ``None``: every plan uses K (reproducible runs). MPPI
+    only: a YAML naming it with another planner is refused; a planner chosen over the YAML drops it."""
+    min_samples: int = 100
+    """The fewest samples a plan gets under ``plan_budget_ms`` (at most ``planner.samples``)."""
 
     def validate(self) -> None:
         self.guard.validate()
@@ -325,6 +333,10 @@ class ControllerConfig:
         _positive("threads", self.threads)
         if self.inner_lr is not None and self.inner_lr <= 0:
             raise ConfigError(f"inner_lr: must be positive, got {self.inner_lr}")
+        if self.plan_budget_ms is not None and not self.plan_budget_ms > 0:
+            raise ConfigError(f"plan_budget_ms: must be positive or null, got {self.plan_budget_ms}")
+        if self.min_samples < 2:
+            raise ConfigError(f"min_samples: must be >= 2, got {self.min_samples}")
 
 
 @dataclass(frozen=True)
@@ -357,6 +369,13 @@ class ExperimentConfig:
             raise ConfigError(f"task.joints: {bad} out of range: {robot} {what} indices are 0-{n - 1}")
         if self.model.frame == "heading":
             heading_indices(robot)
+        if self.controller.plan_budget_ms is not None:
+            if self.planner.type != "mppi":
+                raise ConfigError(f"controller.plan_budget_ms: fits MPPI's sample count to a time budget; planner "
+                                  f"{self.planner.type!r} has no such count: leave plan_budget_ms null")
+            if self.controller.min_samples > self.planner.samples:
+                raise ConfigError(f"controller.min_samples: {self.controller.min_samples} is more than "
+                                  f"planner.samples ({self.planner.samples})")
         if self.controller.adapted_steps is not None and self.planner.type == "casadi":
             raise ConfigError("controller.adapted_steps: the casadi planner optimises one model over its "
                               "horizon; leave adapted_steps null")

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from adaptive_control.deadline import THREAD_PREFIX, DeadlineRunner, compute_thread, release_openmp_workers
+from adaptive_control.deadline import (THREAD_PREFIX, DeadlineRunner, SampleBudget, compute_thread,
+                                       release_openmp_workers)
 
 
 def _as_numpy(x) -> np.ndarray:
@@ -112,6 +113,8 @@ class TickStats:
     overlapped_adapt_ms: list = field(default_factory=list)
     """Adaptation steps taken after the tick's action was returned (``overlap_adaptation``): outside
     the tick's time, in the idle time before the next."""
+    samples: list = field(default_factory=list)
+    """Samples of each plan when they follow a time budget (``sample_budget``); empty otherwise."""
 
     def record(self, adapt_ms: float, plan_ms: float, total_ms: float) -> None:
         self.ticks += 1
@@ -131,6 +134,9 @@ class TickStats:
             key = name[:-3]
             out[f"{key}_median_ms"] = float(np.median(v)) if v.size else float("nan")
             out[f"{key}_p99_ms"] = float(np.percentile(v, 99)) if v.size else float("nan")
+        if self.samples:
+            out["samples_median"] = float(np.median(self.samples))
+            out["samples_min"] = int(min(self.samples))
         return out
 
 
@@ -177,14 +183,19 @@ class AdaptiveController:
             within ``model_ticks`` ticks), so one spike moves neither the window nor the plan. While
             half of the last M transitions were implausible, the gate is open (the robot is
             somewhere the prior has never been, and adaptation must see it).
+        sample_budget: a :class:`~adaptive_control.deadline.SampleBudget`: each plan's number of
+            samples follows it (the planner's ``command(state, samples=k)``), so plans keep to its
+            time while the CPU slows down and speeds up; the counts are in :attr:`stats`. ``None``:
+            every plan uses the planner's K (reproducible offline runs).
     """
 
     def __init__(self, model, adapter, planner_factory, *, adapt_window: int, action_low, action_high,
                  safe_action=None, device: str | torch.device = "cpu", deadline_ms: float | None = None,
                  planning_dtype: torch.dtype | None = None, executor: ThreadPoolExecutor | None = None,
                  model_ticks: int = 1, guard=None, overlap_adaptation: bool = False,
-                 adapted_steps: int | None = None):
+                 adapted_steps: int | None = None, sample_budget: SampleBudget | None = None):
         self.model = model
+        self.sample_budget = sample_budget
         self.guard = guard
         self.overlap = bool(overlap_adaptation)
         if model_ticks < 1 or model.action_size % model_ticks:
@@ -238,7 +249,17 @@ class AdaptiveController:
     def _command(self, state: torch.Tensor) -> torch.Tensor:
         """The planner's action for ``state``, counting this plan's model calls from zero."""
         self._calls = 0
-        return self.planner.command(state)
+        budget = self.sample_budget
+        if budget is None:
+            return self.planner.command(state)
+        k = budget.samples
+        t = time.perf_counter()
+        action = self.planner.command(state, samples=k)
+        if action.device.type == "cuda":  # the plan's time, not its launch
+            torch.cuda.synchronize(action.device)
+        budget.update(1e3 * (time.perf_counter() - t), k)
+        append_bounded(self.stats.samples, k)
+        return action
 
     def _set_params(self, params, context=None) -> None:
         if params is self.params and self._predict is not None and not self._recurrent:
@@ -280,6 +301,8 @@ class AdaptiveController:
                 self._adapt()
                 self._plan(obs)
             self._reset()
+            if self.sample_budget is not None:  # the warm-up plans paid one-time costs: not a measure
+                self.sample_budget.reset()
 
         self._wait_pending()
         self._on_compute_thread(run)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import ctypes
 import threading
 import time
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Callable
 
@@ -50,6 +51,48 @@ def release_openmp_workers() -> bool:
 def compute_thread() -> ThreadPoolExecutor:
     """A new single-thread executor to serve as a controller's compute thread."""
     return ThreadPoolExecutor(1, thread_name_prefix=THREAD_PREFIX)
+
+
+class SampleBudget:
+    """The number of samples per plan that fits a time budget (a plan's time scales with its samples).
+
+    After each plan the controller reports its time and sample count; the next plan gets
+    ``budget_ms`` divided by the median time per sample of the last ``window`` plans, rounded down
+    to a multiple of ``granularity`` and kept within [``min_samples``, ``max_samples``]. The median
+    ignores a single preempted plan; a CPU that stays slower (another process, a hypervisor taking
+    its share) lowers the count within a few ticks, and it comes back as the CPU does. With a fixed
+    cost per plan besides the samples (noise, softmin, Python), the time per sample grows as the
+    count falls, so the count settles where a plan takes the budget, never above it. Multiples of
+    ``granularity`` keep the number of distinct batch shapes (and cached matmul kernels) small.
+    """
+
+    def __init__(self, budget_ms: float, max_samples: int, min_samples: int, window: int = 9,
+                 granularity: int = 25):
+        if not budget_ms > 0:
+            raise ValueError(f"budget_ms must be positive, got {budget_ms}")
+        if not 2 <= min_samples <= max_samples:
+            raise ValueError(f"need 2 <= min_samples <= max_samples, got {min_samples} and {max_samples}")
+        if window < 1 or granularity < 1:
+            raise ValueError(f"window and granularity must be >= 1, got {window} and {granularity}")
+        self.budget_ms, self.max_samples, self.min_samples = float(budget_ms), int(max_samples), int(min_samples)
+        self.granularity = int(granularity)
+        self._per_sample: deque = deque(maxlen=window)
+        self.samples = self.max_samples
+
+    def reset(self) -> None:
+        """Forget the measured plans (start again from ``max_samples``)."""
+        self._per_sample.clear()
+        self.samples = self.max_samples
+
+    def update(self, plan_ms: float, samples: int) -> int:
+        """Record a plan of ``samples`` that took ``plan_ms``; the sample count for the next plan."""
+        if samples > 0 and plan_ms > 0 and np.isfinite(plan_ms):
+            self._per_sample.append(plan_ms / samples)
+        if self._per_sample:
+            fit = self.budget_ms / float(np.median(self._per_sample))
+            k = int(fit // self.granularity) * self.granularity
+            self.samples = min(self.max_samples, max(self.min_samples, k))
+        return self.samples
 
 
 class DeadlineRunner:

@@ -88,8 +88,11 @@ class MPPI:
         next tick if no new plan arrives); (T, nu) the shifted nominal sequence when n = 1."""
         return self.blocks.per_tick(self.nominal)
 
-    def _white_noise(self) -> None:
-        torch.randn(self._noise.shape, generator=self.generator, out=self._noise, dtype=self.dtype, device=self.device)
+    def _white_noise(self, noise: torch.Tensor) -> None:
+        if noise is self._noise:  # all K samples: one call into the whole buffer
+            torch.randn(noise.shape, generator=self.generator, out=noise, dtype=self.dtype, device=self.device)
+        else:  # the first k samples of each step (a strided view)
+            noise.normal_(generator=self.generator)
 
     def _clamp_scalar(self, actions: torch.Tensor) -> torch.Tensor:
         return actions.clamp_(*self._scalar_bounds)
@@ -97,9 +100,9 @@ class MPPI:
     def _clamp_tensor(self, actions: torch.Tensor) -> torch.Tensor:
         return torch.clamp(actions, self.low, self.high, out=actions)
 
-    def _correlated_noise(self) -> None:
-        self._white_noise()
-        e, c = self._noise, math.sqrt(1.0 - self.rho ** 2)
+    def _correlated_noise(self, noise: torch.Tensor) -> None:
+        self._white_noise(noise)
+        e, c = noise, math.sqrt(1.0 - self.rho ** 2)
         for t in range(1, self.T):  # AR(1) filter along the horizon: T small in-place ops
             e[t].mul_(c).add_(e[t - 1], alpha=self.rho)
 
@@ -117,15 +120,24 @@ class MPPI:
         return w / w.sum()
 
     @torch.no_grad()
-    def command(self, state) -> torch.Tensor:
-        """Best first action (nu,) from ``state`` (nx,); also shifts the nominal sequence."""
+    def command(self, state, samples: int | None = None) -> torch.Tensor:
+        """Best first action (nu,) from ``state`` (nx,); also shifts the nominal sequence.
+
+        ``samples``: k <= K sequences this time (the first k rows of the buffers; a real-time caller
+        fitting the plan to a time budget); ``None``: all K."""
         state = check_state(state, self.nx, self.dtype, self.device)
+        k = self.K if samples is None else int(samples)
+        if not 2 <= k <= self.K:
+            raise ValueError(f"samples must be in [2, K={self.K}], got {samples}")
+        whole = k == self.K
+        noise = self._noise if whole else self._noise[:, :k]
+        out = self._actions if whole else self._actions[:, :k]
         for _ in range(self.iterations):
-            self._sample_noise()
-            self._noise.mul_(self._scale)
-            self._noise[:, 0].zero_()  # the nominal sequence itself is always a candidate
-            actions = self._clamp(torch.add(self.nominal[:, None], self._noise, out=self._actions))
-            costs = rollout_costs(self.dynamics, self.cost, state.expand(self.K, self.nx), actions, out=self._costs,
+            self._sample_noise(noise)
+            noise.mul_(self._scale)
+            noise[:, 0].zero_()  # the nominal sequence itself is always a candidate
+            actions = self._clamp(torch.add(self.nominal[:, None], noise, out=out))
+            costs = rollout_costs(self.dynamics, self.cost, state.expand(k, self.nx), actions, out=self._costs[:k],
                                   time_major=True, calls=self.blocks.calls, first_calls=self.blocks.first_calls)
             w = self._weights(costs)
             if w is None:

@@ -46,6 +46,9 @@ class ControllerNodeConfig:
     """Plan deadline per tick; 0: 90% of the control period. Late plans fall back to the shifted plan."""
     threads: int = 1
     """torch threads of the compute thread; 1 leaves a core to the ROS callbacks (and a local simulator)."""
+    plan_budget_ms: float = 0.0
+    """Plan time the sample count follows (fewer samples while the CPU is slow, up to ``samples``), overriding
+    the YAML's ``controller.plan_budget_ms``; 0: keep the YAML's; -1: off (every plan uses all samples)."""
     adapted_steps: int = 0
     """Model calls of each plan made with the adapted model, the prior after, overriding the YAML's
     ``controller.adapted_steps``; 0: keep the YAML's; -1: the whole plan (GrBAL's rule). The
@@ -98,6 +101,8 @@ class ControllerNodeConfig:
             _fail("adapted_steps", "rebal adapts through its carried context, not a parameter step; leave it 0")
         if self.deadline_ms < 0:
             _fail("deadline_ms", f"must be >= 0, got {self.deadline_ms}")
+        if not (self.plan_budget_ms >= 0 or self.plan_budget_ms == -1):
+            _fail("plan_budget_ms", f"must be > 0, 0 (keep the YAML's) or -1 (off), got {self.plan_budget_ms}")
         if len(self.joints) != nu or len(set(self.joints)) != nu:
             _fail("joints", f"needs the {nu} distinct actuated joint names, got {list(self.joints)}")
         if len(self.observation_layout) != nx:
@@ -151,8 +156,10 @@ def build_bridge(cfg: ControllerNodeConfig, log=None, realtime: bool = True) -> 
         _fail("planner", str(exc))
     deadline = (cfg.deadline_ms or 0.9 * 1e3 / cfg.control_rate) if realtime else None
     adapted_steps = {0: exp.controller.adapted_steps, -1: None}.get(cfg.adapted_steps, cfg.adapted_steps)
+    budget = {0: exp.controller.plan_budget_ms, -1: None}.get(cfg.plan_budget_ms, cfg.plan_budget_ms)
     ctrl_cfg = dataclasses.replace(exp.controller, method=cfg.method, deadline_ms=deadline, threads=cfg.threads,
-                                   overlap_adaptation=cfg.overlap_adaptation, adapted_steps=adapted_steps)
+                                   overlap_adaptation=cfg.overlap_adaptation, adapted_steps=adapted_steps,
+                                   plan_budget_ms=budget if realtime else None)
     ckpt = load_for_method(cfg.method, cfg.robot, cfg.checkpoint or None)
     cost = velocity_input = None
     if cfg.objective == "track":

@@ -101,3 +101,14 @@ def test_ant_leg_indices_and_strength_are_checked(tmp_path):
         load_config(write(tmp_path, "task: {joints: [6]}\n"))  # the cheetah has actuators 0-5
     with pytest.raises(ConfigError, match=r"robot.name: unknown robot 'hexapod' \(registered: ant, half_cheetah, walker"):
         load_config(write(tmp_path, "robot: {name: hexapod}\n"))
+
+
+def test_plan_budget_is_validated(tmp_path):
+    with pytest.raises(ConfigError, match="controller.plan_budget_ms"):
+        load_config(write(tmp_path, "controller: {plan_budget_ms: 0}\n"))
+    with pytest.raises(ConfigError, match="controller.plan_budget_ms.*'cem'"):
+        load_config(write(tmp_path, "planner: {type: cem}\ncontroller: {plan_budget_ms: 6}\n"))
+    with pytest.raises(ConfigError, match="controller.min_samples: 300 is more than planner.samples \\(200\\)"):
+        load_config(write(tmp_path, "planner: {samples: 200}\ncontroller: {plan_budget_ms: 6, min_samples: 300}\n"))
+    cfg = load_config(write(tmp_path, "controller: {plan_budget_ms: 6, min_samples: 150}\n"))
+    assert (cfg.controller.plan_budget_ms, cfg.controller.min_samples) == (6, 150)

@@ -127,7 +127,8 @@ def test_node_config_names_the_bad_parameter():
     for bad, name in [(dict(method="grbol"), "method"), (dict(control_rate=0.0), "control_rate"),
                       (dict(joints=("a",)), "joints"), (dict(observation_layout=("a.position",) * 6), "observation_layout"),
                       (dict(record_task="not json"), "record_task"), (dict(stale_after=-1.0), "stale_after"),
-                      (dict(adapted_steps=-2), "adapted_steps"), (dict(method="rebal", adapted_steps=3), "adapted_steps")]:
+                      (dict(adapted_steps=-2), "adapted_steps"), (dict(method="rebal", adapted_steps=3), "adapted_steps"),
+                      (dict(plan_budget_ms=-2.0), "plan_budget_ms")]:
         with pytest.raises(ConfigError, match=f"parameter '{name}'"):
             ControllerNodeConfig(**{**good, **bad}).validate(nx=7, nu=2)
 
@@ -194,5 +195,31 @@ def test_adapted_steps_parameter_overrides_the_experiment_yaml():
         bridge = build_bridge(dataclasses.replace(base, samples=16, horizon=2, adapted_steps=value), realtime=False)
         try:
             assert bridge.controller.adapted_steps == expected
+        finally:
+            bridge.controller.close()
+
+
+def test_plan_budget_parameter():
+    """The node's ``plan_budget_ms``: a value sets the sample budget of the real-time controller (up to the
+    planner's samples), -1 turns it off; without a deadline (``realtime=False``) plans always use every sample."""
+    import dataclasses
+    import os
+
+    import yaml
+
+    from robot_bridge.node_cores import build_bridge
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "launch", "half_cheetah_controller.yaml"), encoding="utf-8") as fh:
+        launch = yaml.safe_load(fh)["adaptive_controller"]["ros__parameters"]
+    base = ControllerNodeConfig(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in launch.items()
+                                   if k in ControllerNodeConfig.__dataclass_fields__})
+    for value, realtime, expected in ((8.0, True, 8.0), (-1.0, True, None), (8.0, False, None)):
+        bridge = build_bridge(dataclasses.replace(base, samples=120, horizon=2, plan_budget_ms=value), realtime=realtime)
+        try:
+            budget = bridge.controller.sample_budget
+            assert (None if budget is None else budget.budget_ms) == expected
+            if budget is not None:
+                assert budget.max_samples == 120
         finally:
             bridge.controller.close()

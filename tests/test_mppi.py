@@ -97,3 +97,28 @@ def test_per_entry_bounds_and_noise():
         u = p.command(torch.zeros(2))
         assert torch.all(u >= low) and torch.all(u <= high)
     assert u[0] > 0.1 and u[1] < -1.5  # pushed towards the corner (0.2, -2) the cost rewards
+
+
+def test_fewer_samples_per_command():
+    rows = []
+
+    def counting(state, action):
+        rows.append(state.shape[0])
+        return linear(state, action)
+
+    p = MPPI(counting, goal_cost, 2, 1, horizon=4, samples=300, noise_sigma=1.0, seed=3)
+    whole = MPPI(linear, goal_cost, 2, 1, horizon=4, samples=300, noise_sigma=1.0, seed=3)
+    x = torch.tensor([-1.0, 0.0])
+    assert torch.equal(p.command(x, samples=None), whole.command(x))  # None: all K, the same draw as before
+    rows.clear()
+    u = p.command(x, samples=120)
+    assert rows == [120] * 4 and u.shape == (1,) and bool(torch.isfinite(u).all())
+    # fewer samples still drive the system to the goal
+    q = MPPI(linear, goal_cost, 2, 1, horizon=20, samples=256, noise_sigma=1.0, temperature=0.1, seed=0)
+    y = torch.tensor([-1.0, 0.0])
+    for i in range(80):
+        y = linear(y[None], q.command(y, samples=64 + (i % 3) * 50)[None])[0]
+    assert (y - GOAL).abs().max() < 0.1
+    for bad in (1, 301):
+        with pytest.raises(ValueError, match="samples must be in"):
+            p.command(x, samples=bad)

@@ -83,13 +83,13 @@ def test_cem_returns_elite_mean_not_best_sample():
 
 def test_mppi_correlated_noise_has_target_marginal_and_correlation():
     p = MPPI(integrator, make_goal_cost(0.0), 1, 1, horizon=12, samples=20000, noise_sigma=1.0, noise_correlation=0.8)
-    p._sample_noise()
+    p._sample_noise(p._noise)
     e = p._noise[:, :, 0]  # (T, K): time-major
     assert e.std(1).sub(1.0).abs().max() < 0.05  # unit marginal at every step
     corr = torch.corrcoef(torch.stack([e[5], e[6]]))[0, 1]
     assert abs(float(corr) - 0.8) < 0.03
     white = MPPI(integrator, make_goal_cost(0.0), 1, 1, horizon=12, samples=20000)
-    white._sample_noise()
+    white._sample_noise(white._noise)
     assert abs(float(torch.corrcoef(white._noise[5:7, :, 0])[0, 1])) < 0.03
 
 
