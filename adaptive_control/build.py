@@ -166,9 +166,11 @@ def _build_controller(ckpt, robot, planner_cfg, ctrl_cfg, executor, cost=None, c
 
 
 def _sample_budget(ctrl_cfg: ControllerConfig, planner_cfg: PlannerConfig, own_planner: bool) -> SampleBudget | None:
-    """``controller.plan_budget_ms`` where it applies: our MPPI (a YAML naming it with another planner is
-    refused on load; a planner chosen over the YAML, or another library's in a benchmark, drops it)."""
-    if ctrl_cfg.plan_budget_ms is None or planner_cfg.type != "mppi" or not own_planner:
+    """``controller.plan_budget_ms`` where it applies: a real-time controller (``deadline_ms`` set; offline
+    runs stay reproducible) with our MPPI (a YAML naming it with another planner is refused on load; a
+    planner chosen over the YAML, or another library's in a benchmark, drops it)."""
+    if (ctrl_cfg.plan_budget_ms is None or ctrl_cfg.deadline_ms is None or planner_cfg.type != "mppi"
+            or not own_planner):
         return None
     if ctrl_cfg.min_samples > planner_cfg.samples:
         raise ConfigError(f"controller.min_samples: {ctrl_cfg.min_samples} is more than planner.samples "

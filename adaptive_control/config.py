@@ -314,8 +314,9 @@ class ControllerConfig:
     """Real-time use: the number of samples of each plan follows the CPU so that a plan takes about this
     long (the median time per sample of the last 9 plans), between ``min_samples`` and the planner's K
     (``planner.samples``). When another process or the hypervisor takes CPU time, plans get fewer
-    samples instead of missing their deadline. ``None``: every plan uses K (reproducible runs). MPPI
-    only: a YAML naming it with another planner is refused; a planner chosen over the YAML drops it."""
+    samples instead of missing their deadline. It applies with ``deadline_ms`` set (real-time use);
+    without one, and with ``None``, every plan uses K (reproducible runs). MPPI only: a YAML naming it
+    with another planner is refused; a planner chosen over the YAML drops it."""
     min_samples: int = 100
     """The fewest samples a plan gets under ``plan_budget_ms`` (at most ``planner.samples``)."""
 

@@ -228,3 +228,21 @@ def test_adapted_steps_plans_with_the_adapted_model_only_for_the_first_calls():
     assert experiment_config("half_cheetah").controller.adapted_steps == 3
     assert experiment_config("ant").controller.adapted_steps is None
 
+
+
+def test_sample_budget_applies_to_real_time_mppi_only():
+    import dataclasses
+
+    from adaptive_control.build import build_controller, experiment_config, load_for_method
+
+    cfg = experiment_config("half_cheetah")
+    planner = dataclasses.replace(cfg.planner, samples=120, horizon=2)
+    ckpt = load_for_method("grbal", "half_cheetah")
+    for deadline, kind, expected in ((50.0, "mppi", 7.0), (None, "mppi", None), (50.0, "cem", None)):
+        ctrl_cfg = dataclasses.replace(cfg.controller, plan_budget_ms=7.0, deadline_ms=deadline,
+                                       adapted_steps=None if kind == "cem" else cfg.controller.adapted_steps)
+        ctrl = build_controller(ckpt, "half_cheetah", dataclasses.replace(planner, type=kind), ctrl_cfg)
+        try:
+            assert (None if ctrl.sample_budget is None else ctrl.sample_budget.budget_ms) == expected
+        finally:
+            ctrl.close()
