@@ -63,7 +63,7 @@ spike: $(STAMP)
 # threads of every step (1 runs two robots side by side on 2 cores).
 # The shipped checkpoints of both robots (2026-12-01) are exactly `make checkpoints ROBOT=half_cheetah
 # THREADS=1 CONFIG=results/quality/half_cheetah_recipe.yaml FINAL_STEPS=4000` and `make checkpoints
-# ROBOT=ant THREADS=1` with the defaults below (SEED=0; FINAL_STEPS was not a setting then: every round
+# ROBOT=ant THREADS=1 FINAL_STEPS=4000` with the defaults below (SEED=0; FINAL_STEPS was not a setting then: every round
 # trained STEPS), both robots at once on 2 cores: 71 min (half-cheetah) and 74 min
 # (ant) wall clock, the last ~10-25 min beside evaluation jobs; see README "Control quality" for what
 # they score. (results/quality/half_cheetah_recipe.yaml is the half-cheetah experiment as it was then:
@@ -85,9 +85,12 @@ STEPS ?= 4000
 # CANDIDATES trainings). The half-cheetah's trained 4,000 steps were still improving at the last one;
 # 12,000 lifted the mean of four draws from 815 to 1,062 (GrBAL) and 618 to 786 (MB) on 20 held-out
 # tasks and narrowed the spread between draws from 2.7x to 1.75x (README "Longer final training"), for
-# ~15 more minutes a draw (about 53 instead of 38 at THREADS=1, two draws side by side). Other
-# robots keep STEPS (not measured there).
-FINAL_STEPS ?= $(if $(filter half_cheetah,$(ROBOT)),12000,$(STEPS))
+# ~15 more minutes a draw (about 53 instead of 38 at THREADS=1, two draws side by side). On the ant
+# (2026-12-04, one draw, SEED=0, 10 held-out crippled-leg tasks) 12,000 against 4,000 on the same data
+# lifted GrBAL 56 -> 114 (paired +58 +- 34) and MB -22 -> 58 (+79 +- 32), both still far below the
+# reference (README "Why the ant stalls"); that draw took 45 min at THREADS=1 beside another job.
+# The walker keeps STEPS (not measured there).
+FINAL_STEPS ?= $(if $(filter half_cheetah ant,$(ROBOT)),12000,$(STEPS))
 REBAL_STEPS ?= 6000
 # CANDIDATES=N (N > 1): after the last round, N-1 more trainings of MB and of GrBAL on all the data, with
 # other seeds (GrBAL again from the round's MB), and `adaptive-control select` keeps, of each method's N,
