@@ -5,7 +5,7 @@ Each run is a fresh process that builds the shipped half-cheetah controller on i
 the ROS node does: deadline mode, a deadline of one 10 ms period, two torch threads, K=500) and paces
 it at 100 Hz over recorded states. Load: ``none``, or ``busy`` (a separate process spinning on one of
 the cores for the whole run: what a simulator, another node or the hypervisor taking one core's time
-does to a two-thread plan). Conditions are interleaved within each repeat, so drifts of the machine's
+does to the plan). ``--threads 1`` gives the controller one torch thread (the sil preset's choice). Conditions are interleaved within each repeat, so drifts of the machine's
 speed hit all of them alike.
 
     python bench/sample_budget.py --budget-ms 6 --ticks 600 --repeats 3 --json bench/results/sample_budget.json
@@ -28,13 +28,14 @@ def _spin(stop) -> None:  # a busy core
         pass
 
 
-def worker(budget_ms: float | None, ticks: int, warmup: int, deadline_ms: float = 10.0) -> dict:
+def worker(budget_ms: float | None, ticks: int, warmup: int, threads: int | None = None, deadline_ms: float = 10.0) -> dict:
     from adaptive_control.build import build_controller, experiment_config, load_for_method
     from adaptive_control.experiments.bench import robot_states
 
     obs, _, _ = robot_states("half_cheetah")
     cfg = experiment_config("half_cheetah")
-    ctrl_cfg = dataclasses.replace(cfg.controller, method="grbal", deadline_ms=deadline_ms, plan_budget_ms=budget_ms)
+    ctrl_cfg = dataclasses.replace(cfg.controller, method="grbal", deadline_ms=deadline_ms, plan_budget_ms=budget_ms,
+                                   threads=threads or cfg.controller.threads)
     ctrl = build_controller(load_for_method("grbal", "half_cheetah"), "half_cheetah", cfg.planner, ctrl_cfg)
     period = deadline_ms / 1e3
     ms, missed = [], 0
@@ -57,7 +58,7 @@ def worker(budget_ms: float | None, ticks: int, warmup: int, deadline_ms: float 
             "samples_p10": float(np.percentile(samples, 10)), "samples_min": int(min(samples))}
 
 
-def run(load: str, budget_ms: float | None, ticks: int, warmup: int) -> dict:
+def run(load: str, budget_ms: float | None, ticks: int, warmup: int, threads: int | None = None) -> dict:
     ctx = multiprocessing.get_context("spawn")
     stop = ctx.Event()
     hog = ctx.Process(target=_spin, args=(stop,), daemon=True) if load == "busy" else None
@@ -65,7 +66,7 @@ def run(load: str, budget_ms: float | None, ticks: int, warmup: int) -> dict:
         hog.start()
     try:
         with ctx.Pool(1) as pool:
-            out = pool.apply(worker, (budget_ms, ticks, warmup))
+            out = pool.apply(worker, (budget_ms, ticks, warmup, threads))
     finally:
         if hog is not None:
             stop.set()
@@ -79,6 +80,7 @@ def main(argv=None) -> None:
     ap.add_argument("--ticks", type=int, default=600)
     ap.add_argument("--warmup", type=int, default=30)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--threads", type=int, help="torch threads of the controller (default: the shipped YAML's, 2)")
     ap.add_argument("--loads", nargs="+", default=["none", "busy"], choices=["none", "busy"])
     ap.add_argument("--json", required=True)
     args = ap.parse_args(argv)
@@ -88,7 +90,7 @@ def main(argv=None) -> None:
     for r in range(args.repeats):
         for load in args.loads:
             for budget in (None, args.budget_ms):
-                x = run(load, budget, args.ticks, args.warmup)
+                x = run(load, budget, args.ticks, args.warmup, args.threads)
                 runs.append({"repeat": r, **x})
                 print(f"repeat {r + 1}/{args.repeats} load {load:5s} budget {str(budget):5s}: missed {x['missed']:3d} "
                       f"of {x['ticks']}, tick median {x['tick_median_ms']:5.2f} p99 {x['tick_p99_ms']:6.2f} ms, "
@@ -103,7 +105,7 @@ def main(argv=None) -> None:
                 for k in ("missed", "tick_median_ms", "tick_p99_ms", "samples_median", "samples_p10")}
     out = {"benchmark": "sample_budget", "date": time.strftime("%Y-%m-%d %H:%M"),
            "command": "python bench/sample_budget.py " + " ".join(argv or os.sys.argv[1:]),
-           "machine": {"cpus": os.cpu_count(), "platform": platform.platform()}, "runs": runs, "median": summary}
+           "machine": {"cpus": os.cpu_count(), "platform": platform.platform()}, "threads": args.threads, "runs": runs, "median": summary}
     atomic_write(args.json, lambda fh: fh.write(json.dumps(out, indent=1).encode()))
     for k, v in summary.items():
         print(k, {a: round(b, 2) for a, b in v.items()})
