@@ -167,6 +167,7 @@ def run_sil(*, robot: str, task: dict, method: str, seed: int, duration: float, 
             "state_age_median_ms": c.get("state_age_median_ms"), "state_age_p99_ms": c.get("state_age_p99_ms"),
             "repeated_state_ticks": c.get("repeated_state_ticks"), "skipped_adaptations": c.get("skipped_adaptations"),
             "overlapped_adapt_median_ms": c.get("overlapped_adapt_median_ms"),
+            "samples_median": c.get("samples_median"), "samples_min": c.get("samples_min"),
             "cpu_stolen_fraction": stolen_fraction(cpu0, cpu1),
             "forward_velocity": s["forward_velocity"]}
 

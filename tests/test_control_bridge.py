@@ -175,21 +175,27 @@ def test_velocity_command_input_times_out_to_zero_and_ignores_nonfinite():
         VelocityCommandInput(target, 0.0)
 
 
-def test_adapted_steps_parameter_overrides_the_experiment_yaml():
-    """The node's ``adapted_steps``: 0 keeps the YAML's (the half-cheetah plans 3 calls adapted), -1 adapts
-    the whole plan, k > 0 sets k; the controller the node drives is built with it."""
-    import dataclasses
+def _launch_node_config() -> ControllerNodeConfig:
+    """The half-cheetah's node parameters as the shipped launch YAML sets them."""
     import os
 
     import yaml
 
-    from robot_bridge.node_cores import build_bridge
-
     here = os.path.dirname(os.path.abspath(__file__))
     with open(os.path.join(here, "..", "launch", "half_cheetah_controller.yaml"), encoding="utf-8") as fh:
         launch = yaml.safe_load(fh)["adaptive_controller"]["ros__parameters"]
-    base = ControllerNodeConfig(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in launch.items()
+    return ControllerNodeConfig(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in launch.items()
                                    if k in ControllerNodeConfig.__dataclass_fields__})
+
+
+def test_adapted_steps_parameter_overrides_the_experiment_yaml():
+    """The node's ``adapted_steps``: 0 keeps the YAML's (the half-cheetah plans 3 calls adapted), -1 adapts
+    the whole plan, k > 0 sets k; the controller the node drives is built with it."""
+    import dataclasses
+
+    from robot_bridge.node_cores import build_bridge
+
+    base = _launch_node_config()
     assert base.adapted_steps == 0
     for value, expected in ((0, 3), (-1, None), (5, 5)):
         bridge = build_bridge(dataclasses.replace(base, samples=16, horizon=2, adapted_steps=value), realtime=False)
@@ -203,17 +209,10 @@ def test_plan_budget_parameter():
     """The node's ``plan_budget_ms``: a value sets the sample budget of the real-time controller (up to the
     planner's samples), -1 turns it off; without a deadline (``realtime=False``) plans always use every sample."""
     import dataclasses
-    import os
-
-    import yaml
 
     from robot_bridge.node_cores import build_bridge
 
-    here = os.path.dirname(os.path.abspath(__file__))
-    with open(os.path.join(here, "..", "launch", "half_cheetah_controller.yaml"), encoding="utf-8") as fh:
-        launch = yaml.safe_load(fh)["adaptive_controller"]["ros__parameters"]
-    base = ControllerNodeConfig(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in launch.items()
-                                   if k in ControllerNodeConfig.__dataclass_fields__})
+    base = _launch_node_config()
     for value, realtime, expected in ((8.0, True, 8.0), (-1.0, True, None), (8.0, False, None)):
         bridge = build_bridge(dataclasses.replace(base, samples=120, horizon=2, plan_budget_ms=value), realtime=realtime)
         try:
