@@ -5,15 +5,14 @@ Each run is a fresh process that builds the shipped half-cheetah controller on i
 the ROS node does: deadline mode, a deadline of one 10 ms period, two torch threads, K=500) and paces
 it at 100 Hz over recorded states. Load: ``none``, or ``busy`` (a separate process spinning on one of
 the cores for the whole run: what a simulator, another node or the hypervisor taking one core's time
-does to the plan). ``--threads 1`` gives the controller one torch thread (the sil preset's choice). Conditions are interleaved within each repeat, so drifts of the machine's
-speed hit all of them alike.
+does to the plan). ``--threads 1`` gives the controller one torch thread (the sil preset's choice).
+Conditions are interleaved within each repeat, so drifts of the machine's speed hit all of them alike.
 
     python bench/sample_budget.py --budget-ms 6 --ticks 600 --repeats 3 --json bench/results/sample_budget.json
 """
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import multiprocessing
 import os
@@ -29,14 +28,11 @@ def _spin(stop) -> None:  # a busy core
 
 
 def worker(budget_ms: float | None, ticks: int, warmup: int, threads: int | None = None, deadline_ms: float = 10.0) -> dict:
-    from adaptive_control.build import build_controller, experiment_config, load_for_method
-    from adaptive_control.experiments.bench import robot_states
+    from adaptive_control.experiments.bench import robot_states, shipped_controller
 
     obs, _, _ = robot_states("half_cheetah")
-    cfg = experiment_config("half_cheetah")
-    ctrl_cfg = dataclasses.replace(cfg.controller, method="grbal", deadline_ms=deadline_ms, plan_budget_ms=budget_ms,
-                                   threads=threads or cfg.controller.threads)
-    ctrl = build_controller(load_for_method("grbal", "half_cheetah"), "half_cheetah", cfg.planner, ctrl_cfg)
+    overrides = {"plan_budget_ms": budget_ms, **({"threads": threads} if threads else {})}
+    ctrl, planner, _ = shipped_controller("half_cheetah", deadline_ms=deadline_ms, **overrides)
     period = deadline_ms / 1e3
     ms, missed = [], 0
     start = time.perf_counter()
@@ -50,7 +46,7 @@ def worker(budget_ms: float | None, ticks: int, warmup: int, threads: int | None
             ms.append(1e3 * (time.perf_counter() - t))
             missed += ctrl.stats.deadline_misses > before
         time.sleep(max(0.0, start + (i + 1) * period - time.perf_counter()))
-    samples = list(ctrl.stats.samples) or [cfg.planner.samples]
+    samples = list(ctrl.stats.samples) or [planner.samples]
     ctrl.close()
     ms = np.asarray(ms)
     return {"budget_ms": budget_ms, "ticks": ticks, "missed": int(missed), "tick_median_ms": float(np.median(ms)),

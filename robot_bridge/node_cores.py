@@ -159,7 +159,7 @@ def build_bridge(cfg: ControllerNodeConfig, log=None, realtime: bool = True) -> 
     budget = {0: exp.controller.plan_budget_ms, -1: None}.get(cfg.plan_budget_ms, cfg.plan_budget_ms)
     ctrl_cfg = dataclasses.replace(exp.controller, method=cfg.method, deadline_ms=deadline, threads=cfg.threads,
                                    overlap_adaptation=cfg.overlap_adaptation, adapted_steps=adapted_steps,
-                                   plan_budget_ms=budget if realtime else None)
+                                   plan_budget_ms=budget)  # applies with a deadline only (build_controller)
     ckpt = load_for_method(cfg.method, cfg.robot, cfg.checkpoint or None)
     cost = velocity_input = None
     if cfg.objective == "track":
