@@ -66,7 +66,8 @@ def task_distribution(robot: str, cfg: TaskConfig, perturbation: str | None = No
     (:func:`sim.tasks.config_distribution`); every other family samples its training range
     (:func:`sim.tasks.make_distribution`), ``all`` the mixture of every family's.
     ``split="test"``: the family's held-out test range (``all``: the mixture of every test range),
-    what ``run``, ``demo`` and ``evaluate`` measure on.
+    what ``run``, ``demo`` and ``evaluate`` measure on. The config's ``train_ranges`` replace training
+    ranges (split ``train`` only).
     Raises :class:`ConfigError` for a family the robot does not have or a range it cannot take.
     """
     family = perturbation or cfg.perturbation
@@ -76,15 +77,21 @@ def task_distribution(robot: str, cfg: TaskConfig, perturbation: str | None = No
         raise ConfigError(str(exc)) from None
     if split not in ("train", "test"):
         raise ConfigError(f"split must be 'train' or 'test', got {split!r}")
-    if family == "all":  # the whole suite, for meta-training across every family
-        from sim.tasks import make_mixture
+    overrides = cfg.train_range_overrides() if split == "train" else {}
+    try:
+        if family == "all":  # the whole suite, for meta-training across every family
+            from sim.tasks import make_mixture
 
-        return make_mixture(robot, split)
-    if family not in known:
-        raise ConfigError(f"perturbation: {family!r} is not a perturbation family of {robot} "
-                          f"(known: {', '.join(known)}, all)")
-    if split == "test" or family not in ("none", "crippled_leg"):
-        return make_distribution(robot, family, split)
+            return make_mixture(robot, split, overrides)
+        if family not in known:
+            raise ConfigError(f"perturbation: {family!r} is not a perturbation family of {robot} "
+                              f"(known: {', '.join(known)}, all)")
+        if split == "test" or family not in ("none", "crippled_leg"):
+            return make_distribution(robot, family, split, overrides.get(family))
+    except ConfigError:
+        raise
+    except ValueError as exc:  # a training range the robot's suite cannot take
+        raise ConfigError(f"task.train_ranges: {exc}") from None
     try:
         return config_distribution(robot, family, cfg.joints, cfg.strength_range)
     except ValueError as exc:

@@ -17,7 +17,7 @@ from typing import Any, Mapping
 import yaml
 
 from sim.spec import SpecError, load_spec
-from sim.tasks import FAMILIES, families
+from sim.tasks import FAMILIES, families, train_range_override
 
 
 class ConfigError(ValueError):
@@ -62,6 +62,11 @@ class TaskConfig:
     strength_range: tuple[float, float] = (0.0, 0.0)
     """Remaining strength of the crippled actuator, sampled uniformly in [low, high]; 0 disables it
     (the ant: must be [0, 0], a crippled leg has no torque)."""
+    train_ranges: tuple[tuple[str, float, float], ...] = ()
+    """Training ranges of your own, each ``[family.parameter, low, high]`` (e.g. ``[joint_damping.scale,
+    0.5, 2.75]``): where that parameter is drawn from in training data (``perturbation: all`` or that
+    family), instead of the suite's range (table in ``sim/tasks.py``). Must stay disjoint from the
+    family's held-out test range. The crippled leg's actuators are chosen with ``joints``."""
 
     def validate(self) -> None:
         _one_of("perturbation", self.perturbation, PERTURBATIONS)
@@ -70,6 +75,21 @@ class TaskConfig:
         lo, hi = self.strength_range
         if not (0.0 <= lo <= hi <= 1.0):
             raise ConfigError(f"strength_range: need 0 <= low <= high <= 1, got {self.strength_range}")
+        seen = set()
+        for name, lo, hi in self.train_ranges:
+            if name.count(".") != 1 or not all(name.split(".")):
+                raise ConfigError(f"train_ranges: {name!r} must be family.parameter, e.g. joint_damping.scale")
+            if name in seen:
+                raise ConfigError(f"train_ranges: {name!r} is given twice")
+            seen.add(name)
+
+    def train_range_overrides(self) -> dict[str, dict[str, tuple[float, float]]]:
+        """``train_ranges`` as ``{family: {parameter: (low, high)}}``."""
+        out: dict[str, dict[str, tuple[float, float]]] = {}
+        for name, lo, hi in self.train_ranges:
+            family, param = name.split(".")
+            out.setdefault(family, {})[param] = (lo, hi)
+        return out
 
 
 @dataclass(frozen=True)
@@ -368,6 +388,12 @@ class ExperimentConfig:
         if bad:
             what = "actuator" if robot == "half_cheetah" else "leg"
             raise ConfigError(f"task.joints: {bad} out of range: {robot} {what} indices are 0-{n - 1}")
+        for name, lo, hi in task.train_ranges:
+            family, param = name.split(".")
+            try:
+                train_range_override(robot, family, param, lo, hi)
+            except ValueError as exc:
+                raise ConfigError(f"task.train_ranges: {exc}") from None
         if self.model.frame == "heading":
             heading_indices(robot)
         if self.controller.plan_budget_ms is not None:

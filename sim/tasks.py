@@ -198,17 +198,60 @@ def families(robot: str) -> tuple[str, ...]:
     return ("none", *_families_of(robot))
 
 
-def make_distribution(robot: str, family: str, split: str) -> TaskFamily:
-    """The task distribution of ``family`` on ``robot`` for ``split`` (``train`` or ``test``)."""
+def make_distribution(robot: str, family: str, split: str, train_ranges: dict | None = None) -> TaskFamily:
+    """The task distribution of ``family`` on ``robot`` for ``split`` (``train`` or ``test``).
+
+    ``train_ranges``: ``{parameter: (low, high)}`` replacing the training range of the family's
+    parameters (split ``train`` only; see :func:`train_range_override`)."""
     known = families(robot)
     if family not in known:
         raise ValueError(f"unknown perturbation family {family!r} for {robot} (known: {', '.join(known)})")
     if split not in SPLITS:
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
     if family == "none":
+        if train_ranges:
+            raise ValueError("family 'none' has no parameters to range over")
         return TaskFamily("none", split, NoPerturbation, {}, {})
     factory, ranges, fixed = _families_of(robot)[family]
-    return TaskFamily(family, split, factory, ranges[split], fixed)
+    chosen = dict(ranges[split])
+    if train_ranges:
+        if split != "train":
+            raise ValueError("training-range overrides apply to the train split only (the test ranges are fixed)")
+        for param, (lo, hi) in train_ranges.items():
+            chosen[param] = train_range_override(robot, family, param, lo, hi)
+    return TaskFamily(family, split, factory, chosen, fixed)
+
+
+def train_range_override(robot: str, family: str, param: str, lo: float, hi: float):
+    """The training range of ``family``'s ``param`` on ``robot`` replaced by [lo, hi] (an :class:`Interval`,
+    or an :class:`EachOf` of one for per-block parameters such as the pier's ``dampings``; a signed
+    parameter stays signed). Raises ``ValueError`` naming what is wrong: an unknown family or parameter,
+    a parameter that is not a numeric range (the crippled leg's actuators: use ``task.joints``), an
+    empty range, or one that overlaps the held-out test range (test tasks are never seen in training)."""
+    known = families(robot)
+    if family not in known or family == "none":
+        raise ValueError(f"{family!r} is not a perturbation family of {robot} with parameters "
+                         f"(known: {', '.join(f for f in known if f != 'none')})")
+    _, ranges, _ = _families_of(robot)[family]
+    train, test = ranges["train"], ranges["test"]
+    if param not in train:
+        raise ValueError(f"{family} has no parameter {param!r} (its parameters: {', '.join(sorted(train))})")
+    old = train[param]
+    item = old.item if isinstance(old, EachOf) else old
+    if not isinstance(item, Interval):
+        raise ValueError(f"{family}.{param} is not a numeric range (the crippled leg's actuators or legs are "
+                         f"chosen with task.joints)")
+    lo, hi = float(lo), float(hi)
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo <= hi):
+        raise ValueError(f"{family}.{param}: need finite low <= high, got [{lo}, {hi}]")
+    if item.signed and lo < 0:
+        raise ValueError(f"{family}.{param} is drawn with either sign: give its magnitude, low >= 0, got {lo}")
+    new_item = Interval(lo, hi, item.signed)
+    t = test[param].item if isinstance(test[param], EachOf) else test[param]
+    if not new_item.disjoint_from(t):
+        raise ValueError(f"{family}.{param}: training range [{lo:g}, {hi:g}] overlaps the held-out test range "
+                         f"[{t.lo:g}, {t.hi:g}]; test tasks must stay unseen")
+    return EachOf(new_item, old.n) if isinstance(old, EachOf) else new_item
 
 
 @dataclass(frozen=True)
@@ -226,10 +269,16 @@ class Mixture:
 ALL = "all"
 
 
-def make_mixture(robot: str, split: str = "train") -> Mixture:
+def make_mixture(robot: str, split: str = "train", train_ranges: dict | None = None) -> Mixture:
     """Every family of ``robot`` (``none`` included) with equal weight, in ``split``'s ranges: the data
-    to meta-train a model for the whole perturbation suite."""
-    return Mixture(tuple(make_distribution(robot, f, split) for f in families(robot)))
+    to meta-train a model for the whole perturbation suite. ``train_ranges``: ``{family: {parameter:
+    (low, high)}}`` overriding training ranges (:func:`train_range_override`); the draws of the other
+    families are unchanged (each family draws the same number of values from the generator)."""
+    train_ranges = train_ranges or {}
+    unknown = set(train_ranges) - set(families(robot))
+    if unknown:
+        raise ValueError(f"{', '.join(sorted(unknown))}: not a perturbation family of {robot}")
+    return Mixture(tuple(make_distribution(robot, f, split, train_ranges.get(f)) for f in families(robot)))
 
 
 def config_distribution(robot: str, perturbation: str, indices=(0,), strength_range=(0.0, 0.0)):

@@ -347,3 +347,51 @@ def test_the_whole_suite_mixture_draws_every_family_from_training_ranges():
         hits = {f: sum(d.contains(t) for t in tasks) for f, d in dists.items()}
         assert all(hits.values()), hits  # every family drawn, each task from a training range
         assert all(any(d.contains(t) for d in dists.values()) for t in tasks)
+
+
+def test_a_training_range_of_your_own_changes_that_family_only_and_never_reaches_the_test_range(tmp_path):
+    import dataclasses
+
+    from adaptive_control.build import task_distribution
+    from adaptive_control.config import ConfigError, load_config
+
+    path = tmp_path / "wide.yaml"
+    path.write_text("task:\n  perturbation: all\n  train_ranges:\n    - [joint_damping.scale, 2.2, 2.75]\n"
+                    "    - [pier.dampings, 50, 60]\n")
+    cfg = load_config(str(path))
+    assert cfg.task.train_range_overrides() == {"joint_damping": {"scale": (2.2, 2.75)}, "pier": {"dampings": (50.0, 60.0)}}
+    wide = task_distribution("half_cheetah", cfg.task)
+    plain = task_distribution("half_cheetah", dataclasses.replace(cfg.task, train_ranges=()))
+    rng_a, rng_b = np.random.default_rng(3), np.random.default_rng(3)
+    seen = set()
+    for _ in range(200):
+        a, b = wide.sample(rng_a), plain.sample(rng_b)
+        seen.add(type(a))
+        if isinstance(a, JointDamping):
+            assert 2.2 <= a.scale <= 2.75 and 0.5 <= b.scale <= 2.0
+        elif isinstance(a, Pier):
+            assert all(50 <= d <= 60 for d in a.dampings) and max(b.dampings) <= 40
+        else:
+            assert a == b  # every other family draws exactly as before
+    assert {JointDamping, Pier} <= seen
+    # the test split ignores the overrides: run, demo and evaluate measure on the suite's test ranges
+    test = task_distribution("half_cheetah", cfg.task, "joint_damping", split="test")
+    assert test.ranges == make_distribution("half_cheetah", "joint_damping", "test").ranges
+    one = task_distribution("half_cheetah", cfg.task, "joint_damping")
+    assert 2.2 <= one.sample(np.random.default_rng(0)).scale <= 2.75
+    for line, msg in (("[joint_damping.scale, 0.5, 3.5]", "overlaps the held-out test range .3, 5."),
+                      ("[joint_damping.stiffness, 0.5, 2]", "joint_damping has no parameter 'stiffness'"),
+                      ("[earthquake.scale, 0.5, 2]", "'earthquake' is not a perturbation family of half_cheetah"),
+                      ("[crippled_leg.actuator, 0, 3]", "task.joints"),
+                      ("[friction.scale, 1.5, 0.5]", "low <= high"),
+                      ("[tilted_floor.angle, -0.1, 0.1]", "either sign"),
+                      ("[friction, 0.5, 1.5]", "family.parameter")):
+        path.write_text(f"task:\n  train_ranges:\n    - {line}\n")
+        with pytest.raises(ConfigError, match=msg) as info:
+            load_config(str(path))
+        assert str(path) in str(info.value) and "train_ranges" in str(info.value)
+    path.write_text("task:\n  train_ranges:\n    - [friction.scale, 0.6, 1.0]\n    - [friction.scale, 0.6, 1.2]\n")
+    with pytest.raises(ConfigError, match="given twice"):
+        load_config(str(path))
+    with pytest.raises(ValueError, match="train split only"):
+        make_distribution("half_cheetah", "friction", "test", {"scale": (0.6, 1.0)})
