@@ -19,6 +19,9 @@ motor_gain              scale U(0.7, 1.3)           scale U(0.35, 0.55)         
 joint_damping           scale U(0.5, 2.0)           scale U(3.0, 5.0)           dof_damping / same
 ======================  ==========================  ==========================  =======================
 
+An experiment's ``task.train_ranges`` can replace a family's training range (:func:`train_range_override`;
+it must stay disjoint from the test range, which never changes).
+
 A robot given as a spec (:mod:`sim.spec`: the walker, your own) has ``crippled_leg`` over its spec's
 ``legs`` (a leg's motors disabled; ``crippled_legs`` names the train and the held-out test legs), a
 payload on its spec's ``torso``, and every common family above except the pier.
