@@ -66,3 +66,16 @@ for family, p in pooled.items():
     s = np.concatenate(p["suite"]) if p["suite"] else None
     print(f"| {family} | {p['draws']} | {cell(w)} | {sum(v.mean() > 0 for v in p['wide'])} of {len(p['wide'])} | "
           f"{cell(s) if s is not None else '—'} | {sum(v.mean() > 0 for v in p['suite'])} of {len(p['suite'])} |")
+
+print()
+print("| joint damping, arm | draw | grbal_prior (no online step) | grbal | mb | grbal − grbal_prior | grbal_prior − mb |")
+print("|---|---|---|---|---|---|---|")
+for arm in ("wide", "suite"):
+    for path in sorted(glob.glob(os.path.join(HERE, arm, "joint_damping_[0-9]_prior.json"))):
+        s = os.path.basename(path).split("_")[2]
+        prior = {p["method"]: np.asarray(p["returns"]) for p in json.load(open(path))["points"]}.get("grbal_prior")
+        r = returns(os.path.join(HERE, arm, f"joint_damping_{s}.json"))
+        if prior is None or r is None:
+            continue
+        print(f"| {arm} | {s} | {prior.mean():.0f} | {r['grbal'].mean():.0f} | {r['mb'].mean():.0f} | "
+              f"{cell(r['grbal'] - prior)} | {cell(prior - r['mb'])} |")
