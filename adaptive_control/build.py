@@ -77,19 +77,17 @@ def task_distribution(robot: str, cfg: TaskConfig, perturbation: str | None = No
         raise ConfigError(str(exc)) from None
     if split not in ("train", "test"):
         raise ConfigError(f"split must be 'train' or 'test', got {split!r}")
+    if family != "all" and family not in known:
+        raise ConfigError(f"perturbation: {family!r} is not a perturbation family of {robot} "
+                          f"(known: {', '.join(known)}, all)")
     overrides = cfg.train_range_overrides() if split == "train" else {}
     try:
         if family == "all":  # the whole suite, for meta-training across every family
             from sim.tasks import make_mixture
 
             return make_mixture(robot, split, overrides)
-        if family not in known:
-            raise ConfigError(f"perturbation: {family!r} is not a perturbation family of {robot} "
-                              f"(known: {', '.join(known)}, all)")
         if split == "test" or family not in ("none", "crippled_leg"):
             return make_distribution(robot, family, split, overrides.get(family))
-    except ConfigError:
-        raise
     except ValueError as exc:  # a training range the robot's suite cannot take
         raise ConfigError(f"task.train_ranges: {exc}") from None
     try:

@@ -388,12 +388,12 @@ class ExperimentConfig:
         if bad:
             what = "actuator" if robot == "half_cheetah" else "leg"
             raise ConfigError(f"task.joints: {bad} out of range: {robot} {what} indices are 0-{n - 1}")
-        for name, lo, hi in task.train_ranges:
-            family, param = name.split(".")
-            try:
-                train_range_override(robot, family, param, lo, hi)
-            except ValueError as exc:
-                raise ConfigError(f"task.train_ranges: {exc}") from None
+        for family, params in task.train_range_overrides().items():
+            for param, (lo, hi) in params.items():
+                try:
+                    train_range_override(robot, family, param, lo, hi)
+                except ValueError as exc:
+                    raise ConfigError(f"task.train_ranges: {exc}") from None
         if self.model.frame == "heading":
             heading_indices(robot)
         if self.controller.plan_budget_ms is not None:
