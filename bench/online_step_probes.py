@@ -8,7 +8,15 @@ step helps"). Each episode is the grbal controller of a checkpoint on the crippl
 - ``biases``: only the biases take the step; ``output_bias``: only the output layer's bias (a constant
   correction of the predicted state change, the same for every action);
 - ``first:K``: the adapted model for the first K model calls of every plan, the prior for the rest
-  (``controller.adapted_steps: K``).
+  (``controller.adapted_steps: K``);
+- ``preq:N`` (``preq:N:L``): a prequential acceptance rule: every tick the step is taken, and before a
+  transition enters the window the candidate adapted model (fitted on a window without it; with ``L``,
+  the candidate of L ticks earlier, whose window ended before the transition began when L >= the
+  model's ticks) and the prior each predict it; the plan uses the step only while the candidates'
+  squared errors over the latest N transitions sum below the prior's, else the prior.
+
+Variants combine with ``+`` (``first:3+preq:16`` is the shipped tick with the rule). ``--family``
+picks the perturbation family (held-out test range; default the crippled leg).
 
     python bench/online_step_probes.py --variants full prior ema:0.9 biases output_bias first:3 \
         --checkpoint results/quality/checkpoints/tick1/half_cheetah/grbal.pt \
@@ -55,26 +63,69 @@ class _Subset:
         return {k: adapted[k] if k in self.names else prior[k] for k in prior}
 
 
-def _episode(variant: str, seed: int, cfg, planner, ck_path: str):
+class _Prequential:
+    """Plan with the step only while it has predicted the newest transitions better than the prior."""
+
+    def __init__(self, ctrl, n: int, lag: int = 0):
+        from collections import deque
+
+        from models.guard import normalised_residuals
+
+        self.inner, self.cands, self.diff = ctrl.adapter, deque(maxlen=lag + 1), deque(maxlen=n)
+        self.used = self.ticks = 0
+        push, model = ctrl.history.push, ctrl.model
+
+        def scored_push(obs, act, next_obs, prior_sq=0.0):
+            if len(self.cands) == self.cands.maxlen:  # the candidate has not seen this transition
+                cand = self.cands[0]
+                cand_sq = normalised_residuals(model, lambda o, a: model.predict_next(cand, o, a),
+                                               obs[None], act[None], next_obs[None]).square().mean()
+                self.diff.append(float(cand_sq - prior_sq))
+            push(obs, act, next_obs, prior_sq)
+
+        ctrl.history.push = scored_push
+
+    def adapt(self, prior, *window):
+        cand = self.inner.adapt(prior, *window)
+        self.cands.append(cand)
+        self.ticks += 1
+        if not self.diff or sum(self.diff) >= 0.0:
+            return prior
+        self.used += 1
+        return cand
+
+
+def _episode(variant: str, seed: int, cfg, planner, ck_path: str, family: str = "crippled_leg"):
     from adaptive_control.build import build_controller, load_for_method, task_distribution
     from robot_bridge.mujoco_backend import run_episode
     from sim.robots import make_env
 
-    method = "grbal_prior" if variant == "prior" else "grbal"
+    parts = variant.split("+")
+    method = "grbal_prior" if "prior" in parts else "grbal"
     ck = load_for_method(method, "half_cheetah", ck_path)
-    first = int(variant[6:]) if variant.startswith("first:") else None  # controller.adapted_steps
+    first = None  # controller.adapted_steps
+    for part in parts:
+        if part.startswith("first:"):
+            first = int(part[6:])
     ctrl = build_controller(ck, "half_cheetah", planner, dataclasses.replace(cfg.controller, method=method, threads=1,
                                                                              adapted_steps=first))
-    if variant.startswith("ema:"):
-        ctrl.adapter = _Smoothed(ctrl.adapter, float(variant[4:]))
-    elif variant in ("biases", "output_bias"):
-        names = [k for k in ctrl.prior if k.endswith(".bias")]
-        ctrl.adapter = _Subset(ctrl.adapter, names[-1:] if variant == "output_bias" else names)
-    elif variant not in ("full", "prior") and first is None:
-        raise SystemExit(f"unknown variant {variant!r}")
-    task = task_distribution("half_cheetah", cfg.task, "crippled_leg", "test").sample(np.random.default_rng(seed))
+    rule = None
+    for part in parts:
+        if part.startswith("ema:"):
+            ctrl.adapter = _Smoothed(ctrl.adapter, float(part[4:]))
+        elif part in ("biases", "output_bias"):
+            names = [k for k in ctrl.prior if k.endswith(".bias")]
+            ctrl.adapter = _Subset(ctrl.adapter, names[-1:] if part == "output_bias" else names)
+        elif part.startswith("preq:"):
+            ctrl.adapter = rule = _Prequential(ctrl, *(int(x) for x in part[5:].split(":")))
+        elif part not in ("full", "prior") and not part.startswith("first:"):
+            raise SystemExit(f"unknown variant {variant!r}")
+    task = task_distribution("half_cheetah", cfg.task, family, "test").sample(np.random.default_rng(seed))
     res = run_episode(make_env("half_cheetah"), ctrl, 1000, seed=seed, task=task)
     ctrl.close()
+    if rule is not None:
+        print(f"  {variant} seed {seed}: {res.episode_return:.0f}, step used on {rule.used} of {rule.ticks} ticks",
+              flush=True)
     return float(res.episode_return)
 
 
@@ -92,6 +143,7 @@ def main(argv=None) -> int:
     p.add_argument("--step-ticks", type=int, default=0, help="0: the config's")
     p.add_argument("--temperature", type=float, default=0.0, help="0: the config's")
     p.add_argument("--seeds", nargs="+", type=int, default=list(range(100, 110)))
+    p.add_argument("--family", default="crippled_leg", help="perturbation family (its held-out test range)")
     p.add_argument("--json", required=True)
     args = p.parse_args(argv)
 
@@ -110,7 +162,7 @@ def main(argv=None) -> int:
     ck_path = args.checkpoint or default_checkpoint("half_cheetah", "grbal")
     returns = {}
     for v in args.variants:
-        returns[v] = [_episode(v, s, cfg, planner, ck_path) for s in args.seeds]
+        returns[v] = [_episode(v, s, cfg, planner, ck_path, args.family) for s in args.seeds]
         print(f"{v:>12}: {np.mean(returns[v]):7.0f} ± {_se(returns[v]):.0f}", flush=True)
     paired = {}
     if "prior" in returns:
@@ -120,7 +172,7 @@ def main(argv=None) -> int:
                 paired[f"{v} - prior"] = {"mean": float(d.mean()), "se": _se(d)}
                 print(f"{v:>12} - prior: {d.mean():+.0f} ± {paired[f'{v} - prior']['se']:.0f}")
     out = {"command": "python " + " ".join([os.path.relpath(sys.argv[0])] + (argv if argv is not None else sys.argv[1:])),
-           "checkpoint": ck_path, "planner": dataclasses.asdict(planner), "seeds": args.seeds, "returns": returns,
+           "checkpoint": ck_path, "family": args.family, "planner": dataclasses.asdict(planner), "seeds": args.seeds, "returns": returns,
            "paired": paired}
     atomic_write(args.json, lambda fh: fh.write(json.dumps(out, indent=1).encode()))
     return 0
