@@ -9,6 +9,7 @@ step helps"). Each episode is the grbal controller of a checkpoint on the crippl
   correction of the predicted state change, the same for every action);
 - ``first:K``: the adapted model for the first K model calls of every plan, the prior for the rest
   (``controller.adapted_steps: K``);
+- ``noact``: the step everywhere but the first layer's action columns (how actions enter the model);
 - ``preq:N`` (``preq:N:L``): a prequential acceptance rule: every tick the step is taken, and before a
   transition enters the window the candidate adapted model (fitted on a window without it; with ``L``,
   the candidate of L ticks earlier, whose window ended before the transition began when L >= the
@@ -61,6 +62,20 @@ class _Subset:
     def adapt(self, prior, *window):
         adapted = self.inner.adapt(prior, *window)
         return {k: adapted[k] if k in self.names else prior[k] for k in prior}
+
+
+class _KeepActionColumns:
+    """The step everywhere but the first layer's action columns (the prior's there)."""
+
+    def __init__(self, inner, nx: int):
+        self.inner, self.nx = inner, nx
+
+    def adapt(self, prior, *window):
+        adapted = dict(self.inner.adapt(prior, *window))
+        w = adapted["net.0.weight"].clone()
+        w[:, self.nx:] = prior["net.0.weight"][:, self.nx:]
+        adapted["net.0.weight"] = w
+        return adapted
 
 
 class _Prequential:
@@ -116,6 +131,8 @@ def _episode(variant: str, seed: int, cfg, planner, ck_path: str, family: str = 
         elif part in ("biases", "output_bias"):
             names = [k for k in ctrl.prior if k.endswith(".bias")]
             ctrl.adapter = _Subset(ctrl.adapter, names[-1:] if part == "output_bias" else names)
+        elif part == "noact":
+            ctrl.adapter = _KeepActionColumns(ctrl.adapter, ctrl.nx)
         elif part.startswith("preq:"):
             ctrl.adapter = rule = _Prequential(ctrl, *(int(x) for x in part[5:].split(":")))
         elif part not in ("full", "prior") and not part.startswith("first:"):
