@@ -7,12 +7,13 @@ sampled actions by their predicted cost. This probe asks the simulator what each
 does, along episodes of the shipped grbal controller:
 
 at every ``--every``-th tick, from the simulator's real full state, K actions are sampled around the
-action the controller then takes (sigma 0.5, clipped: MPPI's first-step noise), each held for the
-model's ticks (one model call) through the exact physics (``sim.true_dynamics.SimulatorDynamics``),
-and compared with the prediction of the prior and of the adapted model the plan of that tick uses:
+first action of the plan's warm start (sigma 0.5, clipped: MPPI's noise; sample 0 is that action
+itself), each held for the model's ticks (one model call) through the exact physics
+(``sim.true_dynamics.SimulatorDynamics``; the models plan in float32 here), and compared with the
+prediction of the prior and of the adapted model the plan of that tick uses:
 
 - ``error_*``: RMS normalised prediction error (units of the state-change standard deviation) over
-  the K sampled actions (off the executed path) and at the executed action itself (on it);
+  the K - 1 noisy samples (``off``) and at the warm start's own action (``on``: about the executed one);
 - ``chosen_true_cost_*``: the physics' cost of the action sequence MPPI's update makes of the K samples
   (softmin over each model's predicted costs, the planner's temperature), and of the same samples
   weighted by their true costs (``truth``): how good a decision each model leads to;

@@ -86,6 +86,8 @@ class _Prequential:
 
         from models.guard import normalised_residuals
 
+        if ctrl.guard is None:
+            raise SystemExit("preq needs the guard on (it compares with the prior's residuals the gate keeps)")
         self.inner, self.cands, self.diff = ctrl.adapter, deque(maxlen=lag + 1), deque(maxlen=n)
         self.used = self.ticks = 0
         push, model = ctrl.history.push, ctrl.model
