@@ -74,7 +74,7 @@ def _true_cost(sim, cost, state, seqs: np.ndarray, held: int) -> np.ndarray:
 
 
 def _episode(family: str, seed: int, cfg, ck_path, samples: int, every: int, start: int, steps: int,
-             calls: int = 1) -> dict:
+             calls: int = 1, split: str = "test") -> dict:
     import torch
 
     from adaptive_control.build import build_controller, load_for_method, task_distribution
@@ -134,7 +134,7 @@ def _episode(family: str, seed: int, cfg, ck_path, samples: int, every: int, sta
                 float(x) for x in chosen_cost)
         rows.append(row)
 
-    task = task_distribution("half_cheetah", cfg.task, family, "test").sample(np.random.default_rng(seed))
+    task = task_distribution("half_cheetah", cfg.task, family, split).sample(np.random.default_rng(seed))
     res = run_episode(env, ctrl, steps, seed=seed, task=task, on_tick=probe)
     ctrl.close()
     sim.close()
@@ -151,6 +151,8 @@ def _episode(family: str, seed: int, cfg, ck_path, samples: int, every: int, sta
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--family", default="joint_damping")
+    p.add_argument("--split", default="test", choices=["train", "test"], help="the family's held-out (test) or "
+                   "training range")
     p.add_argument("--seeds", nargs="+", type=int, default=[100, 101, 102])
     p.add_argument("--checkpoint", default=None, help="a grbal checkpoint (default: the shipped one)")
     p.add_argument("--config", default=None, help="experiment YAML (default: the shipped one)")
@@ -173,7 +175,7 @@ def main(argv=None) -> int:
     episodes = []
     for s in args.seeds:
         ep = _episode(args.family, s, cfg, ck_path, args.samples, args.every, args.start, args.steps,
-                      args.calls)
+                      args.calls, args.split)
         episodes.append(ep)
         m = ep["summary"]
         print(f"seed {s}: return {ep['return']:.0f}; error off path prior {m['error_off_prior']:.3f} adapted "
@@ -186,7 +188,7 @@ def main(argv=None) -> int:
     pooled = {k: float(np.mean([e["summary"][k] for e in episodes])) for k in keys}
     print("pooled:", {k: round(v, 3) for k, v in pooled.items()})
     out = {"command": "python " + " ".join([os.path.relpath(sys.argv[0])] + (argv if argv is not None else sys.argv[1:])),
-           "checkpoint": ck_path, "family": args.family, "samples": args.samples, "every": args.every, "calls": args.calls,
+           "checkpoint": ck_path, "family": args.family, "split": args.split, "samples": args.samples, "every": args.every, "calls": args.calls,
            "episodes": episodes, "pooled": pooled}
     atomic_write(args.json, lambda fh: fh.write(json.dumps(out, indent=1).encode()))
     return 0
