@@ -74,7 +74,7 @@ def _true_cost(sim, cost, state, seqs: np.ndarray, held: int) -> np.ndarray:
 
 
 def _episode(family: str, seed: int, cfg, ck_path, samples: int, every: int, start: int, steps: int,
-             calls: int = 1, split: str = "test") -> dict:
+             calls: int = 1, split: str = "test", method: str = "grbal") -> dict:
     import torch
 
     from adaptive_control.build import build_controller, load_for_method, task_distribution
@@ -82,8 +82,9 @@ def _episode(family: str, seed: int, cfg, ck_path, samples: int, every: int, sta
     from sim.robots import cost_fn, make_env
     from sim.true_dynamics import SimulatorDynamics
 
-    ck = load_for_method("grbal", "half_cheetah", ck_path)
-    ctrl = build_controller(ck, "half_cheetah", cfg.planner, dataclasses.replace(cfg.controller, threads=1))
+    ck = load_for_method(method, "half_cheetah", ck_path)
+    ctrl = build_controller(ck, "half_cheetah", cfg.planner, dataclasses.replace(cfg.controller, method=method,
+                                                                                 threads=1))
     model, held, cost = ck.model, ck.ticks, cost_fn("half_cheetah")
     temperature = cfg.planner.temperature
     scale = model.normalizer.delta_std
@@ -154,7 +155,9 @@ def main(argv=None) -> int:
     p.add_argument("--split", default="test", choices=["train", "test"], help="the family's held-out (test) or "
                    "training range")
     p.add_argument("--seeds", nargs="+", type=int, default=[100, 101, 102])
-    p.add_argument("--checkpoint", default=None, help="a grbal checkpoint (default: the shipped one)")
+    p.add_argument("--method", default="grbal", choices=["grbal", "mb"],
+                   help="the controller whose episodes are probed (mb: its model is both 'prior' and 'adapted')")
+    p.add_argument("--checkpoint", default=None, help="a checkpoint of --method (default: the shipped one)")
     p.add_argument("--config", default=None, help="experiment YAML (default: the shipped one)")
     p.add_argument("--samples", type=int, default=256, help="K sampled actions per probed tick")
     p.add_argument("--every", type=int, default=10, help="probe every this many ticks")
@@ -171,11 +174,11 @@ def main(argv=None) -> int:
 
     torch.set_num_threads(1)
     cfg = experiment_config("half_cheetah", args.config)
-    ck_path = args.checkpoint or default_checkpoint("half_cheetah", "grbal")
+    ck_path = args.checkpoint or default_checkpoint("half_cheetah", args.method)
     episodes = []
     for s in args.seeds:
         ep = _episode(args.family, s, cfg, ck_path, args.samples, args.every, args.start, args.steps,
-                      args.calls, args.split)
+                      args.calls, args.split, args.method)
         episodes.append(ep)
         m = ep["summary"]
         print(f"seed {s}: return {ep['return']:.0f}; error off path prior {m['error_off_prior']:.3f} adapted "
@@ -188,7 +191,7 @@ def main(argv=None) -> int:
     pooled = {k: float(np.mean([e["summary"][k] for e in episodes])) for k in keys}
     print("pooled:", {k: round(v, 3) for k, v in pooled.items()})
     out = {"command": "python " + " ".join([os.path.relpath(sys.argv[0])] + (argv if argv is not None else sys.argv[1:])),
-           "checkpoint": ck_path, "family": args.family, "split": args.split, "samples": args.samples, "every": args.every, "calls": args.calls,
+           "method": args.method, "checkpoint": ck_path, "family": args.family, "split": args.split, "samples": args.samples, "every": args.every, "calls": args.calls,
            "episodes": episodes, "pooled": pooled}
     atomic_write(args.json, lambda fh: fh.write(json.dumps(out, indent=1).encode()))
     return 0

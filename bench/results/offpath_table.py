@@ -1,29 +1,24 @@
-"""Table: decision quality on the crippled leg (``bench/offpath_prediction.py --calls 3``) against each
-checkpoint's held-out crippled-leg return. Run from the repository root:
+"""Table: decision quality on the crippled leg (``bench/offpath_prediction.py --calls 3``) against the
+return of the same episodes (the probe watches the controller, it does not change it), for the shipped
+checkpoints and the five draws of 2026-12-04. Run from the repository root:
 ``python bench/results/offpath_table.py``."""
 import json
 import os
 
 import numpy as np
 
-R = "bench/results"
-# (name, test-split probe, train-split probe, grbal returns on seeds 100-109 of the held-out legs: JSON, key)
-ROWS = [
-    ("shipped", "offpath_prediction_crippled_leg_calls3.json", "offpath_prediction_crippled_leg_train_calls3_shipped.json"),
-    *[(f"{arm} draw {s}", f"offpath_prediction_crippled_leg_calls3_{d}_seed{s}.json",
-       f"offpath_prediction_crippled_leg_train_calls3_{d}_seed{s}.json")
-      for arm, d, n in (("suite", "suite_range", 2), ("wide", "wide_damping", 3)) for s in range(1, n + 1)],
-]
+R = "bench/results/offpath_prediction_crippled_leg"
+CHECKPOINTS = [("shipped", "shipped"), *[(f"{arm} draw {s}", f"{d}_seed{s}") for arm, d, n in
+                                         (("suite", "suite_range", 2), ("wide", "wide_damping", 3))
+                                         for s in range(1, n + 1)]]
 
 
-def _return(name: str) -> float:
-    if name == "shipped":  # the shipped tick on seeds 100-109, same session (online_step_probes first:3)
-        d = json.load(open(f"{R}/online_step_probes_cl_biases_100-109.json"))
-        return float(np.mean(d["returns"]["first:3"]))
-    arm, _, s = name.split()
-    d = json.load(open(f"{R}/wide_damping/{arm}/crippled_leg_{s}.json"))
-    grbal = next(p for p in d["points"] if p["method"] == "grbal")
-    return float(np.mean(grbal["returns"][:10]))
+def _files(method: str, tag: str):
+    """(held-out legs, training legs) probe JSON paths of one checkpoint."""
+    if method == "grbal":
+        test = f"{R}_calls3.json" if tag == "shipped" else f"{R}_calls3_{tag}.json"
+        return test, f"{R}_train_calls3_{tag}.json"
+    return f"{R}_calls3_mb_{tag}.json", None
 
 
 def _spearman(a, b) -> float:
@@ -32,28 +27,31 @@ def _spearman(a, b) -> float:
 
 
 def main() -> None:
-    print("| checkpoint | grbal return, held-out legs (seeds 100-109) | held-out legs: cost ranks prior / adapted, "
-          "error adapted | training legs: cost ranks prior / adapted, error adapted |")
-    print("|---|---|---|---|")
-    cols = {"ret": [], "test_rank": [], "test_err": [], "train_rank": [], "train_err": []}
-    for name, test, train in ROWS:
-        ret = _return(name)
-        cells = []
-        for key, f in (("test", test), ("train", train)):
-            path = f"{R}/{f}"
-            if not os.path.exists(path):
-                cells.append("—")
+    print("| method | checkpoint | return, held-out legs (seeds 100-109) | held-out legs: cost ranks (prior / adapted), "
+          "error | training legs: cost ranks, error; return |")
+    print("|---|---|---|---|---|")
+    pts = {"grbal": [], "mb": []}
+    for method in ("grbal", "mb"):
+        for name, tag in CHECKPOINTS:
+            test, train = _files(method, tag)
+            if not os.path.exists(test):
                 continue
-            p = json.load(open(path))["pooled"]
-            cols[f"{key}_rank"].append(p["rank_adapted"])
-            cols[f"{key}_err"].append(p["error_off_adapted"])
-            cells.append(f"{p['rank_prior']:.3f} / {p['rank_adapted']:.3f}, {p['error_off_adapted']:.2f}")
-        cols["ret"].append(ret)
-        print(f"| {name} | {ret:,.0f} | {cells[0]} | {cells[1]} |")
-    n = len(cols["ret"])
-    for key in ("test_rank", "test_err", "train_rank", "train_err"):
-        if len(cols[key]) == n:
-            print(f"Spearman(return, {key}) over {n} checkpoints: {_spearman(cols['ret'], cols[key]):+.2f}")
+            d = json.load(open(test))
+            p, ret = d["pooled"], float(np.mean([e["return"] for e in d["episodes"]]))
+            ranks = f"{p['rank_prior']:.3f} / {p['rank_adapted']:.3f}" if method == "grbal" else f"{p['rank_prior']:.3f}"
+            cell = "—"
+            if train and os.path.exists(train):
+                t = json.load(open(train))
+                tp = t["pooled"]
+                cell = (f"{tp['rank_prior']:.3f} / {tp['rank_adapted']:.3f}, {tp['error_off_adapted']:.2f}; "
+                        f"{np.mean([e['return'] for e in t['episodes']]):,.0f}")
+            print(f"| {method} | {name} | {ret:,.0f} | {ranks}, {p['error_off_adapted']:.2f} | {cell} |")
+            pts[method].append((ret, p["rank_adapted"], p["error_off_adapted"]))
+    for method, rows in (*pts.items(), ("both", pts["grbal"] + pts["mb"])):
+        if len(rows) > 2:
+            ret, rank, err = (np.array(x) for x in zip(*rows))
+            print(f"{method}: Spearman(return, cost ranks) {_spearman(ret, rank):+.2f}, "
+                  f"Spearman(return, error) {_spearman(ret, err):+.2f} over {len(rows)} checkpoints")
 
 
 if __name__ == "__main__":
