@@ -1,7 +1,9 @@
 """Table: decision quality on the crippled leg (``bench/offpath_prediction.py --calls 3``) against the
 return of the same episodes (the probe watches the controller, it does not change it), for the shipped
 checkpoints and the five draws of 2026-12-04. Run from the repository root:
-``python bench/results/offpath_table.py``."""
+``python bench/results/offpath_table.py [--plot bench/results/offpath_ranks.png]`` (the plot: each model's
+return against its cost-rank correlation, beside the true-dynamics reference)."""
+import argparse
 import json
 import os
 
@@ -26,7 +28,38 @@ def _spearman(a, b) -> float:
     return float(np.corrcoef(ra, rb)[0, 1])
 
 
+#: The true-dynamics reference on the held-out crippled legs (seeds 100-119, README "What works today").
+REFERENCE = 3194
+
+
+def _plot(pts: dict, path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    for method, marker in (("grbal", "o"), ("mb", "s")):
+        if pts[method]:
+            ret, rank, _ = zip(*pts[method])
+            ax.scatter(rank, ret, marker=marker, s=50, label=method)
+    ax.axhline(REFERENCE, color="grey", ls="--", label="true-dynamics reference")
+    ax.set_xlabel("rank correlation of predicted and true costs of MPPI's samples (3 calls)")
+    ax.set_ylabel("return, held-out crippled legs (10 seeds)")
+    ax.set_ylim(0, REFERENCE * 1.25)
+    ax.set_title("half-cheetah: shipped models and five retrained draws")
+    ax.legend(loc="upper left")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    tmp = path + ".tmp.png"
+    fig.savefig(tmp, dpi=110)
+    os.replace(tmp, path)  # atomic
+
+
 def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--plot", default=None, help="write the scatter plot here (PNG)")
+    args = ap.parse_args()
     print("| method | checkpoint | return, held-out legs (seeds 100-109) | held-out legs: cost ranks (prior / adapted), "
           "error | training legs: cost ranks, error; return |")
     print("|---|---|---|---|---|")
@@ -52,6 +85,8 @@ def main() -> None:
             ret, rank, err = (np.array(x) for x in zip(*rows))
             print(f"{method}: Spearman(return, cost ranks) {_spearman(ret, rank):+.2f}, "
                   f"Spearman(return, error) {_spearman(ret, err):+.2f} over {len(rows)} checkpoints")
+    if args.plot:
+        _plot(pts, args.plot)
 
 
 if __name__ == "__main__":
