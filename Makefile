@@ -102,6 +102,11 @@ CANDIDATES ?= 1
 SELECT_FAMILY ?= crippled_leg
 SELECT_SEEDS ?= 900 901 902 903 904 905 906 907 908 909
 SELECT_STEPS ?= 1000
+# BRANCHES=B (B > 0): every MPC collection round also rolls B counterfactual action sequences out by the
+# physics from the robot's real state every 10th tick (`collect --branches`, data_<round>_*.branches.npz),
+# and both models train on them too (README "Counterfactual branches").
+BRANCHES ?= 0
+BRANCH_ARGS = $(if $(filter-out 0,$(BRANCHES)),--branches $(BRANCHES))
 # REBAL=no skips the recurrent model (ablations of the MLP models)
 REBAL ?= yes
 CONFIG ?=
@@ -125,9 +130,10 @@ checkpoints: $(STAMP)
 	$(CLI) meta-train $(ROUND0_ARGS) --method grbal --init $(RUNS)/mb.pt --data $(RUNS)/data_0.npz --out $(RUNS)/grbal.pt
 	set -e; data="$(RUNS)/data_0.npz"; for i in $(AGG_ROUNDS); do \
 	  args="$(TRAIN_ARGS)"; if [ "$$i" = "$(lastword $(AGG_ROUNDS))" ]; then args="$(FINAL_ARGS)"; fi; \
-	  $(CLI) collect $(CK_ARGS) $(TH_ARGS) --policy mpc --method grbal --checkpoint $(RUNS)/grbal.pt --paths $(MPC_PATHS) --path-length $(MPC_LENGTH) --seed $$((1000 * $(SEED) + i)) --out $(RUNS)/data_$${i}_grbal.npz; \
-	  $(CLI) collect $(CK_ARGS) $(TH_ARGS) --policy mpc --method mb --checkpoint $(RUNS)/mb.pt --paths $(MPC_PATHS) --path-length $(MPC_LENGTH) --seed $$((1000 * $(SEED) + 100 + i)) --out $(RUNS)/data_$${i}_mb.npz; \
+	  $(CLI) collect $(CK_ARGS) $(TH_ARGS) $(BRANCH_ARGS) --policy mpc --method grbal --checkpoint $(RUNS)/grbal.pt --paths $(MPC_PATHS) --path-length $(MPC_LENGTH) --seed $$((1000 * $(SEED) + i)) --out $(RUNS)/data_$${i}_grbal.npz; \
+	  $(CLI) collect $(CK_ARGS) $(TH_ARGS) $(BRANCH_ARGS) --policy mpc --method mb --checkpoint $(RUNS)/mb.pt --paths $(MPC_PATHS) --path-length $(MPC_LENGTH) --seed $$((1000 * $(SEED) + 100 + i)) --out $(RUNS)/data_$${i}_mb.npz; \
 	  data="$$data $(RUNS)/data_$${i}_grbal.npz $(RUNS)/data_$${i}_mb.npz"; \
+	  if [ "$(BRANCHES)" != 0 ]; then data="$$data $(RUNS)/data_$${i}_grbal.branches.npz $(RUNS)/data_$${i}_mb.branches.npz"; fi; \
 	  $(CLI) meta-train $$args --method mb --data $$data --out $(RUNS)/mb.pt; \
 	  $(CLI) meta-train $$args --method grbal --init $(RUNS)/mb.pt --data $$data --out $(RUNS)/grbal.pt; \
 	done; \

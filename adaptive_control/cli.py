@@ -108,7 +108,8 @@ def cmd_collect(args) -> int:
     cfg = _config(args)
     c = cfg.collect
     c = dataclasses.replace(c, **{k: v for k, v in (("paths", args.paths), ("path_length", args.path_length),
-                                                   ("policy", args.policy), ("seed", args.seed)) if v is not None})
+                                                   ("policy", args.policy), ("seed", args.seed),
+                                                   ("branches", args.branches)) if v is not None})
     c.validate()
     cfg = _planner_overrides(cfg, args)
     from adaptive_control.build import load_for_method, task_distribution
@@ -128,6 +129,12 @@ def cmd_collect(args) -> int:
     data = collect_parallel(job, args.out, workers=args.workers)
     print(f"wrote {len(data)} transitions in {data.num_paths} paths to {args.out}"
           + (f" ({args.workers} workers)" if args.workers > 1 else ""))
+    if c.branches:
+        from adaptive_control.collect import branch_file
+
+        branches = branch_file(args.out)
+        print(f"wrote {c.branches} counterfactual branches per branch point to {branches}" if os.path.exists(branches)
+              else f"no branch point in paths of {c.path_length} steps: no branches written")
     return 0
 
 
@@ -390,6 +397,9 @@ def make_parser() -> argparse.ArgumentParser:
     _add_planner_flags(p)  # the MPC collection's planner
     p.add_argument("--checkpoint", help="checkpoint for --policy mpc (default: the shipped one)")
     p.add_argument("--seed", type=int, help="collection seed (default: the config's)")
+    p.add_argument("--branches", type=int, metavar="B",
+                   help="counterfactual branches per branch point, written beside --out as <out>.branches.npz "
+                        "(collect.branches; 0: none; README \"Counterfactual branches\")")
     p.add_argument("--threads", type=_positive_int, help="torch threads of the MPC controller (default: the config's controller.threads)")
     p.add_argument("--workers", type=_positive_int, default=1,
                    help="worker processes collecting paths in parallel (the dataset is the same for any number; "

@@ -44,8 +44,77 @@ def path_seed(collect_seed: int, path: int) -> np.random.SeedSequence:
     return np.random.SeedSequence([collect_seed, path, 0xC011EC7])
 
 
+class Branching:
+    """Wrap a policy; at branch points roll counterfactual action sequences out from the simulator's
+    full state (the episode itself is untouched) and keep them as paths (``CollectConfig.branches``).
+
+    Each branch path (``branch_prefix + branch_length`` transitions): the real transitions of the last
+    ``branch_prefix`` ticks, then ``branch_length`` ticks of actions drawn around the last executed one
+    (``branch_noise``, each held ``branch_hold`` ticks, clipped to the bounds) through the physics
+    (:class:`sim.true_dynamics.SimulatorDynamics`, the same physics as ``env.step``).
+    """
+
+    def __init__(self, policy, env, cfg: CollectConfig, rng: np.random.Generator):
+        from sim.true_dynamics import SimulatorDynamics
+
+        self.policy, self.env, self.cfg, self.rng = policy, env, cfg, rng
+        self._act = policy.step if hasattr(policy, "step") else policy
+        self.sim = SimulatorDynamics(env, nthread=1)
+        self.paths: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._obs: list[np.ndarray] = []
+        self._acts: list[np.ndarray] = []
+
+    @property
+    def stats(self):
+        return getattr(self.policy, "stats", None)
+
+    def reset(self) -> None:
+        reset = getattr(self.policy, "reset", None)
+        if reset is not None:
+            reset()
+        self._obs, self._acts = [], []
+
+    def step(self, obs) -> np.ndarray:
+        c = self.cfg
+        t = len(self._acts)
+        if t >= c.branch_prefix and (t - c.branch_prefix) % c.branch_every == 0:
+            self._branch(np.asarray(obs, dtype=np.float64))
+        action = np.asarray(self._act(obs), dtype=np.float64)
+        self._obs.append(np.asarray(obs, dtype=np.float64))
+        self._acts.append(action)
+        return action
+
+    def _branch(self, obs: np.ndarray) -> None:
+        c, env = self.cfg, self.env
+        p = c.branch_prefix
+        pre_o = np.array(self._obs[-p:])
+        pre_a = np.array(self._acts[-p:])
+        pre_n = np.concatenate([pre_o[1:], obs[None]])
+        b, nu = c.branches, env.action_size
+        holds = -(-c.branch_length // c.branch_hold)
+        u = self._acts[-1] + c.branch_noise * self.rng.standard_normal((b, holds, nu))
+        u = np.clip(u, env.action_low, env.action_high)
+        acts = np.repeat(u, c.branch_hold, axis=1)[:, :c.branch_length]  # (branches, length, nu)
+        state = np.repeat(self.sim.state()[None], b, 0)
+        o = np.empty((b, c.branch_length + 1, len(obs)))
+        o[:, 0] = obs
+        for k in range(c.branch_length):
+            state = self.sim.step(state, acts[:, k])
+            o[:, k + 1] = self.sim.observe(state)
+        for i in range(b):
+            self.paths.append((np.concatenate([pre_o, o[i, :-1]]), np.concatenate([pre_a, acts[i]]),
+                               np.concatenate([pre_n, o[i, 1:]])))
+
+    def close(self) -> None:
+        self.sim.close()
+        close = getattr(self.policy, "close", None)
+        if close is not None:
+            close()
+
+
 def collect(env, tasks, cfg: CollectConfig, policy_factory: Callable | None = None,
-            progress: Callable[[], None] | None = None, paths: Sequence[int] | None = None) -> TransitionDataset:
+            progress: Callable[[], None] | None = None, paths: Sequence[int] | None = None,
+            with_branches: bool = False):
     """Collect ``cfg.paths`` trajectories of ``cfg.path_length`` steps, each on a freshly sampled task.
 
     Args:
@@ -55,8 +124,15 @@ def collect(env, tasks, cfg: CollectConfig, policy_factory: Callable | None = No
         progress: called once per step.
         paths: the path indices to collect (default: all ``cfg.paths``); the dataset's ``path_id``
             are then positions in this list (``tasks[i]`` is path ``paths[i]``'s task).
+        with_branches: also return the counterfactual branches (``cfg.branches`` per branch point,
+            :class:`Branching`): ``(data, branches)``; ``branches.meta["source_paths"]`` names each
+            branch path's collection path index.
+
+    Returns:
+        the dataset (and, ``with_branches``, the branches' dataset, ``None`` when ``cfg.branches`` is 0).
     """
     obs, act, nxt, pid, step, task_params = [], [], [], [], [], []
+    branch_parts, sources = [], []
     for i, p in enumerate(range(cfg.paths) if paths is None else paths):
         rng = np.random.default_rng(path_seed(cfg.seed, p))
         task = tasks.sample(rng)
@@ -64,6 +140,8 @@ def collect(env, tasks, cfg: CollectConfig, policy_factory: Callable | None = No
             policy = RandomPolicy(env.action_size, env.action_low, env.action_high, cfg.action_smoothing, rng)
         else:
             policy = policy_factory(rng)
+        if cfg.branches:  # its own stream: the episode is the same with and without branches
+            policy = Branching(policy, env, cfg, np.random.default_rng(path_seed(cfg.seed, p).spawn(1)[0]))
         try:
             res = run_episode(env, policy, cfg.path_length, seed=int(rng.integers(2**31)), task=task, record=True,
                               progress=progress)
@@ -75,12 +153,28 @@ def collect(env, tasks, cfg: CollectConfig, policy_factory: Callable | None = No
         obs.append(o), act.append(a), nxt.append(n)
         pid.append(np.full(len(o), i)), step.append(np.arange(len(o)))
         task_params.append(res.task)
-    return TransitionDataset(
+        if cfg.branches:
+            branch_parts += [(bo, ba, bn, res.task) for bo, ba, bn in policy.paths]
+            sources += [p] * len(policy.paths)
+    meta = {"source": "sim", "policy": cfg.policy, "seed": cfg.seed, "paths": cfg.paths,
+            "path_length": cfg.path_length}
+    data = TransitionDataset(
         robot=env.name, obs=np.concatenate(obs), act=np.concatenate(act), next_obs=np.concatenate(nxt),
-        path_id=np.concatenate(pid), step=np.concatenate(step), tasks=task_params,
-        meta={"source": "sim", "policy": cfg.policy, "seed": cfg.seed, "paths": cfg.paths,
-              "path_length": cfg.path_length},
-    )
+        path_id=np.concatenate(pid), step=np.concatenate(step), tasks=task_params, meta=meta)
+    if not with_branches:
+        return data
+    if not branch_parts:
+        return data, None
+    branches = TransitionDataset(
+        robot=env.name, obs=np.concatenate([b[0] for b in branch_parts]),
+        act=np.concatenate([b[1] for b in branch_parts]), next_obs=np.concatenate([b[2] for b in branch_parts]),
+        path_id=np.concatenate([np.full(len(b[0]), j) for j, b in enumerate(branch_parts)]),
+        step=np.concatenate([np.arange(len(b[0])) for b in branch_parts]), tasks=[b[3] for b in branch_parts],
+        meta={**meta, "branches": {k: getattr(cfg, k) for k in _BRANCH_FIELDS}, "source_paths": sources})
+    return data, branches
+
+
+_BRANCH_FIELDS = ("branches", "branch_every", "branch_prefix", "branch_length", "branch_noise", "branch_hold")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,8 +198,9 @@ class CollectJob:
     not depend on the number of workers, but float results may depend on the thread count."""
 
 
-def collect_paths(job: CollectJob, paths: Sequence[int], progress: Callable[[], None] | None = None) -> TransitionDataset:
-    """Collect ``paths`` (indices into the collection) of ``job`` in this process."""
+def collect_paths(job: CollectJob, paths: Sequence[int], progress: Callable[[], None] | None = None):
+    """Collect ``paths`` (indices into the collection) of ``job`` in this process: ``(data, branches)``
+    (``branches`` is ``None`` without ``job.collect.branches``)."""
     from adaptive_control.build import build_controller, load_for_method, task_distribution
     from adaptive_control.reference import TRUE_DYNAMICS, build_reference
     from sim.robots import make_env
@@ -130,11 +225,12 @@ def collect_paths(job: CollectJob, paths: Sequence[int], progress: Callable[[], 
             planner = dataclasses.replace(cfg.planner, seed=int(rng.integers(2**31)))
             return build_controller(ckpt, cfg.robot.name, planner, ctrl_cfg)
 
-    return collect(env, tasks, c, factory, progress=progress, paths=paths)
+    return collect(env, tasks, c, factory, progress=progress, paths=paths, with_branches=True)
 
 
 def _worker(job: CollectJob, paths: list[int], shard: str, ticks) -> str:
-    """A worker process: collect ``paths``, write them to ``shard``; count steps in ``ticks`` (shared)."""
+    """A worker process: collect ``paths``, write them to ``shard`` (and the branches to
+    ``shard.branches.npz``); count steps in ``ticks`` (shared)."""
     done = [0]
 
     def tick():
@@ -143,7 +239,10 @@ def _worker(job: CollectJob, paths: list[int], shard: str, ticks) -> str:
             with ticks.get_lock():
                 ticks.value += 50
 
-    collect_paths(job, paths, progress=tick).save(shard)
+    data, branches = collect_paths(job, paths, progress=tick)
+    data.save(shard)
+    if branches is not None:
+        branches.save(branch_file(shard))
     with ticks.get_lock():
         ticks.value += done[0] % 50
     return shard
@@ -166,6 +265,12 @@ def merge_shards(parts: list[tuple[list[int], TransitionDataset]], total: int) -
                              tasks=tasks, meta=first.meta)
 
 
+def branch_file(path: str) -> str:
+    """Where the counterfactual branches of dataset ``path`` go: ``data.npz`` -> ``data.branches.npz``."""
+    root, ext = os.path.splitext(path)
+    return root + ".branches" + (ext or ".npz")
+
+
 def collect_parallel(job: CollectJob, out: str, workers: int = 1, progress: bool = True) -> TransitionDataset:
     """Collect ``job`` with ``workers`` processes, write the merged dataset to ``out`` (atomically) and
     return it as written.
@@ -173,7 +278,9 @@ def collect_parallel(job: CollectJob, out: str, workers: int = 1, progress: bool
     Path p goes to worker ``p % workers``; each worker writes its shard to a temporary folder beside
     ``out`` (removed afterwards, also on failure), and the shards are merged in path order. Every
     path is seeded from the collection seed and its index alone, so the dataset is the same for
-    every ``workers``. One worker collects in this process.
+    every ``workers``. One worker collects in this process. With ``job.collect.branches`` the
+    counterfactual branches go to their own dataset beside ``out`` (:func:`branch_file`,
+    ``data.branches.npz``), in the order of their source paths, also the same for every ``workers``.
     """
     from tqdm import tqdm
 
@@ -182,16 +289,18 @@ def collect_parallel(job: CollectJob, out: str, workers: int = 1, progress: bool
                unit="step", dynamic_ncols=True, disable=None if progress else True)
     try:
         if workers <= 1:
-            data = collect_paths(job, range(c.paths), progress=bar.update)
+            data, branches = collect_paths(job, range(c.paths), progress=bar.update)
         else:
-            data = _run_workers(job, out, workers, bar)
+            data, branches = _run_workers(job, out, workers, bar)
     finally:
         bar.close()
+    if branches is not None:
+        branches.save(branch_file(out))
     data.save(out)
     return TransitionDataset.load(out)  # as written (float32), whatever the number of workers
 
 
-def _run_workers(job: CollectJob, out: str, workers: int, bar) -> TransitionDataset:
+def _run_workers(job: CollectJob, out: str, workers: int, bar):
     import time
 
     c = job.collect
@@ -210,9 +319,24 @@ def _run_workers(job: CollectJob, out: str, workers: int, bar) -> TransitionData
                 bar.update(ticks.value - bar.n)
             shards = [f.result() for f in futures]  # re-raises a worker's error here
         bar.update(ticks.value - bar.n)
-        return merge_shards([(paths, TransitionDataset.load(s)) for paths, s in zip(assignment, shards)], c.paths)
+        data = merge_shards([(paths, TransitionDataset.load(s)) for paths, s in zip(assignment, shards)], c.paths)
+        if not c.branches:
+            return data, None
+        parts = [TransitionDataset.load(branch_file(s)) for s in shards if os.path.exists(branch_file(s))]
+        return data, _merge_branches(parts)
     finally:
         shutil.rmtree(shard_dir, ignore_errors=True)
+
+
+def _merge_branches(parts: list[TransitionDataset]) -> TransitionDataset | None:
+    """The workers' branch datasets as one, ordered by source path (each source's branches keep their order)."""
+    if not parts:
+        return None
+    keys = sorted((src, j, k) for k, d in enumerate(parts) for j, src in enumerate(d.meta["source_paths"]))
+    rank = {(k, j): r for r, (_, j, k) in enumerate(keys)}
+    merged = merge_shards([([rank[(k, j)] for j in range(d.num_paths)], d) for k, d in enumerate(parts)], len(keys))
+    merged.meta = {**merged.meta, "source_paths": [src for src, _, _ in keys]}
+    return merged
 
 
 _TICKS = None

@@ -106,6 +106,26 @@ class CollectConfig:
     """Random policy only: a_t = s * a_{t-1} + (1 - s) * u_t, for richer random motion (0 = i.i.d.)."""
     seed: int = 0
     """Seed of the task sampler and the policy noise."""
+    branches: int = 0
+    """Counterfactual branches per branch point (0: none). At every ``branch_every``-th tick of a path the
+    simulator's full state is copied and ``branches`` other action sequences are rolled out from it by
+    the physics (the robot's own episode goes on untouched); each is written as a path of its own: the
+    last ``branch_prefix`` real transitions, then ``branch_length`` branch ticks. Closed-loop data holds
+    the actions the controller took; a plan ranks the actions it did not take, and branches show the
+    model what those do where the controller drives the robot (README "Counterfactual branches")."""
+    branch_every: int = 10
+    """Ticks between branch points (the first is at tick ``branch_prefix``)."""
+    branch_prefix: int = 18
+    """Real transitions before each branch in its path: cover the adaptation window (M windows of
+    ``model_ticks`` ticks: M + model_ticks - 1), so meta-training adapts on the real past and is scored
+    on the branch."""
+    branch_length: int = 18
+    """Ticks of each branch (with the prefix, a path must hold one training window: M + N +
+    model_ticks - 1 ticks in all)."""
+    branch_noise: float = 0.5
+    """Standard deviation of the branch actions around the last executed action (MPPI's noise)."""
+    branch_hold: int = 3
+    """Ticks each branch action is held (the planner's ``step_ticks``)."""
 
     def validate(self) -> None:
         _positive("paths", self.paths)
@@ -113,6 +133,15 @@ class CollectConfig:
         _one_of("policy", self.policy, ("random", "mpc"))
         if not 0.0 <= self.action_smoothing < 1.0:
             raise ConfigError(f"action_smoothing: must be in [0, 1), got {self.action_smoothing}")
+        if self.branches < 0:
+            raise ConfigError(f"branches: must be >= 0, got {self.branches}")
+        for name in ("branch_every", "branch_prefix", "branch_length", "branch_hold"):
+            _positive(name, getattr(self, name))
+        if not self.branch_noise > 0:
+            raise ConfigError(f"branch_noise: must be > 0, got {self.branch_noise}")
+        if self.branches and self.branch_prefix >= self.path_length:
+            raise ConfigError(f"branch_prefix: {self.branch_prefix} leaves no branch point in paths of "
+                              f"{self.path_length} steps (path_length)")
 
 
 @dataclass(frozen=True)

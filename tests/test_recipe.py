@@ -1,6 +1,6 @@
 """The checkpoint recipe (`make checkpoints`) end to end, at toy sizes: random data on the whole
 perturbation suite, MB, GrBAL from MB's weights, one aggregation round driven by both MPC
-controllers, a second training of each with another seed and closed-loop selection between the two
+controllers (with counterfactual branches), a second training of each with another seed and closed-loop selection between the two
 (CANDIDATES=2), ReBAL; the shipped experiment's block model, early stopping and planner settings."""
 import json
 import os
@@ -26,7 +26,7 @@ def test_make_checkpoints_recipe_runs_end_to_end(tmp_path):
     cmd = ["make", "--no-print-directory", "-C", ROOT, "-o", os.path.join(venv, ".installed-stamp"), "checkpoints",
            f"VENV={venv}", "ROBOT=half_cheetah", f"RUNS={runs}", f"DEST={dest}", "RANDOM_PATHS=3", "MPC_PATHS=1",
            "MPC_LENGTH=24", "STEPS=12", "FINAL_STEPS=16", "REBAL_STEPS=4", "AGG_ROUNDS=1", "THREADS=1", "SEED=2", "CANDIDATES=2",
-           "SELECT_SEEDS=900", "SELECT_STEPS=20"]
+           "SELECT_SEEDS=900", "SELECT_STEPS=20", "BRANCHES=2"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env={**os.environ, "MUJOCO_GL": "disable"})
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert sorted(os.listdir(dest)) == ["grbal.pt", "mb.pt", "rebal.pt"]
@@ -36,12 +36,17 @@ def test_make_checkpoints_recipe_runs_end_to_end(tmp_path):
     for kind in ("grbal", "mb"):
         d = TransitionDataset.load(str(runs / f"data_1_{kind}.npz"))
         assert d.num_paths == 1 and len(d) == 24
+        # BRANCHES=2: two counterfactual branches at the one branch point (tick 18) of the 24-step path
+        b = TransitionDataset.load(str(runs / f"data_1_{kind}.branches.npz"))
+        assert b.num_paths == 2 and len(b) == 2 * 36
     exp = load_config(default_config_path("half_cheetah"))
     for kind in ("grbal", "mb", "rebal"):
         ck = load_checkpoint(str(dest / f"{kind}.pt"), robot="half_cheetah")
         assert ck.kind == kind
         assert ck.ticks == (1 if kind == "rebal" else exp.train.model_ticks)
         assert ck.metrics["transitions"] > len(d0) - 3 * exp.train.model_ticks
+        if kind != "rebal":  # trained on the branches too: 3 x 198 + 2 x 22 + 4 x 34 block transitions
+            assert ck.metrics["transitions"] == 3 * 198 + 2 * 22 + 4 * 34
     # two candidates of each MLP method (seeds 2 and 2002), the shipped one the better on validation;
     # the shipped models (the last round's and the candidates) train FINAL_STEPS steps
     for kind in ("grbal", "mb"):
