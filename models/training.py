@@ -55,8 +55,9 @@ def split_paths(num_paths: int, validation_fraction: float, rng: np.random.Gener
 
 
 def meta_loss(model: DynamicsModel, params: dict, adapter: GradientAdapter, obs, act, next_obs, m: int,
-              rollout_horizon: int = 1) -> torch.Tensor:
-    """GrBAL meta-loss over B windows: obs (B, M+N, nx), act (B, M+N, nu), next_obs (B, M+N, nx) -> scalar.
+              rollout_horizon: int = 1, reduce: bool = True) -> torch.Tensor:
+    """GrBAL meta-loss over B windows: obs (B, M+N, nx), act (B, M+N, nu), next_obs (B, M+N, nx) -> scalar
+    (``reduce=False``: each window's, (B,)).
 
     Each window adapts on its first ``m`` transitions (one-step loss: the online rule) and is scored
     on the rest: one-step, or open-loop over segments of ``rollout_horizon`` steps
@@ -69,7 +70,8 @@ def meta_loss(model: DynamicsModel, params: dict, adapter: GradientAdapter, obs,
             return model.rollout_loss(adapted, o[m:], a[m:], n[m:], rollout_horizon)
         return model.loss(adapted, o[m:], a[m:], n[m:])
 
-    return vmap(one)(obs, act, next_obs).mean()
+    per_window = vmap(one)(obs, act, next_obs)
+    return per_window.mean() if reduce else per_window
 
 
 def train_dynamics(
@@ -93,6 +95,7 @@ def train_dynamics(
     keep_best: bool = False,
     weight_average: float = 0.0,
     validation_windows: int = 512,
+    validation_trim: float = 0.0,
     callback: Callable[[int, dict], None] | None = None,
     state_path: str | None = None,
     save_every: int = 0,
@@ -122,6 +125,10 @@ def train_dynamics(
         validation_windows: size of the fixed set of held-out windows every evaluation scores (drawn
             once, from its own seeded stream, so evaluations are comparable and training's stream
             is untouched).
+        validation_trim: fraction of the worst validation windows early stopping leaves out of its
+            score (``val_trimmed_*``, :func:`trimmed_mean`; grbal and mb): one held-out path far outside
+            the training data (a flipped robot) otherwise decides which step is kept. In a
+            data-parallel run each rank trims its share. 0: the plain mean.
         callback: called as ``callback(step, metrics)`` after every step (progress bars).
         state_path: the training checkpoint: every ``save_every`` steps the whole training state
             (weights and normaliser, learned step sizes, optimiser, both RNG streams, step, history,
@@ -153,6 +160,8 @@ def train_dynamics(
         )
     if not 0.0 <= weight_average < 1.0:
         raise ValueError(f"weight_average must be in [0, 1), got {weight_average}")
+    if not 0.0 <= validation_trim < 0.5:
+        raise ValueError(f"validation_trim must be in [0, 0.5), got {validation_trim}")
     if rollout_horizon > 1:
         if method == "rebal":
             raise ValueError("rollout_horizon > 1 is for grbal and mb (rebal trains on sequences already)")
@@ -209,7 +218,9 @@ def train_dynamics(
                               device=device)
     val = obs[val_idx], act[val_idx], nxt[val_idx]
     # early stopping scores what training optimises: one-step, or open-loop when trained open-loop
-    select = ("val_rollout_" if rollout_horizon > 1 else "val_loss_") + ("prior" if method == "mb" else "adapted")
+    trim = validation_trim if method != "rebal" else 0.0
+    select = (("val_trimmed_" if trim > 0 else "val_") + ("rollout_" if rollout_horizon > 1 else "loss_")
+              + ("prior" if method == "mb" else "adapted"))
     best: dict = {"score": math.inf, "step": 0, "state": None}
 
     # every trained tensor, for the weight average (the weights, and GrBAL's learned step sizes)
@@ -255,7 +266,7 @@ def train_dynamics(
                    "inner_lr": float(inner_lr), "learn_inner_lr": learn_inner_lr, "first_order": first_order,
                    "batch_size": batch_size, "steps": steps, "lr": float(lr),
                    "validation_fraction": float(validation_fraction), "seed": seed, "eval_every": eval_every,
-                   "rollout_horizon": rollout_horizon, "keep_best": keep_best, "spec": model.spec(), "streams": n_streams,
+                   "rollout_horizon": rollout_horizon, "keep_best": keep_best, "validation_trim": validation_trim, "spec": model.spec(), "streams": n_streams,
                    "transitions": len(dataset), "paths": dataset.num_paths,
                    "data_sum": float(np.float64(dataset.obs.sum()) + np.float64(dataset.act.sum()))}
     if weight_average:  # (only when on: states written before the option existed still resume)
@@ -324,7 +335,7 @@ def train_dynamics(
             if method == "rebal":
                 part = evaluate_recurrent(model, *mine_val, adapt_window)
             else:
-                part = evaluate_windows(model, adapter, *mine_val, adapt_window)
+                part = evaluate_windows(model, adapter, *mine_val, adapt_window, trim=trim)
             metrics.update(_global_weighted_mean(part, len(mine_val[0]), info))
             if isinstance(step_size, dict) and method == "grbal":
                 flat = torch.cat([v.detach().flatten() for v in step_size.values()])
@@ -421,24 +432,40 @@ def load_train_state(path: str, fingerprint: dict | None = None) -> dict:
     return st
 
 
-def evaluate_windows(model: DynamicsModel, adapter: GradientAdapter, obs, act, next_obs, m: int) -> dict:
+def evaluate_windows(model: DynamicsModel, adapter: GradientAdapter, obs, act, next_obs, m: int,
+                     trim: float = 0.0) -> dict:
     """Loss on the future part of windows before and after adapting on their past part.
 
     Returns ``val_loss_prior`` / ``val_loss_adapted`` (one-step normalised-delta MSE) and
     ``val_rollout_prior`` / ``val_rollout_adapted``: the open-loop error over the whole future part
-    (N steps, :meth:`DynamicsModel.rollout_loss`), what a plan of N steps meets.
+    (N steps, :meth:`DynamicsModel.rollout_loss`), what a plan of N steps meets. Each is the mean over
+    the B windows; with ``trim`` > 0 also ``val_trimmed_*``: the mean without the worst ``trim`` fraction
+    of windows (:func:`trimmed_mean`).
     """
     params = model.params()
     fut = obs[:, m:], act[:, m:], next_obs[:, m:]
-    prior = model.loss(params, *(x.flatten(0, 1) for x in fut))
-    eval_adapter = GradientAdapter(model, _detached(adapter.inner_lr), first_order=True)
-    adapted = meta_loss(model, params, eval_adapter, obs, act, next_obs, m)
     n = obs.shape[1] - m
+    eval_adapter = GradientAdapter(model, _detached(adapter.inner_lr), first_order=True)
     with torch.no_grad():
-        roll_prior = model.rollout_loss(params, *fut, n)
-    roll_adapted = meta_loss(model, params, eval_adapter, obs, act, next_obs, m, rollout_horizon=n)
-    return {"val_loss_prior": float(prior), "val_loss_adapted": float(adapted),
-            "val_rollout_prior": float(roll_prior), "val_rollout_adapted": float(roll_adapted)}
+        per_window = {
+            "loss_prior": vmap(lambda o, a, x: model.loss(params, o, a, x))(*fut),
+            "rollout_prior": vmap(lambda o, a, x: model.rollout_loss(params, o, a, x, n))(*fut),
+        }
+    per_window["loss_adapted"] = meta_loss(model, params, eval_adapter, obs, act, next_obs, m, reduce=False).detach()
+    per_window["rollout_adapted"] = meta_loss(model, params, eval_adapter, obs, act, next_obs, m, rollout_horizon=n,
+                                              reduce=False).detach()
+    out = {f"val_{k}": float(v.mean()) for k, v in per_window.items()}
+    if trim > 0:
+        out.update({f"val_trimmed_{k}": trimmed_mean(v, trim) for k, v in per_window.items()})
+    return out
+
+
+def trimmed_mean(values: torch.Tensor, trim: float) -> float:
+    """Mean of ``values`` (B,) without the largest ``floor(trim * B)``: a validation score that a few
+    windows far outside the training data (a path where the robot lay on its back, predicted a million
+    times worse than the rest) cannot decide alone."""
+    drop = int(trim * values.numel())
+    return float(values.sort().values[: values.numel() - drop].mean())
 
 
 @torch.no_grad()

@@ -343,3 +343,40 @@ def test_the_bfloat16_planning_path_agrees_with_float32(activation):
         finally:
             dyn._fused_linear = fused
         assert float((fast - plain).abs().max()) < 0.02 * scale
+
+
+def _flipped(data: TransitionDataset, path: int) -> TransitionDataset:
+    """``data`` with the state changes of one path's last 10 steps made 300x larger: far outside the rest."""
+    nxt = data.next_obs.copy()
+    rows = (data.path_id == path) & (data.step >= data.step.max() - 9)
+    nxt[rows] = data.obs[rows] + 300.0 * (data.next_obs[rows] - data.obs[rows])
+    return TransitionDataset(robot=data.robot, obs=data.obs, act=data.act, next_obs=nxt, path_id=data.path_id,
+                             step=data.step, tasks=data.tasks)
+
+
+def test_early_stopping_score_leaves_out_the_worst_windows(cheetah_dataset):
+    """``validation_trim``: a held-out path far outside the data blows the plain mean up; the score that
+    picks the kept step is the trimmed one, and it stays at the scale of the other windows."""
+    from models.training import evaluate_windows, split_paths, trimmed_mean
+
+    assert trimmed_mean(torch.tensor([1.0, 2.0, 3.0, 1000.0]), 0.25) == 2.0
+    assert trimmed_mean(torch.tensor([1.0, 2.0, 3.0, 1000.0]), 0.0) == 251.5
+    _, val = split_paths(cheetah_dataset.num_paths, 0.25, np.random.default_rng(3))
+    data = _flipped(cheetah_dataset, int(val[0]))
+    model = MLPDynamics(data.obs_size, data.action_size, (32, 32))
+    seeded_init(model, 0)
+    res = train_dynamics(model, data, method="grbal", adapt_window=4, future_window=4, steps=60, batch_size=8,
+                         validation_fraction=0.25, seed=3, keep_best=True, eval_every=10, validation_windows=64,
+                         validation_trim=0.3)
+    hist = res.metrics["history"]
+    assert all(h["val_loss_adapted"] > 5 * h["val_trimmed_loss_adapted"] for h in hist)  # the outlier dominates the mean
+    best = min(hist, key=lambda h: h["val_trimmed_loss_adapted"])
+    assert res.metrics["best_step"] == best["step"]
+    # and on plain windows the per-window evaluation is the old pooled mean
+    params = model.params()
+    o, a, n = (torch.as_tensor(x[:24].reshape(3, 8, -1), dtype=torch.float32)
+               for x in (cheetah_dataset.obs, cheetah_dataset.act, cheetah_dataset.next_obs))
+    ev = evaluate_windows(model, GradientAdapter(model, 0.01), o, a, n, 4)
+    assert ev["val_loss_prior"] == pytest.approx(float(model.loss(params, *(x[:, 4:].flatten(0, 1) for x in (o, a, n)))), rel=1e-5)
+    with pytest.raises(ValueError, match="validation_trim"):
+        train_dynamics(model, data, method="mb", steps=1, validation_trim=0.5)
