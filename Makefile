@@ -104,7 +104,9 @@ SELECT_SEEDS ?= 900 901 902 903 904 905 906 907 908 909
 SELECT_STEPS ?= 1000
 # BRANCHES=B (B > 0): every MPC collection round also rolls B counterfactual action sequences out by the
 # physics from the robot's real state every 10th tick (`collect --branches`, data_<round>_*.branches.npz),
-# and both models train on them too (README "Counterfactual branches").
+# and both models train on them too. Off: on suite draw 2 they improved the models' ranking of unseen
+# branches but flipped the GrBALs and cut MB 878 -> 230 on the held-out crippled legs (README
+# "Counterfactual branches").
 BRANCHES ?= 0
 BRANCH_ARGS = $(if $(filter-out 0,$(BRANCHES)),--branches $(BRANCHES))
 # REBAL=no skips the recurrent model (ablations of the MLP models)

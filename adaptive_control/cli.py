@@ -176,7 +176,10 @@ def cmd_meta_train(args) -> int:
           + f": val loss prior {metrics['val_loss_prior']:.4f}, "
           f"adapted (one step, or the carried context for rebal) {metrics['val_loss_adapted']:.4f}"
           + (f"; open-loop over N steps: prior {metrics['val_rollout_prior']:.4f}, adapted "
-             f"{metrics['val_rollout_adapted']:.4f}" if "val_rollout_prior" in metrics else ""))
+             f"{metrics['val_rollout_adapted']:.4f}" if "val_rollout_prior" in metrics else "")
+          + (f"; without the worst {train.validation_trim:.0%} of held-out windows (what early stopping scores): "
+             f"prior {metrics['val_trimmed_loss_prior']:.4f}, adapted {metrics['val_trimmed_loss_adapted']:.4f}"
+             if "val_trimmed_loss_prior" in metrics else ""))
     return 0
 
 
