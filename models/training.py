@@ -117,7 +117,8 @@ def train_dynamics(
         keep_best: early stopping: end with the weights (and step sizes) of the evaluation (every
             ``eval_every`` steps) with the lowest validation loss (``val_loss_adapted`` for grbal and
             rebal: what the online rule meets; ``val_loss_prior`` for mb; their open-loop
-            ``val_rollout_*`` when ``rollout_horizon`` > 1) instead of the last ones.
+            ``val_rollout_*`` when ``rollout_horizon`` > 1; with ``validation_trim`` > 0 their trimmed
+            ``val_trimmed_*``) instead of the last ones.
         weight_average: decay d in [0, 1) of an exponential moving average of the trained tensors
             (the weights and GrBAL's learned step sizes), updated after every optimiser step as
             ``avg = d avg + (1 - d) current``; evaluations, early stopping and the returned model use
