@@ -7,7 +7,9 @@
 #   1. one more MPC round on the draw's training tasks with its final GrBAL and MB, with 8 branches per
 #      branch point (data_4_*.npz and data_4_*.branches.npz);
 #   2. GrBAL (from the draw's MB, as the recipe does) and MB (from scratch) retrained on all the draw's
-#      data plus that round, without (a) and with (b) the branches, training seeds 2 and 12;
+#      data plus that round, without (a) and with (b: all 8; c: 2 of 8 per point) the branches, training
+#      seeds 2 and 12 (b, 2's GrBAL was trained before train.validation_trim existed; its held-out curve
+#      had no outlier);
 #   3. each at the shipped tick on the held-out crippled legs (seeds 100-109), with the decision probe
 #      along the episodes (bench/offpath_prediction.py) and the posture trace;
 #   4. the offline ranking score on two branch sets no model trained on (bench/branch_ranking.py).
@@ -23,8 +25,19 @@ $CLI collect --robot half_cheetah --threads 1 --policy mpc --method grbal --chec
 $CLI collect --robot half_cheetah --threads 1 --policy mpc --method mb --checkpoint $D/final/mb.pt --paths 12 --path-length 500 --seed 2150 --branches 8 --out $W/data_4_mb.npz
 DATA="$D/data_0.npz $D/data_1_grbal.npz $D/data_1_mb.npz $D/data_2_grbal.npz $D/data_2_mb.npz $D/data_3_grbal.npz $D/data_3_mb.npz $W/data_4_grbal.npz $W/data_4_mb.npz"
 BR="$W/data_4_grbal.branches.npz $W/data_4_mb.branches.npz"
+# arm c: the same round with 2 of the 8 branches per point (the first two of each)
+for k in grbal mb; do
+  $PY -c "
+import numpy as np, sys
+from models.dataset import TransitionDataset as T
+d = T.load(sys.argv[1]); keep = np.flatnonzero(np.arange(d.num_paths) % 8 < 2); rows = np.isin(d.path_id, keep)
+new = -np.ones(d.num_paths, dtype=np.int64); new[keep] = np.arange(len(keep))
+T(robot=d.robot, obs=d.obs[rows], act=d.act[rows], next_obs=d.next_obs[rows], path_id=new[d.path_id[rows]],
+  step=d.step[rows], tasks=[d.tasks[j] for j in keep], meta={**d.meta, 'branches': {**d.meta['branches'], 'branches': 2},
+  'source_paths': [d.meta['source_paths'][j] for j in keep]}).save(sys.argv[2])" $W/data_4_$k.branches.npz $W/data_4_$k.branches2.npz
+done
 train() {  # arm seed method
-  local data=$DATA; [ "$1" = b ] && data="$DATA $BR"
+  local data=$DATA; [ "$1" = b ] && data="$DATA $BR"; [ "$1" = c ] && data="$DATA $W/data_4_grbal.branches2.npz $W/data_4_mb.branches2.npz"
   local init=; [ "$3" = grbal ] && init="--init $D/mb.pt"
   mkdir -p $W/$1_$2
   $CLI meta-train --robot half_cheetah --steps 12000 --threads 1 --seed $2 --method $3 $init --data $data --out $W/$1_$2/$3.pt
@@ -32,11 +45,15 @@ train() {  # arm seed method
 train a 2 grbal & train b 2 grbal & wait
 train a 12 grbal & train b 12 grbal & wait
 train a 2 mb & train b 2 mb & wait
-for arm in a_2 a_12 b_2 b_12; do
+train c 12 grbal & train c 2 mb & wait
+train a 12 mb & train c 12 mb & wait
+for arm in a_2 a_12 b_2 b_12 c_2 c_12; do
   for m in grbal mb; do
     [ -f $W/$arm/$m.pt ] || continue
     $PY bench/offpath_prediction.py --family crippled_leg --calls 3 --method $m --checkpoint $W/$arm/$m.pt \
       --seeds 100 101 102 103 104 105 106 107 108 109 --json $R/offpath_${arm}_$m.json
+    [ $m = mb ] && $PY bench/offpath_prediction.py --family crippled_leg --calls 3 --method mb --checkpoint $W/$arm/mb.pt \
+      --seeds 110 111 112 113 114 115 116 117 118 119 --json $R/offpath_${arm}_mb_110.json
     $PY bench/posture_trace.py --robot half_cheetah --seeds 100 101 102 103 104 105 106 107 108 109 --threads 1 \
       --checkpoints $W/$arm --methods $m --json $R/posture_${arm}_$m.json
   done
