@@ -64,3 +64,21 @@ $PY bench/branch_ranking.py --data $W/evalbranches/shipped_grbal.branches.npz $W
   --checkpoints adaptive_control/assets/half_cheetah/grbal.pt adaptive_control/assets/half_cheetah/mb.pt \
   runs/{suite_range,wide_damping}_seed*/final/*.pt $W/{a_2,a_12,b_2,b_12}/grbal.pt $W/{a_2,b_2}/mb.pt \
   --json $R/branch_ranking_heldout.json
+# arm u (README): the 8 branches without any whose root pitch passes 1 rad, GrBAL seed 12 (two threads)
+for k in grbal mb; do
+  $PY -c "
+import numpy as np, sys
+from models.dataset import TransitionDataset as T
+d = T.load(sys.argv[1]); bad = np.unique(d.path_id[np.abs(d.obs[:, 1]) > 1.0]); keep = np.setdiff1d(np.arange(d.num_paths), bad)
+rows = np.isin(d.path_id, keep); new = -np.ones(d.num_paths, dtype=np.int64); new[keep] = np.arange(len(keep))
+T(robot=d.robot, obs=d.obs[rows], act=d.act[rows], next_obs=d.next_obs[rows], path_id=new[d.path_id[rows]],
+  step=d.step[rows], tasks=[d.tasks[j] for j in keep], meta={**d.meta, 'source_paths': [d.meta['source_paths'][j] for j in keep]}).save(sys.argv[2])" \
+    $W/data_4_$k.branches.npz $W/data_4_$k.branches_upright.npz
+done
+mkdir -p $W/u_12
+$CLI meta-train --robot half_cheetah --steps 12000 --threads 2 --seed 12 --method grbal --init $D/mb.pt \
+  --data $DATA $W/data_4_grbal.branches_upright.npz $W/data_4_mb.branches_upright.npz --out $W/u_12/grbal.pt
+$PY bench/offpath_prediction.py --family crippled_leg --calls 3 --checkpoint $W/u_12/grbal.pt \
+  --seeds 100 101 102 103 104 105 106 107 108 109 --json $R/offpath_u_12_grbal.json
+$PY bench/posture_trace.py --robot half_cheetah --seeds 100 101 102 103 104 105 106 107 108 109 --threads 1 \
+  --checkpoints $W/u_12 --methods grbal --json $R/posture_u_12_grbal.json
