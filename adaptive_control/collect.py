@@ -170,11 +170,10 @@ def collect(env, tasks, cfg: CollectConfig, policy_factory: Callable | None = No
         act=np.concatenate([b[1] for b in branch_parts]), next_obs=np.concatenate([b[2] for b in branch_parts]),
         path_id=np.concatenate([np.full(len(b[0]), j) for j, b in enumerate(branch_parts)]),
         step=np.concatenate([np.arange(len(b[0])) for b in branch_parts]), tasks=[b[3] for b in branch_parts],
-        meta={**meta, "branches": {k: getattr(cfg, k) for k in _BRANCH_FIELDS}, "source_paths": sources})
+        meta={**meta, "branches": {f.name: getattr(cfg, f.name) for f in dataclasses.fields(cfg)
+                                     if f.name.startswith("branch")}, "source_paths": sources})
     return data, branches
 
-
-_BRANCH_FIELDS = ("branches", "branch_every", "branch_prefix", "branch_length", "branch_noise", "branch_hold")
 
 
 @dataclasses.dataclass(frozen=True)
