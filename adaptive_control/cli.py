@@ -149,6 +149,8 @@ def cmd_meta_train(args) -> int:
         train = dataclasses.replace(train, steps=args.steps)
     if args.seed is not None:
         train = dataclasses.replace(train, seed=args.seed)
+    if args.split_seed is not None:
+        train = dataclasses.replace(train, split_seed=args.split_seed)
     train.validate()
     if args.threads:
         import torch
@@ -416,6 +418,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--method", choices=["grbal", "mb", "rebal"], help="training method (default: the config's)")
     p.add_argument("--steps", type=_positive_int, help="optimiser steps (default: the config's)")
     p.add_argument("--seed", type=int, help="seed of initialisation and window sampling (default: the config's)")
+    p.add_argument("--split-seed", type=int, help="seed of the train/validation split of the paths alone "
+                                                  "(default: the config's train.split_seed; unset: --seed's)")
     p.add_argument("--threads", type=_positive_int, help="torch threads (default: torch's, one per core)")
     p.add_argument("--init", help="start from this checkpoint's weights and normaliser (same robot and architecture), "
                                   "e.g. meta-train grbal from the mb model of the same data, or fine-tune")

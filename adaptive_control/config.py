@@ -224,7 +224,11 @@ class TrainConfig:
     """Torch device of training: ``cpu`` or ``cuda`` (under ``torchrun`` each process of a machine
     takes the GPU of its local rank; gloo connects CPU processes, NCCL GPU ones)."""
     seed: int = 0
-    """Seed of initialisation and window sampling."""
+    """Seed of initialisation and window sampling, and of the train/validation split of the paths
+    unless ``split_seed`` is set."""
+    split_seed: int | None = None
+    """Seed of the train/validation split alone (null: ``seed``'s). Set it to compare trainings that
+    differ only in initialisation and window order on the same training paths."""
 
     def validate(self) -> None:
         _one_of("method", self.method, ("grbal", "mb", "rebal"))

@@ -1,5 +1,5 @@
-"""Probe (README "Reproducibility"): a mean-prediction ensemble of GrBAL checkpoints, each member
-adapted by its own online step, on the crippled half-cheetah's held-out legs at the shipped tick.
+"""Probe (README "Reproducibility"): a mean-prediction ensemble of GrBAL (or MB) checkpoints, each GrBAL
+member adapted by its own online step, on the crippled half-cheetah's held-out legs at the shipped tick.
 
 Not a shipped model: the members are duck-typed into one model for the controller (parameters
 prefixed ``m<i>.``; the adaptation step of a sum of the members' losses is each member's own step), to
@@ -7,6 +7,7 @@ measure whether averaging several trainings' predictions beats a single training
 compute (K divided by the number of members).
 
     python bench/ensemble_probe.py --samples 250 --json out.json a/grbal.pt b/grbal.pt
+    python bench/ensemble_probe.py --method mb --samples 500 --json out.json a/mb.pt b/mb.pt
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ class MeanEnsemble:
         self.members = members
         self.obs_size, self.action_size = members[0].obs_size, members[0].action_size
         self.normalizer = members[0].normalizer  # the guard's residual units
+        self.frame = members[0].frame  # (the members are trained in one frame)
 
     def to(self, device):
         return self
@@ -65,7 +67,8 @@ class MeanEnsemble:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("checkpoints", nargs="+", help="GrBAL checkpoints (one: that model alone)")
+    p.add_argument("checkpoints", nargs="+", help="checkpoints of --method (one: that model alone)")
+    p.add_argument("--method", choices=["grbal", "mb"], default="grbal", help="the controller (default: %(default)s)")
     p.add_argument("--samples", type=int, default=250, help="MPPI samples K (default: %(default)s)")
     p.add_argument("--seeds", nargs="+", type=int, default=list(range(100, 110)))
     p.add_argument("--steps", type=int, default=1000)
@@ -83,13 +86,14 @@ def main(argv=None) -> int:
     torch.set_num_threads(1)
     robot = "half_cheetah"
     exp = experiment_config(robot)
-    ckpts = [load_for_method("grbal", robot, path) for path in args.checkpoints]
+    ckpts = [load_for_method(args.method, robot, path) for path in args.checkpoints]
     ckpt = ckpts[0]
     if len(ckpts) > 1:
-        lr = {f"m{i}.{k}": v for i, c in enumerate(ckpts) for k, v in c.inner_lr.items()}
+        lr = ({f"m{i}.{k}": v for i, c in enumerate(ckpts) for k, v in c.inner_lr.items()}
+              if all(isinstance(c.inner_lr, dict) for c in ckpts) else ckpt.inner_lr)
         ckpt = dataclasses.replace(ckpt, model=MeanEnsemble([c.model for c in ckpts]), inner_lr=lr)
     planner = dataclasses.replace(exp.planner, samples=args.samples)
-    ctrl = build_controller(ckpt, robot, planner, dataclasses.replace(exp.controller, threads=1, method="grbal"))
+    ctrl = build_controller(ckpt, robot, planner, dataclasses.replace(exp.controller, threads=1, method=args.method))
     env, tasks = make_env(robot), make_distribution(robot, "crippled_leg", "test")
     t0, returns = time.time(), []
     for seed in args.seeds:
@@ -97,7 +101,7 @@ def main(argv=None) -> int:
         returns.append(res.episode_return)
     ctrl.close()
     r = np.asarray(returns)
-    out = {"checkpoints": args.checkpoints, "samples": args.samples, "seeds": args.seeds, "steps": args.steps,
+    out = {"checkpoints": args.checkpoints, "method": args.method, "samples": args.samples, "seeds": args.seeds, "steps": args.steps,
            "returns": returns, "mean": float(r.mean()), "stderr": float(r.std(ddof=1) / np.sqrt(len(r))),
            "wall_s": time.time() - t0}
     atomic_write(args.json, lambda fh: fh.write(json.dumps(out, indent=1).encode()))

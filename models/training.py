@@ -89,6 +89,7 @@ def train_dynamics(
     lr: float = 1e-3,
     validation_fraction: float = 0.1,
     seed: int = 0,
+    split_seed: int | None = None,
     eval_every: int = 100,
     fit_normalizer: bool = True,
     rollout_horizon: int = 1,
@@ -130,6 +131,10 @@ def train_dynamics(
             score (``val_trimmed_*``, :func:`trimmed_mean`; grbal and mb): one held-out path far outside
             the training data (a flipped robot) otherwise decides which step is kept. In a
             data-parallel run each rank trims its share. 0: the plain mean.
+        split_seed: seed of the train/validation split of the paths alone (default: ``seed``, which then
+            also decides the split). With it set, ``seed`` moves only the initialisation and the window
+            streams, so trainings that differ in ``seed`` train on the same paths; ``split_seed=s`` gives
+            the split ``seed=s`` gives, and ``split_seed=seed`` reproduces the default run exactly.
         callback: called as ``callback(step, metrics)`` after every step (progress bars).
         state_path: the training checkpoint: every ``save_every`` steps the whole training state
             (weights and normaliser, learned step sizes, optimiser, both RNG streams, step, history,
@@ -177,7 +182,9 @@ def train_dynamics(
     if n_streams < 1 or batch_size % n_streams:
         raise ValueError(f"batch size {batch_size} must be a multiple of the number of processes/streams {n_streams}")
     rng = np.random.default_rng(seed)
-    train_paths, val_paths = split_paths(dataset.num_paths, validation_fraction, rng)
+    train_paths, val_paths = split_paths(dataset.num_paths, validation_fraction, rng)  # (advances rng as always)
+    if split_seed is not None:
+        train_paths, val_paths = split_paths(dataset.num_paths, validation_fraction, np.random.default_rng(split_seed))
     length = adapt_window + future_window
     starts = dataset.window_starts(length, train_paths)
     val_starts = dataset.window_starts(length, val_paths)
@@ -272,6 +279,8 @@ def train_dynamics(
                    "data_sum": float(np.float64(dataset.obs.sum()) + np.float64(dataset.act.sum()))}
     if weight_average:  # (only when on: states written before the option existed still resume)
         fingerprint["weight_average"] = float(weight_average)
+    if split_seed is not None:  # (likewise)
+        fingerprint["split_seed"] = int(split_seed)
     start = 1
     if resume and state_path is not None and os.path.exists(state_path):
         st = load_train_state(state_path, fingerprint)
