@@ -109,6 +109,16 @@ SELECT_STEPS ?= 1000
 # "Counterfactual branches").
 BRANCHES ?= 0
 BRANCH_ARGS = $(if $(filter-out 0,$(BRANCHES)),--branches $(BRANCHES))
+# REF_PATHS=N (N > 0): before the first training, N paths of MPC_LENGTH steps driven by the planner with the
+# simulator itself as its model (`collect --policy mpc --method true_dynamics`, REF_SAMPLES samples,
+# the experiment's horizon and step_ticks; data_ref.npz), on the training range of the whole suite:
+# data from where a good controller drives the robot (the half-cheetah runs 1.5-4.4 m/s in them, its
+# MPC rounds under 1), in every round's training set. Offline data only: the shipped controllers never
+# see the simulator. ~6 min for 24 half-cheetah paths on one core (README "Reference paths").
+REF_PATHS ?= 0
+REF_SAMPLES ?= 100
+REF_ARGS = --policy mpc --method true_dynamics --samples $(REF_SAMPLES) --paths $(REF_PATHS) --path-length $(MPC_LENGTH) --seed $$((1000 * $(SEED) + 50)) $(TH_ARGS)
+DATA0 = $(RUNS)/data_0.npz$(if $(filter-out 0,$(REF_PATHS)), $(RUNS)/data_ref.npz)
 # REBAL=no skips the recurrent model (ablations of the MLP models)
 REBAL ?= yes
 CONFIG ?=
@@ -128,9 +138,10 @@ SELECT_ARGS = --family $(SELECT_FAMILY) --seeds $(SELECT_SEEDS) --steps $(SELECT
 checkpoints: $(STAMP)
 	@mkdir -p $(RUNS) $(DEST)
 	$(CLI) collect $(CK_ARGS) --policy random $(if $(RANDOM_PATHS),--paths $(RANDOM_PATHS)) --seed $$((1000 * $(SEED))) --out $(RUNS)/data_0.npz
-	$(CLI) meta-train $(ROUND0_ARGS) --method mb --data $(RUNS)/data_0.npz --out $(RUNS)/mb.pt
-	$(CLI) meta-train $(ROUND0_ARGS) --method grbal --init $(RUNS)/mb.pt --data $(RUNS)/data_0.npz --out $(RUNS)/grbal.pt
-	set -e; data="$(RUNS)/data_0.npz"; for i in $(AGG_ROUNDS); do \
+	if [ "$(REF_PATHS)" != 0 ]; then $(CLI) collect $(CK_ARGS) $(REF_ARGS) --out $(RUNS)/data_ref.npz; fi
+	$(CLI) meta-train $(ROUND0_ARGS) --method mb --data $(DATA0) --out $(RUNS)/mb.pt
+	$(CLI) meta-train $(ROUND0_ARGS) --method grbal --init $(RUNS)/mb.pt --data $(DATA0) --out $(RUNS)/grbal.pt
+	set -e; data="$(DATA0)"; for i in $(AGG_ROUNDS); do \
 	  args="$(TRAIN_ARGS)"; if [ "$$i" = "$(lastword $(AGG_ROUNDS))" ]; then args="$(FINAL_ARGS)"; fi; \
 	  $(CLI) collect $(CK_ARGS) $(TH_ARGS) $(BRANCH_ARGS) --policy mpc --method grbal --checkpoint $(RUNS)/grbal.pt --paths $(MPC_PATHS) --path-length $(MPC_LENGTH) --seed $$((1000 * $(SEED) + i)) --out $(RUNS)/data_$${i}_grbal.npz; \
 	  $(CLI) collect $(CK_ARGS) $(TH_ARGS) $(BRANCH_ARGS) --policy mpc --method mb --checkpoint $(RUNS)/mb.pt --paths $(MPC_PATHS) --path-length $(MPC_LENGTH) --seed $$((1000 * $(SEED) + 100 + i)) --out $(RUNS)/data_$${i}_mb.npz; \

@@ -114,7 +114,7 @@ class Branching:
 
 def collect(env, tasks, cfg: CollectConfig, policy_factory: Callable | None = None,
             progress: Callable[[], None] | None = None, paths: Sequence[int] | None = None,
-            with_branches: bool = False):
+            with_branches: bool = False, provenance: dict | None = None):
     """Collect ``cfg.paths`` trajectories of ``cfg.path_length`` steps, each on a freshly sampled task.
 
     Args:
@@ -127,6 +127,8 @@ def collect(env, tasks, cfg: CollectConfig, policy_factory: Callable | None = No
         with_branches: also return the counterfactual branches (``cfg.branches`` per branch point,
             :class:`Branching`): ``(data, branches)``; ``branches.meta["source_paths"]`` names each
             branch path's collection path index.
+        provenance: more entries for the dataset's ``meta`` (MPC collection: the method, checkpoint and
+            planner that drove the robot).
 
     Returns:
         the dataset (and, ``with_branches``, the branches' dataset, ``None`` when ``cfg.branches`` is 0).
@@ -157,7 +159,7 @@ def collect(env, tasks, cfg: CollectConfig, policy_factory: Callable | None = No
             branch_parts += [(bo, ba, bn, res.task) for bo, ba, bn in policy.paths]
             sources += [p] * len(policy.paths)
     meta = {"source": "sim", "policy": cfg.policy, "seed": cfg.seed, "paths": cfg.paths,
-            "path_length": cfg.path_length}
+            "path_length": cfg.path_length, **(provenance or {})}
     data = TransitionDataset(
         robot=env.name, obs=np.concatenate(obs), act=np.concatenate(act), next_obs=np.concatenate(nxt),
         path_id=np.concatenate(pid), step=np.concatenate(step), tasks=task_params, meta=meta)
@@ -224,7 +226,11 @@ def collect_paths(job: CollectJob, paths: Sequence[int], progress: Callable[[], 
             planner = dataclasses.replace(cfg.planner, seed=int(rng.integers(2**31)))
             return build_controller(ckpt, cfg.robot.name, planner, ctrl_cfg)
 
-    return collect(env, tasks, c, factory, progress=progress, paths=paths, with_branches=True)
+    provenance = {} if c.policy != "mpc" else {
+        "method": job.method, "checkpoint": None if job.method == TRUE_DYNAMICS else (job.checkpoint or "shipped"),
+        "planner": {"type": cfg.planner.type, "samples": cfg.planner.samples, "horizon": cfg.planner.horizon,
+                    "step_ticks": cfg.planner.step_ticks}}
+    return collect(env, tasks, c, factory, progress=progress, paths=paths, with_branches=True, provenance=provenance)
 
 
 def _worker(job: CollectJob, paths: list[int], shard: str, ticks) -> str:

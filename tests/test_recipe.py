@@ -1,6 +1,6 @@
 """The checkpoint recipe (`make checkpoints`) end to end, at toy sizes: random data on the whole
 perturbation suite, MB, GrBAL from MB's weights, one aggregation round driven by both MPC
-controllers (with counterfactual branches), a second training of each with another seed and closed-loop selection between the two
+controllers (with counterfactual branches), a path driven by the planner on the simulator itself, a second training of each with another seed and closed-loop selection between the two
 (CANDIDATES=2), ReBAL; the shipped experiment's block model, early stopping and planner settings."""
 import json
 import os
@@ -26,13 +26,17 @@ def test_make_checkpoints_recipe_runs_end_to_end(tmp_path):
     cmd = ["make", "--no-print-directory", "-C", ROOT, "-o", os.path.join(venv, ".installed-stamp"), "checkpoints",
            f"VENV={venv}", "ROBOT=half_cheetah", f"RUNS={runs}", f"DEST={dest}", "RANDOM_PATHS=3", "MPC_PATHS=1",
            "MPC_LENGTH=24", "STEPS=12", "FINAL_STEPS=16", "REBAL_STEPS=4", "AGG_ROUNDS=1", "THREADS=1", "SEED=2", "CANDIDATES=2",
-           "SELECT_SEEDS=900", "SELECT_STEPS=20", "BRANCHES=2"]
+           "SELECT_SEEDS=900", "SELECT_STEPS=20", "BRANCHES=2", "REF_PATHS=1", "REF_SAMPLES=16"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env={**os.environ, "MUJOCO_GL": "disable"})
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert sorted(os.listdir(dest)) == ["grbal.pt", "mb.pt", "rebal.pt"]
     # the data: random paths on suite tasks, then one MPC round per controller (seeds offset by SEED)
     d0 = TransitionDataset.load(str(runs / "data_0.npz"))
     assert d0.num_paths == 3
+    # REF_PATHS=1: one path driven by the planner on the simulator itself, in every round's training set
+    ref = TransitionDataset.load(str(runs / "data_ref.npz"))
+    assert ref.num_paths == 1 and len(ref) == 24
+    assert ref.meta["policy"] == "mpc" and ref.meta["method"] == "true_dynamics" and ref.meta["planner"]["samples"] == 16
     for kind in ("grbal", "mb"):
         d = TransitionDataset.load(str(runs / f"data_1_{kind}.npz"))
         assert d.num_paths == 1 and len(d) == 24
@@ -45,8 +49,8 @@ def test_make_checkpoints_recipe_runs_end_to_end(tmp_path):
         assert ck.kind == kind
         assert ck.ticks == (1 if kind == "rebal" else exp.train.model_ticks)
         assert ck.metrics["transitions"] > len(d0) - 3 * exp.train.model_ticks
-        if kind != "rebal":  # trained on the branches too: 3 x 198 + 2 x 22 + 4 x 34 block transitions
-            assert ck.metrics["transitions"] == 3 * 198 + 2 * 22 + 4 * 34
+        if kind != "rebal":  # trained on the reference path and the branches too: 3 x 198 + 22 + 2 x 22 + 4 x 34
+            assert ck.metrics["transitions"] == 3 * 198 + 22 + 2 * 22 + 4 * 34
     # two candidates of each MLP method (seeds 2 and 2002), the shipped one the better on validation;
     # the shipped models (the last round's and the candidates) train FINAL_STEPS steps
     for kind in ("grbal", "mb"):
