@@ -114,7 +114,10 @@ BRANCH_ARGS = $(if $(filter-out 0,$(BRANCHES)),--branches $(BRANCHES))
 # the experiment's horizon and step_ticks; data_ref.npz), on the training range of the whole suite:
 # data from where a good controller drives the robot (the half-cheetah runs 1.5-4.4 m/s in them, its
 # MPC rounds under 1), in every round's training set. Offline data only: the shipped controllers never
-# see the simulator. ~6 min for 24 half-cheetah paths on one core (README "Reference paths").
+# see the simulator. ~6 min for 24 half-cheetah paths on one core. Off until whole draws are measured:
+# added to the last round of four recipe draws (2026-12-04, 20 held-out crippled-leg tasks) they narrowed
+# GrBAL's spread between draws from 635-1,677 to 814-1,044 (MB 492-1,447 to 592-1,068), lifting the weak
+# draws and costing the best one 1,677 -> 1,044 (README "Reference paths").
 REF_PATHS ?= 0
 REF_SAMPLES ?= 100
 REF_ARGS = --policy mpc --method true_dynamics --samples $(REF_SAMPLES) --paths $(REF_PATHS) --path-length $(MPC_LENGTH) --seed $$((1000 * $(SEED) + 50)) $(TH_ARGS)
