@@ -1,8 +1,12 @@
 """README "Reference paths": each model retrained with the reference paths against the same training
 without them, paired over the 20 held-out crippled-leg tasks (seeds 100-119), mean ± standard error.
 
-    python bench/results/reference_paths/table.py
+    python bench/results/reference_paths/table.py [--plot bench/results/reference_paths/returns.png]
+
+The plot: each training's mean return without and with the reference paths, beside the true-dynamics
+reference (3,194 on these tasks).
 """
+import argparse
 import json
 import os
 
@@ -32,6 +36,9 @@ def merged(*paths, method=None) -> dict:
     return out
 
 
+REFERENCE = 3194.0  # the true-dynamics reference on these 20 tasks (README "What works today")
+
+
 def cell(before: dict, after: dict) -> str:
     seeds = sorted(before)
     assert sorted(after) == seeds, "the two arms must cover the same tasks"
@@ -40,7 +47,35 @@ def cell(before: dict, after: dict) -> str:
             f"{d.mean():+,.0f} ± {d.std(ddof=1) / np.sqrt(len(d)):,.0f}")
 
 
+def plot(rows: list, path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    x = np.arange(len(rows))
+    for j, (m, colour) in enumerate((("grbal", "tab:blue"), ("mb", "tab:orange"))):
+        before = [np.mean(list(r[m][0].values())) for r in rows]
+        after = [np.mean(list(r[m][1].values())) for r in rows]
+        ax.bar(x + (j - 0.5) * 0.4 - 0.1, before, 0.2, color=colour, alpha=0.4, label=f"{m}, without")
+        ax.bar(x + (j - 0.5) * 0.4 + 0.1, after, 0.2, color=colour, label=f"{m}, with reference paths")
+    ax.axhline(REFERENCE, color="k", ls="--", lw=1, label=f"true-dynamics reference ({REFERENCE:,.0f})")
+    ax.set_xticks(x, [r["label"].replace("`", "").replace(" + one more MPC round, ", "+round 4,\n")
+                      .replace(" (", "\n(") for r in rows], fontsize=7)
+    ax.set_ylabel("return, 20 held-out crippled-leg tasks")
+    ax.set_title("Half-cheetah: the last recipe round retrained with 24 reference paths")
+    ax.legend(fontsize=7, loc="upper right", ncol=2)
+    ax.set_ylim(0, REFERENCE * 1.25)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
 def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--plot", default=None, help="write the bar plot here (PNG)")
+    args = ap.parse_args()
+    rows = []
     print("| draw | GrBAL without → with | paired | MB without → with | paired |")
     print("|---|---|---|---|---|")
     for label, arm, name, seed in DRAWS:
@@ -48,16 +83,19 @@ def main() -> None:
         if not all(os.path.exists(p) for p in after.values()):
             continue
         base = os.path.join(RES, "wide_damping", arm, f"crippled_leg_{seed}.json")
-        print(f"| {label} | " + " | ".join(cell(returns(base, m), returns(after[m], m)) for m in ("grbal", "mb")) + " |")
+        rows.append({"label": label, **{m: (returns(base, m), returns(after[m], m)) for m in ("grbal", "mb")}})
     br = os.path.join(RES, "branches")
     for s in (2, 12):
         before = {"grbal": merged(os.path.join(br, f"offpath_a_{s}_grbal.json"),
                                   os.path.join(HERE, f"base_a_{s}_grbal_110.json")),
                   "mb": (merged(os.path.join(br, "offpath_a_2_mb.json"), os.path.join(br, "offpath_a_2_mb_110.json"))
                          if s == 2 else returns(os.path.join(br, "offpath_a_12_mb_20.json")))}
-        label = f"suite draw 2 + one more MPC round, training seed {s}"
-        print(f"| {label} | " + " | ".join(cell(before[m], returns(os.path.join(HERE, f"round4_r_{s}_{m}.json")))
-                                            for m in ("grbal", "mb")) + " |")
+        rows.append({"label": f"suite draw 2 + one more MPC round, training seed {s}",
+                     **{m: (before[m], returns(os.path.join(HERE, f"round4_r_{s}_{m}.json"))) for m in ("grbal", "mb")}})
+    for r in rows:
+        print(f"| {r['label']} | " + " | ".join(cell(*r[m]) for m in ("grbal", "mb")) + " |")
+    if args.plot:
+        plot(rows, args.plot)
 
 
 if __name__ == "__main__":
