@@ -98,6 +98,17 @@ def main() -> None:
         print(f"| `SEED={s}` | {m} | {mean_se(old)} | {mean_se(off)} | {mean_se(on)} | {paired(off, on)} | {frac} |")
     for m in METHODS:
         print(f"{m}: spread between the seeds " + ", ".join(f"{a} {spread(rows, m, j)}" for j, a in enumerate(ARMS)))
+    families = sorted({f.split("_", 2)[2].rsplit("_", 1)[0] for f in os.listdir(HERE)
+                       if f.endswith(".json") and f.count("_") >= 3})
+    for fam in families:  # other families' held-out tasks (seeds 100-109): GrBAL against MB, paired
+        print(f"\n{fam}, seeds 100-109: GrBAL | MB | paired GrBAL − MB")
+        print("| draw | arm | GrBAL | MB | GrBAL − MB |\n|---|---|---|---|---|")
+        for s in SEEDS:
+            for arm in ("noref", "ref"):
+                g, mb = (returns(os.path.join(HERE, f"{arm}_seed{s}_{fam}_{m}.json"), m) for m in METHODS)
+                if g and mb:
+                    name = "`REF_PATHS=24`" if arm == "ref" else "`REF_PATHS=0`"
+                    print(f"| `SEED={s}` | {name} | {mean_se(g)} | {mean_se(mb)} | {paired(mb, g)} |")
     if args.plot:
         plot(rows, args.plot)
 
