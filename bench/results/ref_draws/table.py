@@ -100,15 +100,18 @@ def main() -> None:
         print(f"{m}: spread between the seeds " + ", ".join(f"{a} {spread(rows, m, j)}" for j, a in enumerate(ARMS)))
     families = sorted({f.split("_", 2)[2].rsplit("_", 1)[0] for f in os.listdir(HERE)
                        if f.endswith(".json") and f.count("_") >= 3})
-    for fam in families:  # other families' held-out tasks (seeds 100-109): GrBAL against MB, paired
-        print(f"\n{fam}, seeds 100-109: GrBAL | MB | paired GrBAL − MB")
-        print("| draw | arm | GrBAL | MB | GrBAL − MB |\n|---|---|---|---|---|")
+    for fam in families:  # other families' held-out tasks (seeds 100-109), paired over the tasks
+        print(f"\n{fam}, seeds 100-109")
+        print("| draw | GrBAL `REF_PATHS=0` → `24` | paired | MB `0` → `24` | paired | GrBAL − MB at 0 | at 24 |")
+        print("|---|---|---|---|---|---|---|")
         for s in SEEDS:
-            for arm in ("noref", "ref"):
-                g, mb = (returns(os.path.join(HERE, f"{arm}_seed{s}_{fam}_{m}.json"), m) for m in METHODS)
-                if g and mb:
-                    name = "`REF_PATHS=24`" if arm == "ref" else "`REF_PATHS=0`"
-                    print(f"| `SEED={s}` | {name} | {mean_se(g)} | {mean_se(mb)} | {paired(mb, g)} |")
+            r = {(arm, m): returns(os.path.join(HERE, f"{arm}_seed{s}_{fam}_{m}.json"), m)
+                 for arm in ("noref", "ref") for m in METHODS}
+            if all(r.values()):
+                cells = [f"{mean_se(r['noref', m])} → {mean_se(r['ref', m])} | {paired(r['noref', m], r['ref', m])}"
+                         for m in METHODS]
+                print(f"| `SEED={s}` | " + " | ".join(cells) + f" | {paired(r['noref', 'mb'], r['noref', 'grbal'])} | "
+                      f"{paired(r['ref', 'mb'], r['ref', 'grbal'])} |")
     if args.plot:
         plot(rows, args.plot)
 
