@@ -121,9 +121,9 @@ BRANCH_ARGS = $(if $(filter-out 0,$(BRANCHES)),--branches $(BRANCHES))
 # without) returned GrBAL 1,428 / 850 and MB 1,034 / 680 on 20 held-out crippled-leg tasks, against
 # GrBAL 569 / 507 and MB 399 / 657 for the same draws with REF_PATHS=0 (paired GrBAL +860 +- 154 and
 # +343 +- 114; README "Reference paths"; bench/results/ref_draws). The spread between draws is not
-# narrower (1.68x), and GrBAL loses 135-176 on joint damping with them (gains on payload,
-# terrain ramps, motor gain, friction in one draw of two). Off for the ant (48 such paths did not help it; its reference plans ~4x slower a
-# tick) and the walker (not measured).
+# narrower (1.68x), and GrBAL loses 135-176 on joint damping with them (gains on payload, terrain
+# ramps, motor gain, friction in one draw of two). Off for the ant (48 such paths did not help it; its
+# reference plans ~4x slower a tick) and the walker (not measured).
 REF_PATHS ?= $(if $(filter half_cheetah,$(ROBOT)),24,0)
 REF_SAMPLES ?= 100
 REF_ARGS = --policy mpc --method true_dynamics --samples $(REF_SAMPLES) --paths $(REF_PATHS) --path-length $(MPC_LENGTH) --seed $$((1000 * $(SEED) + 50)) $(TH_ARGS)
