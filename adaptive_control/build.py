@@ -244,7 +244,7 @@ def make_planner_factory(cfg: PlannerConfig, robot: str, device, model=None, par
     if cfg.type == "mppi":
         return lambda dyn: MPPI(dyn, cost, nx, nu, samples=cfg.samples, noise_sigma=cfg.noise_sigma,
                                 noise_correlation=cfg.noise_correlation, temperature=cfg.temperature,
-                                iterations=cfg.iterations, **common)
+                                iterations=cfg.iterations, reuse_elites=cfg.reuse_elites, **common)
     if cfg.type == "cem":
         return lambda dyn: CEM(dyn, cost, nx, nu, samples=cfg.samples, elites=cfg.elites, init_sigma=cfg.noise_sigma,
                                iterations=cfg.iterations, **common)

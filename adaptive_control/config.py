@@ -284,6 +284,9 @@ class PlannerConfig:
     The sampling planners and the true-dynamics reference use it; ``casadi`` plans the task cost."""
     elites: int = 50
     """CEM: number of lowest-cost samples refitted each iteration."""
+    reuse_elites: int = 0
+    """MPPI: E, the lowest-cost sequences of each plan rolled out again (shifted with the warm start)
+    in the next plan, in place of E of its K fresh samples (iCEM's elite reuse); 0 = none."""
     precision: str = "auto"
     """Matrix products of the planning rollouts: ``float32``, ``bfloat16`` (weights and hidden activations
     in bfloat16, accumulation inside each product and the states in float32), or ``auto``: bfloat16 on a CPU with native
@@ -311,6 +314,10 @@ class PlannerConfig:
             raise ConfigError(f"noise_correlation: must be in [0, 1), got {self.noise_correlation}")
         if self.type == "casadi" and self.step_ticks != 1:
             raise ConfigError(f"step_ticks: the casadi planner plans tick by tick (1), got {self.step_ticks}")
+        if not 0 <= self.reuse_elites < self.samples - 1:
+            raise ConfigError(f"reuse_elites: must be in [0, samples - 1) = [0, {self.samples - 1}), got {self.reuse_elites}")
+        if self.reuse_elites and self.type != "mppi":
+            raise ConfigError(f"reuse_elites: only the mppi planner reuses elites, not {self.type!r}")
         if self.type == "cem" and self.elites > self.samples:
             raise ConfigError(f"elites: {self.elites} is more than samples ({self.samples})")
 

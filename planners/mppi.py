@@ -6,6 +6,10 @@ softmin weights. The nominal sequence is warm-started by shifting it one step af
 step: every command with ``step_ticks=1``; with ``step_ticks=n`` each planned action covers a block
 of n control ticks (fixed in time), a command is still issued every tick (replanning the rest of
 the current block), and the nominal sequence shifts when a block ends.
+
+Elite reuse (``reuse_elites`` E > 0, as in iCEM): the E lowest-cost sequences of the last plan,
+shifted with the nominal sequence, are rolled out again among the next plan's K samples in place of
+E fresh ones, so a good sequence found once keeps informing the softmin average.
 """
 from __future__ import annotations
 
@@ -36,16 +40,21 @@ class MPPI:
             dynamics callable is applied n times per planning step, every tick's cost counted).
         model_ticks: ticks the dynamics callable advances per call (a divisor of ``step_ticks``; see
             :class:`planners.shooting.TickBlocks`).
+        reuse_elites: E, the lowest-cost sequences of each plan kept (and shifted when a block ends) to
+            be sampled again in the next one, in place of E of its K fresh samples; 0 = none.
         seed: seed of the planner's own ``torch.Generator``.
         device, dtype: where and in which precision planning runs.
     """
 
     def __init__(self, dynamics: Dynamics, cost: Cost, nx: int, nu: int, *, horizon: int = 10, samples: int = 500,
                  noise_sigma=0.5, noise_correlation: float = 0.0, temperature: float = 0.05, action_low=-1.0,
-                 action_high=1.0, iterations: int = 1, step_ticks: int = 1, model_ticks: int = 1, seed: int = 0, device: str | torch.device = "cpu",
+                 action_high=1.0, iterations: int = 1, step_ticks: int = 1, model_ticks: int = 1, reuse_elites: int = 0,
+                 seed: int = 0, device: str | torch.device = "cpu",
                  dtype: torch.dtype = torch.float32):
         if horizon < 1 or samples < 2 or iterations < 1:
             raise ValueError(f"need horizon >= 1, samples >= 2, iterations >= 1; got {horizon}, {samples}, {iterations}")
+        if not 0 <= reuse_elites < samples - 1:
+            raise ValueError(f"reuse_elites must be in [0, samples - 1), got {reuse_elites} with samples={samples}")
         if temperature <= 0:
             raise ValueError(f"temperature must be positive, got {temperature}")
         if not 0.0 <= noise_correlation < 1.0:
@@ -68,6 +77,8 @@ class MPPI:
         self._noise = torch.empty(horizon, samples, nu, dtype=dtype, device=self.device)
         self._actions = torch.empty(horizon, samples, nu, dtype=dtype, device=self.device)
         self._costs = torch.empty(samples, dtype=dtype, device=self.device)
+        self.E = int(reuse_elites)
+        self._elites = torch.empty(horizon, self.E, nu, dtype=dtype, device=self.device)  # (T, E, nu)
         self._sample_noise = self._correlated_noise if self.rho > 0 else self._white_noise
         # Uniform bounds and noise clamp and scale with scalars (half the time of per-entry tensors).
         uniform = all(bool(torch.all(v == v[0])) for v in (self.low, self.high, self.sigma))
@@ -81,6 +92,7 @@ class MPPI:
         self.generator.manual_seed(self.seed)
         self.nominal = ((self.low + self.high) / 2).expand(self.T, self.nu).clone()
         self.blocks.reset()
+        self._kept = 0  # elites held from the last plan
 
     @property
     def next_plan(self) -> torch.Tensor:
@@ -132,19 +144,34 @@ class MPPI:
         whole = k == self.K
         noise = self._noise if whole else self._noise[:, :k]
         out = self._actions if whole else self._actions[:, :k]
+        reuse = min(self.E, k - 1)
         for _ in range(self.iterations):
             self._sample_noise(noise)
             noise.mul_(self._scale)
             noise[:, 0].zero_()  # the nominal sequence itself is always a candidate
             actions = self._clamp(torch.add(self.nominal[:, None], noise, out=out))
+            n = min(reuse, self._kept)
+            if n:  # samples 1..n: the last plan's best sequences, shifted
+                actions[:, 1:1 + n] = self._elites[:, :n]
             costs = rollout_costs(self.dynamics, self.cost, state.expand(k, self.nx), actions, out=self._costs[:k],
                                   time_major=True, calls=self.blocks.calls, first_calls=self.blocks.first_calls)
             w = self._weights(costs)
             if w is None:
                 break  # every rollout diverged: keep the current nominal sequence
             self.nominal = torch.matmul(w, actions)  # (T, nu): one product per step, actions read in place
+            if reuse:
+                best = torch.topk(costs, reuse, largest=False, sorted=False).indices
+                self._elites[:, :reuse] = actions[:, best]
+                self._kept = reuse
         action = self.nominal[0].clone()
         if self.blocks.advance():  # the block ends: shift to the next planning step
-            self.nominal = torch.roll(self.nominal, -1, 0)
-            self.nominal[-1] = self.nominal[-2] if self.T > 1 else (self.low + self.high) / 2
+            self.nominal = self._shifted(self.nominal)
+            if self._kept:
+                self._elites = self._shifted(self._elites)
         return action
+
+    def _shifted(self, seq: torch.Tensor) -> torch.Tensor:
+        """``seq`` (T, ...) one planning step on: row t+1 to row t, the last row repeated."""
+        seq = torch.roll(seq, -1, 0)
+        seq[-1] = seq[-2] if self.T > 1 else (self.low + self.high) / 2
+        return seq

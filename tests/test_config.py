@@ -52,6 +52,16 @@ def test_wrong_type_and_range_are_rejected(tmp_path):
     assert load_config(write(tmp_path, "train: {weight_average: 0.99}\n")).train.weight_average == 0.99
 
 
+def test_elite_reuse_is_validated(tmp_path):
+    p = write(tmp_path, "planner: {samples: 100, reuse_elites: 99}\n")
+    with pytest.raises(ConfigError, match="reuse_elites") as err:
+        load_config(p)
+    assert str(p) in str(err.value)
+    with pytest.raises(ConfigError, match="reuse_elites.*cem"):
+        load_config(write(tmp_path, "planner: {type: cem, reuse_elites: 10}\n"))
+    assert load_config(write(tmp_path, "planner: {samples: 250, reuse_elites: 25}\n")).planner.reuse_elites == 25
+
+
 def test_configs_are_frozen():
     cfg = ExperimentConfig()
     with pytest.raises(Exception):

@@ -122,3 +122,76 @@ def test_fewer_samples_per_command():
     for bad in (1, 301):
         with pytest.raises(ValueError, match="samples must be in"):
             p.command(x, samples=bad)
+
+
+class RecordingCost:
+    """The goal cost, keeping each plan's (T, K, nu) actions and (K,) total costs (one cost call per plan)."""
+
+    def __init__(self, horizon, samples, calls=1):
+        self.T, self.K, self.calls = horizon, samples, calls
+        self.actions, self.totals = [], []
+
+    def __call__(self, state, action, next_state):
+        c = goal_cost(state, action, next_state)
+        n = action.shape[0] // self.K
+        first = n - (self.T - 1) * self.calls  # model calls of the first (maybe partly done) block
+        steps = [0] + [first + (t - 1) * self.calls for t in range(1, self.T)]
+        self.actions.append(action.view(n, self.K, -1)[steps].clone())
+        self.totals.append(c.view(n, self.K).sum(0))
+        return c
+
+
+def _rows(seqs):
+    """(T, E, nu) sequences as a set of rows, order-free."""
+    return sorted(tuple(round(v, 6) for v in seqs[:, i].flatten().tolist()) for i in range(seqs.shape[1]))
+
+
+@pytest.mark.parametrize("step_ticks", [1, 2])
+def test_elite_reuse_samples_the_last_plans_best_sequences_again(step_ticks):
+    T, K, E = 5, 32, 4
+    rec = RecordingCost(T, K, calls=step_ticks)
+    p = MPPI(linear, rec, 2, 1, horizon=T, samples=K, reuse_elites=E, step_ticks=step_ticks, seed=1)
+    x = torch.tensor([-1.0, 0.0])
+    for tick in range(4):
+        p.command(x)
+        x = linear(x[None], p.nominal[:1])[0]
+    for tick in range(1, 4):
+        prev, now = rec.actions[tick - 1], rec.actions[tick]
+        best = prev[:, torch.topk(rec.totals[tick - 1], E, largest=False).indices]
+        if tick % step_ticks == 0:  # a block ended before this plan: shifted one step, last repeated
+            best = torch.cat([best[1:], best[-1:]], 0)
+        assert _rows(now[:, 1:1 + E]) == _rows(best)
+        assert _rows(now[:, 1 + E:]) != _rows(best)  # the rest are fresh samples
+
+
+def test_elite_reuse_leaves_the_first_plan_and_the_random_stream_alone():
+    a = MPPI(linear, goal_cost, 2, 1, horizon=8, samples=64, seed=2)
+    b = MPPI(linear, goal_cost, 2, 1, horizon=8, samples=64, reuse_elites=8, seed=2)
+    x = torch.tensor([-1.0, 0.0])
+    assert torch.equal(a.command(x), b.command(x))  # no elites yet: the same plan
+    assert torch.equal(a.generator.get_state(), b.generator.get_state())
+    b.reset()
+    assert torch.equal(b.command(x), a.reset() or a.command(x))  # reset forgets the elites
+
+
+def test_elite_reuse_drives_to_goal_with_fewer_samples():
+    p = MPPI(linear, goal_cost, 2, 1, horizon=20, samples=64, noise_sigma=1.0, temperature=0.1, reuse_elites=8,
+             action_low=-2.0, action_high=2.0, seed=0)
+    x, actions = drive(p)
+    assert torch.linalg.norm(x - GOAL) < 0.05
+    assert actions.min() >= -2.0 and actions.max() <= 2.0
+
+
+def test_elite_reuse_with_fewer_samples_per_command():
+    p = MPPI(linear, goal_cost, 2, 1, horizon=6, samples=32, reuse_elites=10, seed=0)
+    x = torch.tensor([-1.0, 0.0])
+    for k in (32, 4, 2, 32):  # fewer samples than elites: as many as fit after the nominal
+        u = p.command(x, samples=k)
+        assert torch.isfinite(u).all()
+
+
+def test_elite_reuse_bounds():
+    with pytest.raises(ValueError, match="reuse_elites"):
+        MPPI(linear, goal_cost, 2, 1, samples=16, reuse_elites=15)
+    with pytest.raises(ValueError, match="reuse_elites"):
+        MPPI(linear, goal_cost, 2, 1, samples=16, reuse_elites=-1)
