@@ -4,7 +4,7 @@ true-dynamics reference beside them, on a perturbation family's test range.
     python bench/step_ticks.py --robot half_cheetah --family crippled_leg --seeds 100 101 102 103 104 \
         --methods true_dynamics grbal mb --step-ticks 1 3 --json bench/results/step_ticks.json
 
-Each (method, step_ticks, samples, horizon) point runs the same seeded tasks and initial states.
+Each (method, step_ticks, samples, horizon, noise correlation, temperature, noise sigma) point runs the same seeded tasks and initial states.
 Checkpoints: ``--checkpoints DIR`` (``DIR/{grbal,mb,rebal}.pt``; default: the shipped ones, trained
 on the training ranges only, so the test range is held out). Writes JSON (atomically) after every
 point, so a long run can be read while it goes on.
@@ -34,6 +34,8 @@ def main(argv=None) -> int:
                    help="MPPI noise_correlation values (colored noise; -1: the config's)")
     p.add_argument("--temperatures", nargs="+", type=float, default=[0.0],
                    help="MPPI softmin temperatures (relative to the cost spread; 0: the config's)")
+    p.add_argument("--noise-sigmas", nargs="+", type=float, default=[0.0],
+                   help="sampling noise standard deviations (actions in [-1, 1]; 0: the config's)")
     p.add_argument("--seeds", nargs="+", type=int, default=[100, 101, 102, 103, 104])
     p.add_argument("--steps", type=int, default=0, help="ticks per episode (0: 1000 cheetah, 600 ant)")
     p.add_argument("--checkpoints", help="folder of grbal.pt / mb.pt / rebal.pt (default: the shipped ones)")
@@ -65,12 +67,14 @@ def main(argv=None) -> int:
            "points": []}
     for method in args.methods:
         for n in args.step_ticks:
-            for k, h, rho, temp in ((k, h, rho, temp) for k in args.samples for h in args.horizons
-                                    for rho in args.noise_correlation for temp in args.temperatures):
+            for k, h, rho, temp, sigma in ((k, h, rho, temp, sigma) for k in args.samples for h in args.horizons
+                                           for rho in args.noise_correlation for temp in args.temperatures
+                                           for sigma in args.noise_sigmas):
                 planner = dataclasses.replace(exp.planner, step_ticks=n, samples=k or exp.planner.samples,
                                               horizon=h or exp.planner.horizon,
                                               noise_correlation=exp.planner.noise_correlation if rho < 0 else rho,
-                                              temperature=temp or exp.planner.temperature)
+                                              temperature=temp or exp.planner.temperature,
+                                              noise_sigma=sigma or exp.planner.noise_sigma)
                 planner.validate()
                 if method == TRUE_DYNAMICS:
                     ctrl = build_reference(env, args.robot, planner, ctrl_cfg)
@@ -89,13 +93,14 @@ def main(argv=None) -> int:
                 r = np.array(rets)
                 point = {"method": method, "step_ticks": n, "samples": planner.samples, "horizon": planner.horizon,
                          "noise_correlation": planner.noise_correlation, "temperature": planner.temperature,
+                         "noise_sigma": planner.noise_sigma,
                          "lookahead_s": planner.horizon * n * env.control_dt, "returns": rets,
                          "mean": float(r.mean()), "stderr": float(r.std(ddof=1) / np.sqrt(len(r))) if len(r) > 1 else None,
                          "mean_forward_velocity": float(np.mean(vels)), "tick_median_ms": float(np.median(ticks)),
                          "wall_s": time.time() - t0}
                 out["points"].append(point)
                 print(f"{method:13s} n={n} K={planner.samples} T={planner.horizon} rho={planner.noise_correlation} "
-                      f"temp={planner.temperature}: return {point['mean']:8.1f} "
+                      f"temp={planner.temperature} sigma={planner.noise_sigma}: return {point['mean']:8.1f} "
                       f"± {point['stderr'] or 0:6.1f}, {point['mean_forward_velocity']:.2f} m/s, tick "
                       f"{point['tick_median_ms']:.1f} ms ({point['wall_s']:.0f} s)", flush=True)
                 atomic_write(args.json, lambda fh: fh.write(json.dumps(out, indent=1).encode()))
