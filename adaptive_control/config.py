@@ -315,7 +315,8 @@ class PlannerConfig:
         if self.type == "casadi" and self.step_ticks != 1:
             raise ConfigError(f"step_ticks: the casadi planner plans tick by tick (1), got {self.step_ticks}")
         if not 0 <= self.reuse_elites < self.samples - 1:
-            raise ConfigError(f"reuse_elites: must be in [0, samples - 1) = [0, {self.samples - 1}), got {self.reuse_elites}")
+            raise ConfigError(f"reuse_elites: must be in [0, samples - 1) = [0, {self.samples - 1}), "
+                              f"got {self.reuse_elites}")
         if self.reuse_elites and self.type != "mppi":
             raise ConfigError(f"reuse_elites: only the mppi planner reuses elites, not {self.type!r}")
         if self.type == "cem" and self.elites > self.samples:

@@ -4,7 +4,8 @@ true-dynamics reference beside them, on a perturbation family's test range.
     python bench/step_ticks.py --robot half_cheetah --family crippled_leg --seeds 100 101 102 103 104 \
         --methods true_dynamics grbal mb --step-ticks 1 3 --json bench/results/step_ticks.json
 
-Each (method, step_ticks, samples, horizon, noise correlation, temperature, noise sigma) point runs the same seeded tasks and initial states.
+Each (method, step_ticks, samples, horizon, noise correlation, temperature, noise sigma) point runs the
+same seeded tasks and initial states.
 Checkpoints: ``--checkpoints DIR`` (``DIR/{grbal,mb,rebal}.pt``; default: the shipped ones, trained
 on the training ranges only, so the test range is held out). Writes JSON (atomically) after every
 point, so a long run can be read while it goes on.
