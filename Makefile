@@ -73,8 +73,8 @@ spike: $(STAMP)
 # 1,347 / 501 / 663 and MB 920 / 417 / 598 / 538 on 20 held-out crippled-leg tasks; with today's
 # FINAL_STEPS=12000, GrBAL 912 / 757 / 1,324 / 1,256 and MB 717 / 721 / 696 / 1,012 (README "Longer final
 # training"): expect about 1,050 from a retrained GrBAL, not the shipped checkpoint's 1,652. Those
-# draws and the shipped checkpoints predate REF_PATHS (= 0 for all of them); two draws of today's
-# default (REF_PATHS=24 on the half-cheetah) returned GrBAL 1,428 / 850 (below).
+# draws and the shipped checkpoints predate REF_PATHS (= 0 for all of them; below). Three draws of today's
+# default (REF_PATHS=0, 2026-12-04) returned GrBAL 569 / 507 / 1,910.
 # The adaptation guard's calibration (residual_max) was added to those files afterwards with
 # `adaptive-control calibrate --checkpoint $(DEST)/*.pt --data $(RUNS)/data_*.npz` (the same
 # computation meta-train now does at the end of every run, so the recipe itself already writes it).
@@ -116,15 +116,16 @@ BRANCH_ARGS = $(if $(filter-out 0,$(BRANCHES)),--branches $(BRANCHES))
 # the experiment's horizon and step_ticks; data_ref.npz), on the training range of the whole suite:
 # data from where a good controller drives the robot (the half-cheetah runs 1.5-4.4 m/s in them, its
 # MPC rounds under 1), in every round's training set. Offline data only: the shipped controllers never
-# see the simulator. ~7 min for 24 half-cheetah paths on one core. On by default for the half-cheetah
-# since 2026-12-04: two whole draws (SEED=1, 2; THREADS=1, REBAL=no, side by side: 46 min against 37
-# without) returned GrBAL 1,428 / 850 and MB 1,034 / 680 on 20 held-out crippled-leg tasks, against
-# GrBAL 569 / 507 and MB 399 / 657 for the same draws with REF_PATHS=0 (paired GrBAL +860 +- 154 and
-# +343 +- 114; README "Reference paths"; bench/results/ref_draws). The spread between draws is not
-# narrower (1.68x), and GrBAL loses 135-176 on joint damping with them (gains on payload, terrain
-# ramps, motor gain, friction in one draw of two). Off for the ant (48 such paths did not help it; its
-# reference plans ~4x slower a tick) and the walker (not measured).
-REF_PATHS ?= $(if $(filter half_cheetah,$(ROBOT)),24,0)
+# see the simulator. ~7 min for 24 half-cheetah paths on one core. Off by default on every robot.
+# Three whole half-cheetah draws with REF_PATHS=24 and 0 (SEED=1, 2, 3; THREADS=1, REBAL=no, side by side:
+# 44-46 min against 37 without) returned GrBAL 1,428 / 850 / 933 with them and 569 / 507 / 1,910 without
+# on 20 held-out crippled-leg tasks (paired +860 +- 154, +343 +- 114, -977 +- 136), MB 1,034 / 680 /
+# 1,188 against 399 / 657 / 1,029; GrBAL lost 126-176 on joint damping with them in all three draws, and
+# in the third lost on friction, payload and motor gain too (README "Reference paths";
+# bench/results/ref_draws). The default was 24 on the half-cheetah for part of 2026-12-04, on the first
+# two draws; the third reversed the average. The ant (48 such paths did not help it) and the walker
+# (not measured) never had them; nor do the shipped checkpoints.
+REF_PATHS ?= 0
 REF_SAMPLES ?= 100
 REF_ARGS = --policy mpc --method true_dynamics --samples $(REF_SAMPLES) --paths $(REF_PATHS) --path-length $(MPC_LENGTH) --seed $$((1000 * $(SEED) + 50)) $(TH_ARGS)
 DATA0 = $(RUNS)/data_0.npz$(if $(filter-out 0,$(REF_PATHS)), $(RUNS)/data_ref.npz)

@@ -28,7 +28,7 @@ def main() -> None:
     print("| range | draw | method | REF_PATHS=0 | REF_PATHS=24 | paired, 24 − 0 |")
     print("|---|---|---|---|---|---|")
     for rng, folder, tag in (("training ×0.5–2", HERE, ""), ("test ×3–5", UP, "_joint_damping")):
-        for s in (1, 2):
+        for s in (1, 2, 3):
             for m in ("grbal", "mb"):
                 a, b = (returns(os.path.join(folder, f"{arm}_seed{s}{tag}_{m}.json"), m) for arm in ("noref", "ref"))
                 print(f"| {rng} | SEED={s} | {m} | {fmt(a)} | {fmt(b)} | {fmt(b - a, '+')} |")
