@@ -74,7 +74,7 @@ spike: $(STAMP)
 # FINAL_STEPS=12000, GrBAL 912 / 757 / 1,324 / 1,256 and MB 717 / 721 / 696 / 1,012 (README "Longer final
 # training"): expect about 1,050 from a retrained GrBAL, not the shipped checkpoint's 1,652. Those
 # draws and the shipped checkpoints predate REF_PATHS (= 0 for all of them; below). Three draws of today's
-# default (REF_PATHS=0, 2026-12-04) returned GrBAL 569 / 507 / 1,910.
+# default (REF_PATHS=0, 2026-12-04) returned GrBAL 569 / 507 / 1,910 and a fourth (THREADS=2) 786.
 # The adaptation guard's calibration (residual_max) was added to those files afterwards with
 # `adaptive-control calibrate --checkpoint $(DEST)/*.pt --data $(RUNS)/data_*.npz` (the same
 # computation meta-train now does at the end of every run, so the recipe itself already writes it).
