@@ -70,11 +70,11 @@ def plot(rows: dict, path: str) -> None:
     keys = sorted(rows)
     x = np.arange(len(keys))
     for j, (arm, alpha) in enumerate(zip(ARMS, (0.25, 0.55, 1.0))):
-        v = [np.mean(list(rows[k][j].values())) if rows[k][j] else 0.0 for k in keys]
-        e = [np.std(list(rows[k][j].values()), ddof=1) / np.sqrt(len(rows[k][j])) if rows[k][j] else 0.0
-             for k in keys]
-        colours = ["tab:blue" if k[1] == "grbal" else "tab:orange" for k in keys]
-        ax.bar(x + (j - 1) * 0.27, v, 0.25, yerr=e, color=colours, alpha=alpha, capsize=3,
+        have = [i for i, k in enumerate(keys) if rows[k][j]]  # arms not run get no bar (not a zero)
+        v = [np.mean(list(rows[keys[i]][j].values())) for i in have]
+        e = [np.std(list(rows[keys[i]][j].values()), ddof=1) / np.sqrt(len(rows[keys[i]][j])) for i in have]
+        colours = ["tab:blue" if keys[i][1] == "grbal" else "tab:orange" for i in have]
+        ax.bar(x[have] + (j - 1) * 0.27, v, 0.25, yerr=e, color=colours, alpha=alpha, capsize=3,
                label=arm, edgecolor="k", linewidth=0.3)
     ax.axhline(REFERENCE, color="k", ls="--", lw=1, label=f"true-dynamics reference ({REFERENCE:,.0f})")
     ax.set_xticks(x, [f"{m}\nSEED={s}" for s, m in keys])
