@@ -36,12 +36,12 @@ def stat(v) -> str:
 
 
 def main() -> None:
-    print("| GrBAL | 1 iteration, K=500 (shipped) | 2 iterations, K=250 | paired | 2 iterations, K=500 | paired |")
-    print("|---|---|---|---|---|---|")
+    print("| GrBAL | 1 iteration, K=500 (shipped) | 2 iterations, K=250 | paired |")
+    print("|---|---|---|---|")
     for m in MODELS:
         base = baseline(m)
         cells = [stat(list(base.values())) if base else "-"]
-        for k in ("k250", "k500"):
+        for k in ("k250",):
             r = returns(os.path.join(HERE, f"it2_{k}_{m}_grbal.json"))
             if r is None or base is None:
                 cells += [stat(list(r.values())) if r else "-", "-"]
