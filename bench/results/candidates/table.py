@@ -51,7 +51,8 @@ def main() -> None:
             t = test_returns(d, c)
             v = val[0][c - 1] if val else None
             chosen = val is not None and val[1] == c - 1
-            print(f"| {d} | {c}{" (the draw's own)" if c == 1 else ""} | {ms(v)} | {ms(t)} | {'**kept**' if chosen else ''} |")
+            own_mark = " (the draw's own)" if c == 1 else ""
+            print(f"| {d} | {c}{own_mark} | {ms(v)} | {ms(t)} | {'**kept**' if chosen else ''} |")
             if c == 1 and t is not None:
                 own.append(t.mean())
             if chosen and t is not None:
