@@ -6,21 +6,11 @@
 # then GrBAL and MB at the shipped tick on the 20 held-out crippled-leg tasks (seeds 100-119).
 # Usage, from the repository root: bash bench/results/pooled_data/cross.sh <r3m1|r1m3>
 set -euo pipefail
-A=$1; O=runs/cross_$A; B=bench/results/pooled_data
+A=$1; O=runs/cross_$A
 case $A in
   r3m1) R=3; M=1 ;;
   r1m3) R=1; M=3 ;;
   *) echo "arm must be r3m1 or r1m3" >&2; exit 2 ;;
 esac
-mkdir -p $O/final
 DATA="runs/noref_draw_seed$R/data_0.npz $(ls runs/noref_draw_seed$M/data_[123]_*.npz | tr '\n' ' ')"
-.venv/bin/adaptive-control meta-train --robot half_cheetah --steps 12000 --threads 1 --seed 1 --method mb \
-  --data $DATA --out $O/mb.pt
-.venv/bin/adaptive-control meta-train --robot half_cheetah --steps 12000 --threads 1 --seed 1 --method grbal \
-  --init $O/mb.pt --data $DATA --out $O/grbal.pt
-cp $O/mb.pt $O/grbal.pt $O/final/
-for MM in grbal mb; do
-  MUJOCO_GL=disable .venv/bin/python bench/step_ticks.py --robot half_cheetah --family crippled_leg --split test \
-    --methods $MM --seeds $(seq 100 119) --threads 1 --checkpoints $O/final \
-    --config adaptive_control/assets/half_cheetah.yaml --step-ticks 3 --json $B/cross_${A}_$MM.json
-done
+bash bench/results/pooled_data/train_eval.sh $O 1 cross_$A "grbal mb" $DATA

@@ -5,14 +5,6 @@
 # draw itself trained on all three), then GrBAL at the shipped tick on the 20 held-out crippled-leg tasks.
 # Usage, from the repository root: bash bench/results/pooled_data/rounds.sh <1|2>
 set -euo pipefail
-N=$1; O=runs/draw3_rounds$N; B=bench/results/pooled_data; D=runs/noref_draw_seed3
-mkdir -p $O/final
+N=$1; O=runs/draw3_rounds$N; D=runs/noref_draw_seed3
 DATA="$D/data_0.npz"; for i in $(seq 1 $N); do DATA="$DATA $D/data_${i}_grbal.npz $D/data_${i}_mb.npz"; done
-.venv/bin/adaptive-control meta-train --robot half_cheetah --steps 12000 --threads 1 --seed 3 --method mb \
-  --data $DATA --out $O/mb.pt
-.venv/bin/adaptive-control meta-train --robot half_cheetah --steps 12000 --threads 1 --seed 3 --method grbal \
-  --init $O/mb.pt --data $DATA --out $O/grbal.pt
-cp $O/mb.pt $O/grbal.pt $O/final/
-MUJOCO_GL=disable .venv/bin/python bench/step_ticks.py --robot half_cheetah --family crippled_leg --split test \
-  --methods grbal --seeds $(seq 100 119) --threads 1 --checkpoints $O/final \
-  --config adaptive_control/assets/half_cheetah.yaml --step-ticks 3 --json $B/draw3_rounds${N}_grbal.json
+bash bench/results/pooled_data/train_eval.sh $O 3 draw3_rounds$N grbal $DATA
