@@ -105,6 +105,13 @@ REBAL_STEPS ?= 6000
 # CANDIDATES=3 would have kept 569 / 731 / 1,910 / 786 on the 20 held-out crippled-leg tasks, against the
 # draws' own 569 / 507 / 1,910 / 786: +56 on average, best / worst draw 3.4x instead of 3.8x. It stays 1.
 CANDIDATES ?= 1
+# ROUND0_CANDIDATES=N (N > 1): the same choice one stage earlier, on the random-data models that drive the
+# first MPC round: N-1 more MB and GrBAL trainings on the random paths (STEPS each, seeds SEED + 1000 c),
+# and `select` keeps the MB and the GrBAL that return most on the SELECT_* validation episodes. The
+# aggregation rounds then start from the kept pair. Why: the first round's data set a draw's level (README
+# "Is a weak draw weak for want of data?"). Each extra candidate costs ~5 min on one thread, plus 20
+# validation episodes. Off (1) until measured.
+ROUND0_CANDIDATES ?= 1
 SELECT_FAMILY ?= crippled_leg
 SELECT_SEEDS ?= 900 901 902 903 904 905 906 907 908 909
 SELECT_STEPS ?= 1000
@@ -155,6 +162,15 @@ checkpoints: $(STAMP)
 	if [ "$(REF_PATHS)" != 0 ]; then $(CLI) collect $(CK_ARGS) $(REF_ARGS) --out $(RUNS)/data_ref.npz; fi
 	$(CLI) meta-train $(ROUND0_ARGS) --method mb --data $(DATA0) --out $(RUNS)/mb.pt
 	$(CLI) meta-train $(ROUND0_ARGS) --method grbal --init $(RUNS)/mb.pt --data $(DATA0) --out $(RUNS)/grbal.pt
+	set -e; if [ "$(ROUND0_CANDIDATES)" -gt 1 ]; then \
+	  cp $(RUNS)/mb.pt $(RUNS)/mb_r0_1.pt; cp $(RUNS)/grbal.pt $(RUNS)/grbal_r0_1.pt; \
+	  for c in $$(seq 2 $(ROUND0_CANDIDATES)); do \
+	    $(CLI) meta-train $(CK_ARGS) $(if $(STEPS),--steps $(STEPS)) $(TH_ARGS) --seed $$(($(SEED) + 1000 * c)) --method mb --data $(DATA0) --out $(RUNS)/mb_r0_$$c.pt; \
+	    $(CLI) meta-train $(CK_ARGS) $(if $(STEPS),--steps $(STEPS)) $(TH_ARGS) --seed $$(($(SEED) + 1000 * c)) --method grbal --init $(RUNS)/mb_r0_$$c.pt --data $(DATA0) --out $(RUNS)/grbal_r0_$$c.pt; \
+	  done; \
+	  $(CLI) select $(CK_ARGS) $(SELECT_ARGS) --candidates $$(for c in $$(seq 1 $(ROUND0_CANDIDATES)); do echo $(RUNS)/mb_r0_$$c.pt; done) --out $(RUNS)/mb.pt --json $(RUNS)/select_r0_mb.json; \
+	  $(CLI) select $(CK_ARGS) $(SELECT_ARGS) --candidates $$(for c in $$(seq 1 $(ROUND0_CANDIDATES)); do echo $(RUNS)/grbal_r0_$$c.pt; done) --out $(RUNS)/grbal.pt --json $(RUNS)/select_r0_grbal.json; \
+	fi
 	set -e; data="$(DATA0)"; for i in $(AGG_ROUNDS); do \
 	  args="$(TRAIN_ARGS)"; if [ "$$i" = "$(lastword $(AGG_ROUNDS))" ]; then args="$(FINAL_ARGS)"; fi; \
 	  $(CLI) collect $(CK_ARGS) $(TH_ARGS) $(BRANCH_ARGS) --policy mpc --method grbal --checkpoint $(RUNS)/grbal.pt --paths $(MPC_PATHS) --path-length $(MPC_LENGTH) --seed $$((1000 * $(SEED) + i)) --out $(RUNS)/data_$${i}_grbal.npz; \

@@ -1,7 +1,8 @@
 """The checkpoint recipe (`make checkpoints`) end to end, at toy sizes: random data on the whole
 perturbation suite, MB, GrBAL from MB's weights, one aggregation round driven by both MPC
-controllers (with counterfactual branches), a path driven by the planner on the simulator itself, a second training of each with another seed and closed-loop selection between the two
-(CANDIDATES=2), ReBAL; the shipped experiment's block model, early stopping and planner settings."""
+controllers (with counterfactual branches), a path driven by the planner on the simulator itself, closed-loop
+selection between two random-data pairs before that round (ROUND0_CANDIDATES=2), a second training of each
+with another seed and closed-loop selection between the two (CANDIDATES=2), ReBAL; the shipped experiment's block model, early stopping and planner settings."""
 import json
 import os
 import shutil
@@ -26,6 +27,7 @@ def test_make_checkpoints_recipe_runs_end_to_end(tmp_path):
     cmd = ["make", "--no-print-directory", "-C", ROOT, "-o", os.path.join(venv, ".installed-stamp"), "checkpoints",
            f"VENV={venv}", "ROBOT=half_cheetah", f"RUNS={runs}", f"DEST={dest}", "RANDOM_PATHS=3", "MPC_PATHS=1",
            "MPC_LENGTH=24", "STEPS=12", "FINAL_STEPS=16", "REBAL_STEPS=4", "AGG_ROUNDS=1", "THREADS=1", "SEED=2", "CANDIDATES=2",
+           "ROUND0_CANDIDATES=2",
            "SELECT_SEEDS=900", "SELECT_STEPS=20", "BRANCHES=2", "REF_PATHS=1", "REF_SAMPLES=16"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env={**os.environ, "MUJOCO_GL": "disable"})
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -51,6 +53,19 @@ def test_make_checkpoints_recipe_runs_end_to_end(tmp_path):
         assert ck.metrics["transitions"] > len(d0) - 3 * exp.train.model_ticks
         if kind != "rebal":  # trained on the reference path and the branches too: 3 x 198 + 22 + 2 x 22 + 4 x 34
             assert ck.metrics["transitions"] == 3 * 198 + 22 + 2 * 22 + 4 * 34
+    # ROUND0_CANDIDATES=2: two random-data pairs (seeds 2 and 2002, STEPS each, GrBAL from its own MB); the
+    # better of each method on validation is the model that drove the first MPC round
+    for kind in ("grbal", "mb"):
+        cands = [load_checkpoint(str(runs / f"{kind}_r0_{c}.pt")) for c in (1, 2)]
+        assert [c.config["train"]["seed"] for c in cands] == [2, 2002]
+        assert [c.config["train"]["steps"] for c in cands] == [12, 12]
+        if kind == "grbal":
+            assert [os.path.basename(c.metrics["init"]) for c in cands] == ["mb.pt", "mb_r0_2.pt"]
+        doc = json.load(open(runs / f"select_r0_{kind}.json"))
+        assert [c["path"] for c in doc["candidates"]] == [str(runs / f"{kind}_r0_{c}.pt") for c in (1, 2)]
+        assert doc["out"] == str(runs / f"{kind}.pt") and doc["split"] == "train"
+        assert doc["chosen"] == max(doc["candidates"], key=lambda c: c["mean"])["path"]
+        assert TransitionDataset.load(str(runs / f"data_1_{kind}.npz")).meta["checkpoint"] == doc["out"]
     # two candidates of each MLP method (seeds 2 and 2002), the shipped one the better on validation;
     # the shipped models (the last round's and the candidates) train FINAL_STEPS steps
     for kind in ("grbal", "mb"):
