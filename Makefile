@@ -167,8 +167,8 @@ checkpoints: $(STAMP)
 	set -e; if [ "$(ROUND0_CANDIDATES)" -gt 1 ]; then \
 	  cp $(RUNS)/mb.pt $(RUNS)/mb_r0_1.pt; cp $(RUNS)/grbal.pt $(RUNS)/grbal_r0_1.pt; \
 	  for c in $$(seq 2 $(ROUND0_CANDIDATES)); do \
-	    $(CLI) meta-train $(CK_ARGS) $(if $(STEPS),--steps $(STEPS)) $(TH_ARGS) --seed $$(($(SEED) + 1000 * c)) --method mb --data $(DATA0) --out $(RUNS)/mb_r0_$$c.pt; \
-	    $(CLI) meta-train $(CK_ARGS) $(if $(STEPS),--steps $(STEPS)) $(TH_ARGS) --seed $$(($(SEED) + 1000 * c)) --method grbal --init $(RUNS)/mb_r0_$$c.pt --data $(DATA0) --out $(RUNS)/grbal_r0_$$c.pt; \
+	    $(CLI) meta-train $(TRAIN_BASE) --seed $$(($(SEED) + 1000 * c)) --method mb --data $(DATA0) --out $(RUNS)/mb_r0_$$c.pt; \
+	    $(CLI) meta-train $(TRAIN_BASE) --seed $$(($(SEED) + 1000 * c)) --method grbal --init $(RUNS)/mb_r0_$$c.pt --data $(DATA0) --out $(RUNS)/grbal_r0_$$c.pt; \
 	  done; \
 	  $(CLI) select $(CK_ARGS) $(SELECT_ARGS) --candidates $$(for c in $$(seq 1 $(ROUND0_CANDIDATES)); do echo $(RUNS)/mb_r0_$$c.pt; done) --out $(RUNS)/mb.pt --json $(RUNS)/select_r0_mb.json; \
 	  $(CLI) select $(CK_ARGS) $(SELECT_ARGS) --candidates $$(for c in $$(seq 1 $(ROUND0_CANDIDATES)); do echo $(RUNS)/grbal_r0_$$c.pt; done) --out $(RUNS)/grbal.pt --json $(RUNS)/select_r0_grbal.json; \
