@@ -110,9 +110,10 @@ CANDIDATES ?= 1
 # and `select` keeps the MB and the GrBAL that return most on the SELECT_* validation episodes. The
 # aggregation rounds then start from the kept pair. Why: the first round's data set a draw's level (README
 # "Is a weak draw weak for want of data?"). Each extra candidate costs ~5 min on one thread, plus 20
-# validation episodes. Measured on two half-cheetah draws of today's default (SEED=1, 2; 2026-12-05; README
-# "Choosing the first round's controllers"): GrBAL 569 -> 1,205 and 507 -> 463 on the 20 held-out
-# crippled-leg tasks, MB 399 -> 571 and 657 -> 486. One draw doubled, one did not move; it stays off (1).
+# validation episodes. Measured on four half-cheetah draws of today's default (SEED=1..4; 2026-12-05; README
+# "Choosing the first round's controllers"): GrBAL 569 / 507 / 1,910 / 786 -> 1,205 / 463 / 657 / 402 on
+# the 20 held-out crippled-leg tasks (mean 943 -> 682), MB 399 / 657 / 1,029 / 978 -> 571 / 486 / 1,085 /
+# 630. The round-0 validation picks among near-ties and lowers the mean; it stays off (1).
 ROUND0_CANDIDATES ?= 1
 SELECT_FAMILY ?= crippled_leg
 SELECT_SEEDS ?= 900 901 902 903 904 905 906 907 908 909
