@@ -319,6 +319,30 @@ def test_fast_predictor_matches_predict_next(activation):
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh", "silu"])
+def test_fast_predictor_reuses_its_buffers_safely(activation):
+    # the fold keeps one set of hidden-layer buffers per batch size and reuses them call after call:
+    # a rollout's earlier states must not change when later calls (other sizes, chained inputs) run
+    m = MLPDynamics(7, 3, (32, 48), activation=activation)
+    seeded_init(m, 2)
+    o, a = torch.randn(50, 7), torch.rand(6, 50, 3) * 2 - 1
+    m.normalizer.fit(o, a[0], o + 0.1 * torch.randn(50, 7))
+    params = m.params()
+    f = m.predictor(params)
+    states, s = [], o
+    for t in range(6):  # a chained rollout, with smaller batches in between
+        s = f(s, a[t])
+        states.append(s)
+        f(o[:7], a[t, :7])
+    s = o
+    for t in range(6):
+        s = m.predict_next(params, s, a[t])
+        torch.testing.assert_close(states[t], s, atol=2e-5, rtol=1e-5)
+    assert len({x.data_ptr() for x in states}) == 6
+    with torch.no_grad():
+        torch.testing.assert_close(f(o[:7], a[0, :7]), m.predict_next(params, o[:7], a[0, :7]), atol=2e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "silu"])
 def test_the_bfloat16_planning_path_agrees_with_float32(activation):
     # bfloat16 planning (oneDNN fused layers on CPU) against the float32 fold, and against the same
     # bfloat16 layers through addmm: a wrong fused activation or bias would differ by O(1)
