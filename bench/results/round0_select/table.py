@@ -4,7 +4,7 @@ own first-round pair), their mean return on the 10 validation episodes `select` 
 TRAINING range, seeds 900-909), which one drove the first MPC round, and the whole draw's final GrBAL and
 MB on the 20 held-out crippled-leg tasks (seeds 100-119) against the same SEED without the option
 (bench/results/ref_draws/noref_seed<S>_*.json), paired by task; then the spread between the draws that
-have both (2026-12-05: draws 1 and 2 only; 3 and 4 were not run for want of time).
+have both (2026-12-05: all four draws).
 
     python bench/results/round0_select/table.py
 """
