@@ -139,6 +139,12 @@ BRANCH_ARGS = $(if $(filter-out 0,$(BRANCHES)),--branches $(BRANCHES))
 # bench/results/ref_draws). The default was 24 on the half-cheetah for part of 2026-12-04, on the first
 # two draws; the third reversed the average. The ant (48 such paths did not help it) and the walker
 # (not measured) never had them; nor do the shipped checkpoints.
+# STRATIFY=yes: every collection (random paths, MPC rounds, reference paths) gives each perturbation family
+# the same number of paths (`collect --stratify`) instead of drawing each path's family at random (300
+# random paths drew 25-47 paths of one family; a round's 12 MPC paths 0-4). README "Stratified task
+# sampling".
+STRATIFY ?= no
+ST_ARGS = $(if $(filter yes,$(STRATIFY)),--stratify)
 REF_PATHS ?= 0
 REF_SAMPLES ?= 100
 REF_ARGS = --policy mpc --method true_dynamics --samples $(REF_SAMPLES) --paths $(REF_PATHS) --path-length $(MPC_LENGTH) --seed $$((1000 * $(SEED) + 50)) $(TH_ARGS)
@@ -161,8 +167,8 @@ ROUND0_ARGS = $(if $(strip $(AGG_ROUNDS)),$(TRAIN_ARGS),$(FINAL_ARGS))
 SELECT_ARGS = --family $(SELECT_FAMILY) --seeds $(SELECT_SEEDS) --steps $(SELECT_STEPS) $(if $(filter 1,$(THREADS)),--workers 1)
 checkpoints: $(STAMP)
 	@mkdir -p $(RUNS) $(DEST)
-	$(CLI) collect $(CK_ARGS) --policy random $(if $(RANDOM_PATHS),--paths $(RANDOM_PATHS)) --seed $$((1000 * $(SEED))) --out $(RUNS)/data_0.npz
-	if [ "$(REF_PATHS)" != 0 ]; then $(CLI) collect $(CK_ARGS) $(REF_ARGS) --out $(RUNS)/data_ref.npz; fi
+	$(CLI) collect $(CK_ARGS) $(ST_ARGS) --policy random $(if $(RANDOM_PATHS),--paths $(RANDOM_PATHS)) --seed $$((1000 * $(SEED))) --out $(RUNS)/data_0.npz
+	if [ "$(REF_PATHS)" != 0 ]; then $(CLI) collect $(CK_ARGS) $(ST_ARGS) $(REF_ARGS) --out $(RUNS)/data_ref.npz; fi
 	$(CLI) meta-train $(ROUND0_ARGS) --method mb --data $(DATA0) --out $(RUNS)/mb.pt
 	$(CLI) meta-train $(ROUND0_ARGS) --method grbal --init $(RUNS)/mb.pt --data $(DATA0) --out $(RUNS)/grbal.pt
 	set -e; if [ "$(ROUND0_CANDIDATES)" -gt 1 ]; then \
@@ -176,8 +182,8 @@ checkpoints: $(STAMP)
 	fi
 	set -e; data="$(DATA0)"; for i in $(AGG_ROUNDS); do \
 	  args="$(TRAIN_ARGS)"; if [ "$$i" = "$(lastword $(AGG_ROUNDS))" ]; then args="$(FINAL_ARGS)"; fi; \
-	  $(CLI) collect $(CK_ARGS) $(TH_ARGS) $(BRANCH_ARGS) --policy mpc --method grbal --checkpoint $(RUNS)/grbal.pt --paths $(MPC_PATHS) --path-length $(MPC_LENGTH) --seed $$((1000 * $(SEED) + i)) --out $(RUNS)/data_$${i}_grbal.npz; \
-	  $(CLI) collect $(CK_ARGS) $(TH_ARGS) $(BRANCH_ARGS) --policy mpc --method mb --checkpoint $(RUNS)/mb.pt --paths $(MPC_PATHS) --path-length $(MPC_LENGTH) --seed $$((1000 * $(SEED) + 100 + i)) --out $(RUNS)/data_$${i}_mb.npz; \
+	  $(CLI) collect $(CK_ARGS) $(TH_ARGS) $(BRANCH_ARGS) $(ST_ARGS) --policy mpc --method grbal --checkpoint $(RUNS)/grbal.pt --paths $(MPC_PATHS) --path-length $(MPC_LENGTH) --seed $$((1000 * $(SEED) + i)) --out $(RUNS)/data_$${i}_grbal.npz; \
+	  $(CLI) collect $(CK_ARGS) $(TH_ARGS) $(BRANCH_ARGS) $(ST_ARGS) --policy mpc --method mb --checkpoint $(RUNS)/mb.pt --paths $(MPC_PATHS) --path-length $(MPC_LENGTH) --seed $$((1000 * $(SEED) + 100 + i)) --out $(RUNS)/data_$${i}_mb.npz; \
 	  data="$$data $(RUNS)/data_$${i}_grbal.npz $(RUNS)/data_$${i}_mb.npz"; \
 	  if [ "$(BRANCHES)" != 0 ]; then data="$$data $(RUNS)/data_$${i}_grbal.branches.npz $(RUNS)/data_$${i}_mb.branches.npz"; fi; \
 	  $(CLI) meta-train $$args --method mb --data $$data --out $(RUNS)/mb.pt; \

@@ -109,13 +109,18 @@ def cmd_collect(args) -> int:
     c = cfg.collect
     c = dataclasses.replace(c, **{k: v for k, v in (("paths", args.paths), ("path_length", args.path_length),
                                                    ("policy", args.policy), ("seed", args.seed),
-                                                   ("branches", args.branches)) if v is not None})
+                                                   ("branches", args.branches),
+                                                   ("stratify", args.stratify or None)) if v is not None})
     c.validate()
     cfg = _planner_overrides(cfg, args)
     from adaptive_control.build import load_for_method, task_distribution
     from adaptive_control.reference import TRUE_DYNAMICS
 
-    task_distribution(cfg.robot.name, cfg.task, args.perturbation)  # a bad family fails here, not in a worker
+    tasks = task_distribution(cfg.robot.name, cfg.task, args.perturbation)  # a bad family fails here, not in a worker
+    if c.stratify and not hasattr(tasks, "families"):
+        raise UsageError(f"collect: --stratify (collect.stratify) needs the whole perturbation suite "
+                         f"(task.perturbation: all); this collection samples only "
+                         f"{args.perturbation or cfg.task.perturbation}")
     if c.policy == "mpc" and args.method == TRUE_DYNAMICS:
         if args.checkpoint:
             raise UsageError("collect: --checkpoint is for a learned --method; true_dynamics has no model")
@@ -402,6 +407,9 @@ def make_parser() -> argparse.ArgumentParser:
     _add_planner_flags(p)  # the MPC collection's planner
     p.add_argument("--checkpoint", help="checkpoint for --policy mpc (default: the shipped one)")
     p.add_argument("--seed", type=int, help="collection seed (default: the config's)")
+    p.add_argument("--stratify", action="store_true",
+                   help="every perturbation family gets the same number of paths (collect.stratify; whole-suite "
+                        "data only; README \"Stratified task sampling\")")
     p.add_argument("--branches", type=int, metavar="B",
                    help="counterfactual branches per branch point, written beside --out as <out>.branches.npz "
                         "(collect.branches; 0: none; README \"Counterfactual branches\")")

@@ -44,6 +44,30 @@ def path_seed(collect_seed: int, path: int) -> np.random.SeedSequence:
     return np.random.SeedSequence([collect_seed, path, 0xC011EC7])
 
 
+def path_family(collect_seed: int, path: int, families: int) -> int:
+    """Stratified sampling (``collect.stratify``): the family index of path ``path``.
+
+    Paths are taken in runs of ``families``; each run holds every family once, in an order seeded from
+    the collection seed and the run's index alone (so, like :func:`path_seed`, independent of which
+    worker collects which path)."""
+    run, slot = divmod(path, families)
+    order = np.random.default_rng(np.random.SeedSequence([collect_seed, run, 0x57A7])).permutation(families)
+    return int(order[slot])
+
+
+def sample_path_task(tasks, cfg: CollectConfig, path: int, rng: np.random.Generator):
+    """The task of path ``path``: drawn from ``tasks`` with the path's ``rng``, its family fixed by
+    :func:`path_family` when ``cfg.stratify``. Raises ``ValueError`` when stratifying a distribution that is
+    not a mixture of families."""
+    if not cfg.stratify:
+        return tasks.sample(rng)
+    families = getattr(tasks, "families", None)
+    if families is None:
+        raise ValueError("collect.stratify needs the whole perturbation suite (task.perturbation: all); "
+                         f"this collection samples one family ({type(tasks).__name__})")
+    return tasks.sample(rng, family=path_family(cfg.seed, path, len(families)))
+
+
 class Branching:
     """Wrap a policy; at branch points roll counterfactual action sequences out from the simulator's
     full state (the episode itself is untouched) and keep them as paths (``CollectConfig.branches``).
@@ -137,7 +161,7 @@ def collect(env, tasks, cfg: CollectConfig, policy_factory: Callable | None = No
     branch_parts, sources = [], []
     for i, p in enumerate(range(cfg.paths) if paths is None else paths):
         rng = np.random.default_rng(path_seed(cfg.seed, p))
-        task = tasks.sample(rng)
+        task = sample_path_task(tasks, cfg, p, rng)
         if policy_factory is None:
             policy = RandomPolicy(env.action_size, env.action_low, env.action_high, cfg.action_smoothing, rng)
         else:

@@ -106,6 +106,11 @@ class CollectConfig:
     """Random policy only: a_t = s * a_{t-1} + (1 - s) * u_t, for richer random motion (0 = i.i.d.)."""
     seed: int = 0
     """Seed of the task sampler and the policy noise."""
+    stratify: bool = False
+    """Whole-suite data (``task.perturbation: all``) only: give every perturbation family the same number of
+    paths (each run of as many paths as there are families holds each family once, in a seeded order)
+    instead of drawing each path's family at random (300 random paths over 9 families drew 25-47 of
+    one family). The family's parameters are drawn as before. README "Stratified task sampling"."""
     branches: int = 0
     """Counterfactual branches per branch point (0: none). At every ``branch_every``-th tick of a path the
     simulator's full state is copied and ``branches`` other action sequences are rolled out from it by

@@ -263,9 +263,13 @@ class Mixture:
 
     families: tuple
 
-    def sample(self, rng: np.random.Generator) -> Perturbation:
-        """One task, drawn from ``rng``."""
-        return self.families[int(rng.integers(len(self.families)))].sample(rng)
+    def sample(self, rng: np.random.Generator, family: int | None = None) -> Perturbation:
+        """One task, drawn from ``rng``; ``family`` (an index into :attr:`families`) fixes the family
+        (the uniform draw is still taken from ``rng``, so the rest of its stream is the same either way)."""
+        drawn = int(rng.integers(len(self.families)))
+        if family is not None and not 0 <= family < len(self.families):
+            raise ValueError(f"family index {family} out of range for a mixture of {len(self.families)} families")
+        return self.families[drawn if family is None else family].sample(rng)
 
 
 #: Name of the whole-suite mixture in configs (``task.perturbation: all``).
