@@ -239,7 +239,9 @@ class MLPDynamics(DynamicsModel):
         runs each layer as one oneDNN fused linear (product, bias, activation). ``held`` > 1 (a
         model of ``held`` ticks whose input is that many actions, given one action held for all):
         the first layer's action columns are summed per action entry, so the held model costs what
-        a one-tick model does.
+        a one-tick model does. The returned function keeps scratch buffers between calls (its outputs are
+        always fresh tensors): call one predictor from one thread at a time, as the controller does
+        (it builds its own on its compute thread).
         """
         n = self.normalizer
         w, b = (list(x) for x in zip(*self._layers(params)))
