@@ -141,8 +141,10 @@ BRANCH_ARGS = $(if $(filter-out 0,$(BRANCHES)),--branches $(BRANCHES))
 # (not measured) never had them; nor do the shipped checkpoints.
 # STRATIFY=yes: every collection (random paths, MPC rounds, reference paths) gives each perturbation family
 # the same number of paths (`collect --stratify`) instead of drawing each path's family at random (300
-# random paths drew 25-47 paths of one family; a round's 12 MPC paths 0-4). README "Stratified task
-# sampling".
+# random paths drew 25-47 paths of one family; a round's 12 MPC paths 0-4). Off: three half-cheetah draws
+# (SEED=1..3) gave GrBAL 618 / 559 / 959 against 569 / 507 / 1,910 without it (mean 712 against 995), MB
+# 470 / 1,155 / 764 against 399 / 657 / 1,029, on 20 held-out crippled-leg tasks. README "Stratified task
+# sampling"; bench/results/stratified.
 STRATIFY ?= no
 ST_ARGS = $(if $(filter yes,$(STRATIFY)),--stratify)
 REF_PATHS ?= 0
