@@ -3,7 +3,7 @@
 # instead of three (AGG_ROUNDS="1 2 3 4 5"; rounds 1-3 collect exactly as the three-round draw of the same
 # SEED, only round 3's training is 4,000 steps instead of the final 12,000), then its final GrBAL and MB at
 # the shipped tick on the 20 held-out crippled-leg tasks (seeds 100-119). The three-round draws are
-# bench/results/ref_draws/noref_seed<S>_{grbal,mb}.json. Table: python bench/results/rounds5/table.py
+# in three_rounds.sh (paired) and bench/results/ref_draws (2026-12-04's code). Table: python bench/results/rounds5/table.py
 # Usage, from the repository root: bash bench/results/rounds5/run.sh <SEED>
 set -euo pipefail
 S=$1; R=runs/rounds5_seed$S; B=bench/results/rounds5
