@@ -78,6 +78,10 @@ spike: $(STAMP)
 # The adaptation guard's calibration (residual_max) was added to those files afterwards with
 # `adaptive-control calibrate --checkpoint $(DEST)/*.pt --data $(RUNS)/data_*.npz` (the same
 # computation meta-train now does at the end of every run, so the recipe itself already writes it).
+# AGG_ROUNDS: five rounds ("1 2 3 4 5") against three on three half-cheetah draws (SEED=1..3, 2026-12-05,
+# paired on the same data up to round 3): GrBAL 552 / 784 / 397 against 818 / 340 / 615, MB 476 / 464 / 866
+# against 876 / 1,016 / 689 on 20 held-out crippled-leg tasks, and about 1.6x the time. README "Five
+# aggregation rounds"; bench/results/rounds5.
 AGG_ROUNDS ?= 1 2 3
 RANDOM_PATHS ?= 300
 MPC_PATHS ?= 12
