@@ -205,6 +205,12 @@ class TrainConfig:
     own predictions, as a plan feeds it): grbal scores the adapted model so on the N future
     transitions (H divides N), mb the whole window (H divides M + N). The online adaptation step
     stays one-step. rebal ignores it (it trains on sequences, with contexts up to N steps old)."""
+    cost_weight: float = 1.0
+    """Weight of the squared error of the state entries the task cost reads (the forward velocity of the
+    half-cheetah and the ant, a spec robot's ``vx``), against 1 for every other entry, in every loss the
+    model trains and adapts on. It is set through the normaliser (that entry's change is normalised by
+    its std over sqrt(cost_weight)), so the checkpoint carries it and the online step uses it too; a
+    training started from another checkpoint (``--init``) keeps that checkpoint's. 1: off."""
     model_ticks: int = 1
     """Control ticks one prediction spans: 1 (a one-tick model, applied ``planner.step_ticks`` times per
     planning step), or n: a model of n ticks whose input is the n actions, planned with each action
@@ -242,6 +248,8 @@ class TrainConfig:
             raise ConfigError(f"save_every: must be >= 0, got {self.save_every}")
         _positive("model_ticks", self.model_ticks)
         _positive("rollout_horizon", self.rollout_horizon)
+        if not (isinstance(self.cost_weight, (int, float)) and math.isfinite(self.cost_weight) and self.cost_weight > 0):
+            raise ConfigError(f"cost_weight: must be a positive finite number, got {self.cost_weight!r}")
         if self.rollout_horizon > 1:
             span = self.future_window if self.method == "grbal" else self.adapt_window + self.future_window
             if self.method != "rebal" and span % self.rollout_horizon:
@@ -462,6 +470,18 @@ class ExperimentConfig:
         if robot == "ant" and task.perturbation == "crippled_leg" and tuple(task.strength_range) != (0.0, 0.0):
             raise ConfigError(f"task.strength_range: the ant's crippled leg has no torque, need [0, 0], "
                               f"got {list(task.strength_range)}")
+
+
+def cost_indices(robot: str) -> tuple[int, ...]:
+    """Observation indices of the state the task cost reads, which ``train.cost_weight`` weighs: the
+    base's forward velocity ``vx``. A :class:`ConfigError` naming the key and the robot spec when the
+    robot's observation has none."""
+    spec = load_spec(robot)
+    entries = spec.base_entries()
+    if "vx" not in entries:
+        raise ConfigError(f"train.cost_weight needs the base's forward velocity in the observation; robot "
+                          f"{spec.name!r} ({spec.source}) has none: leave cost_weight at 1")
+    return (entries["vx"],)
 
 
 def heading_indices(robot: str) -> tuple[tuple[int, ...], tuple[int, int]]:

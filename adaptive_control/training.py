@@ -8,7 +8,7 @@ import time
 import torch
 from tqdm import tqdm
 
-from adaptive_control.config import ConfigError, ExperimentConfig, heading_indices, to_dict
+from adaptive_control.config import ConfigError, ExperimentConfig, cost_indices, heading_indices, to_dict
 from models.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from models.dataset import TransitionDataset
 from models.distributed import DistInfo, current
@@ -116,6 +116,10 @@ def train_checkpoint(cfg: ExperimentConfig, data: TransitionDataset, out: str, *
         if not torch.cuda.is_available():
             raise ConfigError("train.device is cuda but torch sees no GPU on this machine; use cpu")
         device = torch.device("cuda", info.local_rank if info.distributed else torch.cuda.current_device())
+    delta_weight = None
+    if t.cost_weight != 1.0 and init is None:  # with --init the normaliser (and its weighting) is init's
+        delta_weight = torch.ones(data.obs_size)
+        delta_weight[list(cost_indices(data.robot))] = t.cost_weight
     model.to(device)
     bar = tqdm(total=t.steps, desc=f"train {t.method}" + (f" ({info.world_size} processes)" if info.distributed else ""),
                disable=not (show_progress and info.is_main), unit="step", dynamic_ncols=True)
@@ -141,7 +145,7 @@ def train_checkpoint(cfg: ExperimentConfig, data: TransitionDataset, out: str, *
         model, data, method=t.method, adapt_window=t.adapt_window, future_window=t.future_window,
         inner_lr=t.inner_lr, learn_inner_lr=t.learn_inner_lr, first_order=t.first_order,
         batch_size=t.meta_batch_size, steps=t.steps, lr=t.lr, validation_fraction=t.validation_fraction, validation_trim=t.validation_trim,
-        seed=t.seed, split_seed=t.split_seed, callback=on_step, fit_normalizer=init is None, rollout_horizon=t.rollout_horizon if t.method != "rebal" else 1,
+        seed=t.seed, split_seed=t.split_seed, callback=on_step, fit_normalizer=init is None, delta_weight=delta_weight, rollout_horizon=t.rollout_horizon if t.method != "rebal" else 1,
         keep_best=t.keep_best, weight_average=t.weight_average, state_path=state, save_every=t.save_every, resume=resume, dist_info=info,
     )
     bar.close()

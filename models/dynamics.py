@@ -73,10 +73,12 @@ class DynamicsModel(nn.Module, abc.ABC):
         return (obs, next_obs) if self.frame is None else self.frame.local_pair(obs, next_obs)
 
     @torch.no_grad()
-    def fit_normalizer(self, obs: torch.Tensor, act: torch.Tensor, next_obs: torch.Tensor) -> None:
-        """Fit the normaliser to training transitions (B, .), in the network's frame."""
+    def fit_normalizer(self, obs: torch.Tensor, act: torch.Tensor, next_obs: torch.Tensor,
+                       delta_weight: torch.Tensor | None = None) -> None:
+        """Fit the normaliser to training transitions (B, .), in the network's frame; ``delta_weight``
+        (nx,): per-dimension weights of the loss (:meth:`Normalizer.fit`)."""
         obs, next_obs = self.local(obs, next_obs)
-        self.normalizer.fit(obs, act, next_obs)
+        self.normalizer.fit(obs, act, next_obs, delta_weight)
 
     @abc.abstractmethod
     def forward(self, obs: torch.Tensor, act: torch.Tensor) -> torch.Tensor:

@@ -92,6 +92,7 @@ def train_dynamics(
     split_seed: int | None = None,
     eval_every: int = 100,
     fit_normalizer: bool = True,
+    delta_weight: torch.Tensor | None = None,
     rollout_horizon: int = 1,
     keep_best: bool = False,
     weight_average: float = 0.0,
@@ -113,6 +114,8 @@ def train_dynamics(
         batch_size: B windows per step.
         fit_normalizer: fit the normaliser to the training paths; ``False`` keeps the model's
             (fine-tuning a model whose weights were trained with its statistics).
+        delta_weight: (nx,) per-dimension weights of every loss's squared error, set through the
+            normaliser (:meth:`models.normalizer.Normalizer.fit`); only with ``fit_normalizer``.
         rollout_horizon: H; > 1 scores predictions open-loop over H steps (grbal: the future part of
             each window, a divisor of N; mb: the whole window, a divisor of M + N) instead of one step.
         keep_best: early stopping: end with the weights (and step sizes) of the evaluation (every
@@ -196,7 +199,9 @@ def train_dynamics(
     obs, act, nxt = as_t(dataset.obs), as_t(dataset.act), as_t(dataset.next_obs)
     in_train = torch.as_tensor(np.isin(dataset.path_id, train_paths), device=device)
     if fit_normalizer:
-        model.fit_normalizer(obs[in_train], act[in_train], nxt[in_train])
+        model.fit_normalizer(obs[in_train], act[in_train], nxt[in_train], delta_weight)
+    elif delta_weight is not None:
+        raise ValueError("delta_weight is set when the normaliser is fitted; this model keeps its own (fit_normalizer=False)")
 
     params = dict(model.named_parameters())
     if learn_inner_lr:
