@@ -4,7 +4,8 @@ training with W = 1 on the same data, seeds and steps, on the 20 held-out crippl
 100-119): mean ± standard error over the tasks and the paired difference per task. Training seed S (the
 draw's own): W = 1 is bench/results/rounds5/seed<S>_three_<method>.json; seed T = S + 10: cw1_seed<S>_t<T>.
 Then per W the mean over the trainings (as a fraction of the reference, best / worst) and the paired
-difference pooled over every task of every training.
+difference pooled over every task of every training, and over the trainings' mean differences (the honest
+error bar: a training seed moves a draw by hundreds).
 
     python bench/results/cost_weight/table.py
 """
@@ -62,7 +63,9 @@ def main() -> None:
                 f"({m.mean() / REFERENCE:.2f}x the reference), best / worst {m.max() / m.min():.2f}x")
         if (kind, w) in diffs:
             d = np.concatenate(diffs[(kind, w)])
-            line += f"; paired with W=1 over {len(diffs[(kind, w)])} trainings: {ms(d)} per episode"
+            per = np.array([x.mean() for x in diffs[(kind, w)]])
+            line += (f"; paired with W=1 over {len(per)} trainings: {ms(d)} per episode (episodes pooled), "
+                     f"{ms(per)} over the trainings' means (median {np.median(per):+,.0f})")
         print(line)
 
 
