@@ -210,7 +210,8 @@ class TrainConfig:
     half-cheetah and the ant, a spec robot's ``vx``), against 1 for every other entry, in every loss the
     model trains and adapts on. It is set through the normaliser (that entry's change is normalised by
     its std over sqrt(cost_weight)), so the checkpoint carries it and the online step uses it too; a
-    training started from another checkpoint (``--init``) keeps that checkpoint's. 1: off."""
+    training started from another checkpoint (``--init``) keeps that checkpoint's. Its reported losses are in
+    the weighted units (compare them only between runs of one weight). 1: off."""
     model_ticks: int = 1
     """Control ticks one prediction spans: 1 (a one-tick model, applied ``planner.step_ticks`` times per
     planning step), or n: a model of n ticks whose input is the n actions, planned with each action
