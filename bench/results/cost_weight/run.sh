@@ -8,7 +8,7 @@
 # Usage, from the repository root: bash bench/results/cost_weight/run.sh <SEED> <W> [<TRAIN_SEED>]
 # TRAIN_SEED (default SEED): another training seed on the same files (replicates: _t<TRAIN_SEED> in the names;
 # W=1 then trains with the shipped config, the unweighted pair of that replicate).
-# Table: python bench/results/cost_weight/table.py
+# Table: python bench/draw_table.py cost_weight/cw --unchanged 1
 set -euo pipefail
 S=$1; W=$2; T=${3:-$1}; TAG=$([ "$T" = "$S" ] || echo "_t$T")
 R=runs/rounds5_seed$S; O=runs/cost_weight/cw${W}_seed$S$TAG; B=bench/results/cost_weight
