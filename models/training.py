@@ -158,6 +158,39 @@ def train_dynamics(
             W-process run (and averages the per-stream losses as the ranks average gradients), so
             it reproduces that run to float tolerance. Stream 0 is the single-process stream.
     """
+    _check_arguments(model, dataset, method, adapt_window, future_window, rollout_horizon, weight_average,
+                     validation_trim)
+    run = _Training(model, dataset, method=method, adapt_window=adapt_window, future_window=future_window,
+                    inner_lr=inner_lr, learn_inner_lr=learn_inner_lr, first_order=first_order, batch_size=batch_size,
+                    steps=steps, lr=lr, validation_fraction=validation_fraction, seed=seed, split_seed=split_seed,
+                    eval_every=eval_every, fit_normalizer=fit_normalizer, delta_weight=delta_weight,
+                    rollout_horizon=rollout_horizon, keep_best=keep_best, weight_average=weight_average,
+                    validation_windows=validation_windows, validation_trim=validation_trim,
+                    info=dist_info or current(), streams=streams)
+    start = 1
+    if resume and state_path is not None and os.path.exists(state_path):
+        start = run.resume(state_path)
+        if callback is not None:
+            for done in range(1, start):
+                callback(done, {})
+    model.train()
+    for step in range(start, steps + 1):
+        evaluating = step % eval_every == 0 or step == steps
+        # the global batch's loss (one more collective) where it is logged: every LOG_EVERY steps and
+        # at evaluations; this rank's share of the batch otherwise (the progress bar)
+        metrics = run.step(step, global_loss=evaluating or step % LOG_EVERY == 0)
+        if evaluating:
+            run.evaluate(step, metrics)
+        if state_path is not None and save_every > 0 and step % save_every == 0 and step < steps:
+            run.save_state(state_path, step)
+        if callback is not None:
+            callback(step, metrics)
+    model.eval()
+    return run.finish()
+
+
+def _check_arguments(model, dataset, method, adapt_window, future_window, rollout_horizon, weight_average,
+                     validation_trim) -> None:
     if method not in ("grbal", "mb", "rebal"):
         raise ValueError(f"method must be 'grbal', 'mb' or 'rebal', got {method!r}")
     if (method == "rebal") != hasattr(model, "sequence_loss"):
@@ -178,210 +211,227 @@ def train_dynamics(
         if span % rollout_horizon:
             raise ValueError(f"rollout_horizon {rollout_horizon} must divide {span} "
                              f"({'N' if method == 'grbal' else 'M + N'})")
-    info = dist_info or current()
-    n_streams = int(streams or info.world_size)
-    if info.distributed and n_streams != info.world_size:
-        raise ValueError(f"streams ({n_streams}) must equal the number of processes ({info.world_size})")
-    if n_streams < 1 or batch_size % n_streams:
-        raise ValueError(f"batch size {batch_size} must be a multiple of the number of processes/streams {n_streams}")
-    rng = np.random.default_rng(seed)
-    train_paths, val_paths = split_paths(dataset.num_paths, validation_fraction, rng)  # (advances rng as always)
-    if split_seed is not None:
-        train_paths, val_paths = split_paths(dataset.num_paths, validation_fraction, np.random.default_rng(split_seed))
-    length = adapt_window + future_window
-    starts = dataset.window_starts(length, train_paths)
-    val_starts = dataset.window_starts(length, val_paths)
-    if len(starts) == 0:
-        raise ValueError(f"no training window of {length} consecutive transitions; collect longer paths")
 
-    device = next(model.parameters()).device
-    as_t = lambda x: torch.as_tensor(x, dtype=torch.float32, device=device)  # noqa: E731
-    obs, act, nxt = as_t(dataset.obs), as_t(dataset.act), as_t(dataset.next_obs)
-    in_train = torch.as_tensor(np.isin(dataset.path_id, train_paths), device=device)
-    if fit_normalizer:
-        model.fit_normalizer(obs[in_train], act[in_train], nxt[in_train], delta_weight)
-    elif delta_weight is not None:
-        raise ValueError("delta_weight is set when the normaliser is fitted; this model keeps its own (fit_normalizer=False)")
 
-    params = dict(model.named_parameters())
-    if learn_inner_lr:
-        alpha = {k: torch.nn.Parameter(torch.full_like(p, inner_lr)) for k, p in params.items()}
-        step_size: float | dict = alpha
-        opt_params = list(params.values()) + list(alpha.values())
-    else:
-        step_size = float(inner_lr)
-        opt_params = list(params.values())
-    adapter = GradientAdapter(model, step_size, first_order=first_order)
-    opt = torch.optim.Adam(opt_params, lr=lr)
-    offsets = np.arange(length)
-    # window streams: stream 0 continues the split's generator (a single process draws as it always
-    # has); stream r > 0 has its own seed. A rank draws from its stream only; a single process from all.
-    mine = [info.rank] if info.distributed else list(range(n_streams))
-    local_batch = batch_size // n_streams
-    rngs = {r: rng if r == 0 else np.random.default_rng([seed, 2, r]) for r in mine}
-    gens = {r: torch.Generator().manual_seed(seed if r == 0 else _stream_seed(seed, r)) for r in mine}
+class _Training:
+    """One run of :func:`train_dynamics` (its arguments, see there): the split and windows, the trained
+    tensors, the optimiser, the window streams, the fixed validation windows, early stopping's best, the
+    weight average and the history; one method per part of the loop."""
 
-    def batch(r: int, pool: np.ndarray, size: int):
-        idx = torch.as_tensor(pool[rngs[r].integers(len(pool), size=size)][:, None] + offsets, device=device)
-        return obs[idx], act[idx], nxt[idx]
+    def __init__(self, model: DynamicsModel, dataset: TransitionDataset, *, method, adapt_window, future_window,
+                 inner_lr, learn_inner_lr, first_order, batch_size, steps, lr, validation_fraction, seed, split_seed,
+                 eval_every, fit_normalizer, delta_weight, rollout_horizon, keep_best, weight_average,
+                 validation_windows, validation_trim, info: DistInfo, streams):
+        self.model, self.method, self.adapt_window = model, method, adapt_window
+        self.keep_best, self.weight_average, self.info, self.steps = keep_best, weight_average, info, steps
+        n_streams = int(streams or info.world_size)
+        if info.distributed and n_streams != info.world_size:
+            raise ValueError(f"streams ({n_streams}) must equal the number of processes ({info.world_size})")
+        if n_streams < 1 or batch_size % n_streams:
+            raise ValueError(f"batch size {batch_size} must be a multiple of the number of processes/streams {n_streams}")
+        self.n_streams = n_streams
+        rng = np.random.default_rng(seed)
+        train_paths, val_paths = split_paths(dataset.num_paths, validation_fraction, rng)  # (advances rng as always)
+        if split_seed is not None:
+            train_paths, val_paths = split_paths(dataset.num_paths, validation_fraction,
+                                                 np.random.default_rng(split_seed))
+        self.n_paths = len(train_paths), len(val_paths)
+        length = adapt_window + future_window
+        self.starts = dataset.window_starts(length, train_paths)
+        val_starts = dataset.window_starts(length, val_paths)
+        if len(self.starts) == 0:
+            raise ValueError(f"no training window of {length} consecutive transitions; collect longer paths")
 
-    val_rng = np.random.default_rng([seed, 1])
-    val_pool = val_starts if len(val_starts) else starts
-    val_idx = torch.as_tensor(val_pool[val_rng.integers(len(val_pool), size=validation_windows)][:, None] + offsets,
-                              device=device)
-    val = obs[val_idx], act[val_idx], nxt[val_idx]
-    # early stopping scores what training optimises: one-step, or open-loop when trained open-loop
-    trim = validation_trim if method != "rebal" else 0.0
-    select = (("val_trimmed_" if trim > 0 else "val_") + ("rollout_" if rollout_horizon > 1 else "loss_")
-              + ("prior" if method == "mb" else "adapted"))
-    best: dict = {"score": math.inf, "step": 0, "state": None}
+        device = next(model.parameters()).device
+        as_t = lambda x: torch.as_tensor(x, dtype=torch.float32, device=device)  # noqa: E731
+        self.data = as_t(dataset.obs), as_t(dataset.act), as_t(dataset.next_obs)
+        in_train = torch.as_tensor(np.isin(dataset.path_id, train_paths), device=device)
+        if fit_normalizer:
+            model.fit_normalizer(*(x[in_train] for x in self.data), delta_weight)
+        elif delta_weight is not None:
+            raise ValueError("delta_weight is set when the normaliser is fitted; this model keeps its own (fit_normalizer=False)")
 
-    # every trained tensor, for the weight average (the weights, and GrBAL's learned step sizes)
-    tensors = {("w", k): p for k, p in params.items()}
-    if isinstance(step_size, dict):
-        tensors.update({("a", k): v for k, v in step_size.items()})
-    average = {key: t.detach().clone() for key, t in tensors.items()} if weight_average else None
+        self.params = dict(model.named_parameters())
+        if learn_inner_lr:
+            alpha = {k: torch.nn.Parameter(torch.full_like(p, inner_lr)) for k, p in self.params.items()}
+            self.step_size: float | dict = alpha
+            opt_params = list(self.params.values()) + list(alpha.values())
+        else:
+            self.step_size = float(inner_lr)
+            opt_params = list(self.params.values())
+        self.adapter = GradientAdapter(model, self.step_size, first_order=first_order)
+        self.opt = torch.optim.Adam(opt_params, lr=lr)
+        self.offsets = np.arange(length)
+        # window streams: stream 0 continues the split's generator (a single process draws as it always
+        # has); stream r > 0 has its own seed. A rank draws from its stream only; a single process from all.
+        self.mine = [info.rank] if info.distributed else list(range(n_streams))
+        self.local_batch = batch_size // n_streams
+        self.rngs = {r: rng if r == 0 else np.random.default_rng([seed, 2, r]) for r in self.mine}
+        self.gens = {r: torch.Generator().manual_seed(seed if r == 0 else _stream_seed(seed, r)) for r in self.mine}
 
-    def load(values: dict) -> None:
+        val_rng = np.random.default_rng([seed, 1])
+        val_pool = val_starts if len(val_starts) else self.starts
+        self.val = self._windows(val_pool[val_rng.integers(len(val_pool), size=validation_windows)])
+        # early stopping scores what training optimises: one-step, or open-loop when trained open-loop
+        self.trim = validation_trim if method != "rebal" else 0.0
+        self.select = (("val_trimmed_" if self.trim > 0 else "val_") + ("rollout_" if rollout_horizon > 1 else "loss_")
+                       + ("prior" if method == "mb" else "adapted"))
+        self.best: dict = {"score": math.inf, "step": 0, "state": None}
+
+        # every trained tensor, for the weight average (the weights, and GrBAL's learned step sizes)
+        self.tensors = {("w", k): p for k, p in self.params.items()}
+        if isinstance(self.step_size, dict):
+            self.tensors.update({("a", k): v for k, v in self.step_size.items()})
+        self.average = ({key: t.detach().clone() for key, t in self.tensors.items()} if weight_average else None)
+
+        def loss_on(o, a, n, gen):
+            if method == "grbal":
+                return meta_loss(model, self.params, self.adapter, o, a, n, adapt_window, rollout_horizon)
+            if method == "rebal":  # truncated BPTT; contexts up to N steps old, as a plan holds them fixed
+                return model.sequence_loss(self.params, o, a, n, burn_in=min(4, adapt_window), max_lag=future_window,
+                                           generator=gen)
+            if rollout_horizon > 1:
+                return model.rollout_loss(self.params, o, a, n, rollout_horizon)
+            return model.loss(self.params, o.flatten(0, 1), a.flatten(0, 1), n.flatten(0, 1))
+
+        objective = _Objective(model, self.step_size if method == "grbal" and isinstance(self.step_size, dict) else None,
+                               loss_on)
+        if info.distributed:
+            from torch.nn.parallel import DistributedDataParallel
+
+            # the normaliser (the only buffers) is fitted before and never changes: no per-step broadcast
+            objective = DistributedDataParallel(objective, device_ids=[device.index] if device.type == "cuda" else None,
+                                                broadcast_buffers=False, gradient_as_bucket_view=True)
+        self.objective = objective
+        self.history: list = []
+        self.fingerprint = {
+            "method": method, "adapt_window": adapt_window, "future_window": future_window,
+            "inner_lr": float(inner_lr), "learn_inner_lr": learn_inner_lr, "first_order": first_order,
+            "batch_size": batch_size, "steps": steps, "lr": float(lr),
+            "validation_fraction": float(validation_fraction), "seed": seed, "eval_every": eval_every,
+            "rollout_horizon": rollout_horizon, "keep_best": keep_best, "validation_trim": validation_trim,
+            "spec": model.spec(), "streams": n_streams, "transitions": len(dataset), "paths": dataset.num_paths,
+            "data_sum": float(np.float64(dataset.obs.sum()) + np.float64(dataset.act.sum()))}
+        if weight_average:  # (only when on: states written before the option existed still resume)
+            self.fingerprint["weight_average"] = float(weight_average)
+        if split_seed is not None:  # (likewise)
+            self.fingerprint["split_seed"] = int(split_seed)
+
+    def _windows(self, window_starts: np.ndarray):
+        """(B, M+N, .) obs, act, next_obs of the windows starting at ``window_starts`` (B,)."""
+        idx = torch.as_tensor(window_starts[:, None] + self.offsets, device=self.data[0].device)
+        return tuple(x[idx] for x in self.data)
+
+    def _load(self, values: dict) -> None:
         with torch.no_grad():
-            for key, t in tensors.items():
+            for key, t in self.tensors.items():
                 t.copy_(values[key])
 
-    def snapshot():
-        return ({k: p.detach().clone() for k, p in params.items()},
-                {k: v.detach().clone() for k, v in step_size.items()} if isinstance(step_size, dict) else None)
+    def _snapshot(self):
+        return ({k: p.detach().clone() for k, p in self.params.items()},
+                {k: v.detach().clone() for k, v in self.step_size.items()} if isinstance(self.step_size, dict) else None)
 
-    def loss_on(o, a, n, gen):
-        if method == "grbal":
-            return meta_loss(model, params, adapter, o, a, n, adapt_window, rollout_horizon)
-        if method == "rebal":  # truncated BPTT; contexts up to N steps old, as a plan holds them fixed
-            return model.sequence_loss(params, o, a, n, burn_in=min(4, adapt_window), max_lag=future_window,
-                                       generator=gen)
-        if rollout_horizon > 1:
-            return model.rollout_loss(params, o, a, n, rollout_horizon)
-        return model.loss(params, o.flatten(0, 1), a.flatten(0, 1), n.flatten(0, 1))
-
-    objective = _Objective(model, step_size if method == "grbal" and isinstance(step_size, dict) else None, loss_on)
-    if info.distributed:
-        from torch.nn.parallel import DistributedDataParallel
-
-        # the normaliser (the only buffers) is fitted before and never changes: no per-step broadcast
-        objective = DistributedDataParallel(objective, device_ids=[device.index] if device.type == "cuda" else None,
-                                            broadcast_buffers=False, gradient_as_bucket_view=True)
-
-    def step_loss() -> torch.Tensor:
-        parts = [objective(*batch(r, starts, local_batch), gens[r]) for r in mine]
-        return parts[0] if len(parts) == 1 else torch.stack(parts).mean()
-
-    history = []
-    metrics: dict = {}
-    fingerprint = {"method": method, "adapt_window": adapt_window, "future_window": future_window,
-                   "inner_lr": float(inner_lr), "learn_inner_lr": learn_inner_lr, "first_order": first_order,
-                   "batch_size": batch_size, "steps": steps, "lr": float(lr),
-                   "validation_fraction": float(validation_fraction), "seed": seed, "eval_every": eval_every,
-                   "rollout_horizon": rollout_horizon, "keep_best": keep_best, "validation_trim": validation_trim, "spec": model.spec(), "streams": n_streams,
-                   "transitions": len(dataset), "paths": dataset.num_paths,
-                   "data_sum": float(np.float64(dataset.obs.sum()) + np.float64(dataset.act.sum()))}
-    if weight_average:  # (only when on: states written before the option existed still resume)
-        fingerprint["weight_average"] = float(weight_average)
-    if split_seed is not None:  # (likewise)
-        fingerprint["split_seed"] = int(split_seed)
-    start = 1
-    if resume and state_path is not None and os.path.exists(state_path):
-        st = load_train_state(state_path, fingerprint)
-        model.load_state_dict(st["model"])
-        if isinstance(step_size, dict):
+    def step(self, step: int, global_loss: bool) -> dict:
+        """One optimiser step on one global batch (and the weight average's update); its loss for the logs:
+        the global batch's with ``global_loss`` (a collective in a distributed run), else this rank's share's."""
+        parts = [self.objective(*self._windows(self.starts[self.rngs[r].integers(len(self.starts), size=self.local_batch)]),
+                                self.gens[r]) for r in self.mine]
+        loss = parts[0] if len(parts) == 1 else torch.stack(parts).mean()
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt.step()
+        if self.average is not None:  # decay warmed up as (1 + t) / (10 + t): early averages are not the init's
+            d = min(self.weight_average, (1.0 + step) / (10.0 + step))
             with torch.no_grad():
-                for k, v in step_size.items():
-                    v.copy_(st["alpha"][k])
-        opt.load_state_dict(st["opt"])
-        for r in mine:
-            rngs[r].bit_generator.state = st["rng"][r]
-            gens[r].set_state(st["gen"][r])
-        history, start = list(st["history"]), int(st["step"]) + 1
-        if average is not None:
-            average = {key: v.clone() for key, v in st["average"].items()}
-        best = {"score": st["best"]["score"], "step": st["best"]["step"], "metrics": st["best"].get("metrics"),
-                "state": None if st["best"]["weights"] is None else (st["best"]["weights"], st["best"]["alpha"])}
-        if callback is not None:
-            for done in range(1, start):
-                callback(done, {})
+                for key, t in self.tensors.items():
+                    self.average[key].lerp_(t.detach(), 1.0 - d)
+        return {"loss": _global_mean(loss.detach(), self.info) if global_loss else float(loss.detach())}
 
-    def save_state(step: int) -> None:
-        streams_state = gather_objects({r: (rngs[r].bit_generator.state, gens[r].get_state()) for r in mine}, info)
-        if not info.is_main:
+    def evaluate(self, step: int, metrics: dict) -> None:
+        """Validation figures on the fixed held-out windows (of the weight average when on), added to
+        ``step``'s ``metrics`` (its loss) and to the history; early stopping keeps the best."""
+        live = None
+        if self.average is not None:  # evaluate (and keep, when best) the average; then step on from the live weights
+            live = {key: t.detach().clone() for key, t in self.tensors.items()}
+            self._load(self.average)
+        # each rank scores its share of the fixed validation windows; the shares' means are averaged
+        # (weighted by their sizes): the whole set's figures, on every rank
+        info = self.info
+        mine_val = tuple(x[info.rank::info.world_size] for x in self.val) if info.distributed else self.val
+        if self.method == "rebal":
+            part = evaluate_recurrent(self.model, *mine_val, self.adapt_window)
+        else:
+            part = evaluate_windows(self.model, self.adapter, *mine_val, self.adapt_window, trim=self.trim)
+        metrics.update(_global_weighted_mean(part, len(mine_val[0]), info))
+        if isinstance(self.step_size, dict) and self.method == "grbal":
+            flat = torch.cat([v.detach().flatten() for v in self.step_size.values()])
+            metrics.update(inner_lr_mean=float(flat.mean()), inner_lr_min=float(flat.min()),
+                           inner_lr_max=float(flat.max()))
+        self.history.append({"step": step, **metrics})
+        if self.keep_best and metrics[self.select] < self.best["score"]:
+            self.best.update(score=metrics[self.select], step=step, state=self._snapshot(), metrics=dict(metrics))
+        if live is not None:
+            self._load(live)
+
+    def resume(self, path: str) -> int:
+        """Load the training state at ``path`` (written by a run with the same arguments and data); the
+        next step to take."""
+        st = load_train_state(path, self.fingerprint)
+        self.model.load_state_dict(st["model"])
+        if isinstance(self.step_size, dict):
+            with torch.no_grad():
+                for k, v in self.step_size.items():
+                    v.copy_(st["alpha"][k])
+        self.opt.load_state_dict(st["opt"])
+        for r in self.mine:
+            self.rngs[r].bit_generator.state = st["rng"][r]
+            self.gens[r].set_state(st["gen"][r])
+        self.history = list(st["history"])
+        if self.average is not None:
+            self.average = {key: v.clone() for key, v in st["average"].items()}
+        b = st["best"]
+        self.best = {"score": b["score"], "step": b["step"], "metrics": b.get("metrics"),
+                     "state": None if b["weights"] is None else (b["weights"], b["alpha"])}
+        return int(st["step"]) + 1
+
+    def save_state(self, path: str, step: int) -> None:
+        """Write the whole training state atomically (rank 0 of a distributed run; every rank's streams)."""
+        streams_state = gather_objects({r: (self.rngs[r].bit_generator.state, self.gens[r].get_state())
+                                        for r in self.mine}, self.info)
+        if not self.info.is_main:
             return
         merged = {r: v for part in streams_state for r, v in part.items()}
-        weights, lrs = best["state"] if best["state"] is not None else (None, None)
-        payload = {"format": TRAIN_STATE_FORMAT, "fingerprint": fingerprint, "step": step,
-                   "model": {k: v.detach().clone() for k, v in model.state_dict().items()},
+        weights, lrs = self.best["state"] if self.best["state"] is not None else (None, None)
+        step_size = self.step_size
+        payload = {"format": TRAIN_STATE_FORMAT, "fingerprint": self.fingerprint, "step": step,
+                   "model": {k: v.detach().clone() for k, v in self.model.state_dict().items()},
                    "alpha": {k: v.detach().clone() for k, v in step_size.items()} if isinstance(step_size, dict) else None,
-                   "opt": opt.state_dict(), "rng": [merged[r][0] for r in range(n_streams)],
-                   "gen": [merged[r][1] for r in range(n_streams)], "world_size": info.world_size,
-                   "average": average,
-                   "history": history, "best": {"score": best["score"], "step": best["step"],
-                                                "metrics": best.get("metrics"), "weights": weights, "alpha": lrs}}
-        atomic_torch_save(state_path, payload)
+                   "opt": self.opt.state_dict(), "rng": [merged[r][0] for r in range(self.n_streams)],
+                   "gen": [merged[r][1] for r in range(self.n_streams)], "world_size": self.info.world_size,
+                   "average": self.average,
+                   "history": self.history, "best": {"score": self.best["score"], "step": self.best["step"],
+                                                     "metrics": self.best.get("metrics"), "weights": weights, "alpha": lrs}}
+        atomic_torch_save(path, payload)
 
-    model.train()
-    for step in range(start, steps + 1):
-        loss = step_loss()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        if average is not None:  # decay warmed up as (1 + t) / (10 + t): early averages are not the init's
-            d = min(weight_average, (1.0 + step) / (10.0 + step))
+    def finish(self) -> TrainResult:
+        """End with the kept weights (early stopping's best, else the weight average, else the last)."""
+        final = self.history[-1]
+        if self.keep_best and self.best["state"] is not None:
+            weights, lrs = self.best["state"]
             with torch.no_grad():
-                for key, t in tensors.items():
-                    average[key].lerp_(t.detach(), 1.0 - d)
-        evaluating = step % eval_every == 0 or step == steps
-        # the global batch's loss (one more collective) where it is logged: every LOG_EVERY steps and
-        # at evaluations; this rank's share of the batch otherwise (the progress bar)
-        metrics = {"loss": _global_mean(loss.detach(), info) if evaluating or step % LOG_EVERY == 0
-                   else float(loss.detach())}
-        if evaluating:
-            live = None
-            if average is not None:  # evaluate (and keep, when best) the average; then step on from the live weights
-                live = {key: t.detach().clone() for key, t in tensors.items()}
-                load(average)
-            # each rank scores its share of the fixed validation windows; the shares' means are averaged
-            # (weighted by their sizes): the whole set's figures, on every rank
-            mine_val = tuple(x[info.rank::info.world_size] for x in val) if info.distributed else val
-            if method == "rebal":
-                part = evaluate_recurrent(model, *mine_val, adapt_window)
-            else:
-                part = evaluate_windows(model, adapter, *mine_val, adapt_window, trim=trim)
-            metrics.update(_global_weighted_mean(part, len(mine_val[0]), info))
-            if isinstance(step_size, dict) and method == "grbal":
-                flat = torch.cat([v.detach().flatten() for v in step_size.values()])
-                metrics.update(inner_lr_mean=float(flat.mean()), inner_lr_min=float(flat.min()),
-                               inner_lr_max=float(flat.max()))
-            history.append({"step": step, **metrics})
-            if keep_best and metrics[select] < best["score"]:
-                best.update(score=metrics[select], step=step, state=snapshot(), metrics=dict(metrics))
-            if live is not None:
-                load(live)
-        if state_path is not None and save_every > 0 and step % save_every == 0 and step < steps:
-            save_state(step)
-        if callback is not None:
-            callback(step, metrics)
-    model.eval()
-    final = history[-1]
-    if keep_best and best["state"] is not None:
-        weights, lrs = best["state"]
-        with torch.no_grad():
-            for k, p in params.items():
-                p.copy_(weights[k])
-            if lrs is not None:
-                for k, v in step_size.items():
-                    v.copy_(lrs[k])
-        final = {**best["metrics"], "step": best["step"]}
-    elif average is not None:
-        load(average)
-    final_lr = {k: v.detach().clone() for k, v in step_size.items()} if isinstance(step_size, dict) else step_size
-    return TrainResult(inner_lr=final_lr, metrics={**final, "best_step": best["step"] if keep_best else steps,
-                                                   "history": history, "train_paths": len(train_paths),
-                                                   "val_paths": len(val_paths)})
+                for k, p in self.params.items():
+                    p.copy_(weights[k])
+                if lrs is not None:
+                    for k, v in self.step_size.items():
+                        v.copy_(lrs[k])
+            final = {**self.best["metrics"], "step": self.best["step"]}
+        elif self.average is not None:
+            self._load(self.average)
+        step_size = self.step_size
+        final_lr = {k: v.detach().clone() for k, v in step_size.items()} if isinstance(step_size, dict) else step_size
+        return TrainResult(inner_lr=final_lr, metrics={
+            **final, "best_step": self.best["step"] if self.keep_best else self.steps,
+            "history": self.history, "train_paths": self.n_paths[0], "val_paths": self.n_paths[1]})
 
 
 class _Objective(torch.nn.Module):
