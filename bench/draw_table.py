@@ -46,7 +46,7 @@ def baseline(d: int, t: int, kind: str):
     return returns(os.path.join(RES, "cost_weight", f"cw1_seed{d}_t{t}_{kind}.json"))
 
 
-def table(arm: str, unchanged: str | None = None) -> None:
+def table(arm: str, unchanged: str | None = None, plot: str | None = None) -> None:
     folder, prefix = os.path.split(arm)
     here = os.path.join(RES, folder)
     found = glob.glob(os.path.join(here, f"{prefix}*_seed*_*.json"))
@@ -74,6 +74,8 @@ def table(arm: str, unchanged: str | None = None) -> None:
                         if base is not None:
                             diffs.setdefault((kind, v), []).append(r - base)
                 print(f"| {d} | {t} | {kind} | " + " | ".join(cells) + " |")
+    if plot:
+        plot_means(means, prefix, plot)
     order = {"unchanged": -1, **{v: int(v) for v in values}}
     for (kind, v), m in sorted(means.items(), key=lambda kv: (kv[0][0], order[kv[0][1]])):
         m = np.array(m)
@@ -88,12 +90,40 @@ def table(arm: str, unchanged: str | None = None) -> None:
         print(line)
 
 
+def plot_means(means: dict, prefix: str, path: str) -> None:
+    """Each training's mean return per setting (GrBAL and MB side by side) under the reference line."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), sharey=True)
+    for ax, kind in zip(axes, ("grbal", "mb")):
+        settings = [v for (k, v) in means if k == kind]
+        settings = sorted(settings, key=lambda v: -1 if v == "unchanged" else int(v))
+        for i, v in enumerate(settings):
+            m = np.array(means[(kind, v)])
+            ax.scatter(np.full(len(m), i), m, s=18, alpha=0.7)
+            ax.hlines(m.mean(), i - 0.25, i + 0.25, color="k")
+        ax.axhline(REFERENCE, color="tab:red", ls="--", lw=1, label="true-dynamics reference")
+        ax.axhline(REFERENCE / 2, color="tab:red", ls=":", lw=1, label="half of it")
+        ax.set_xticks(range(len(settings)), [v if v == "unchanged" else f"{prefix} {v}" for v in settings])
+        ax.set_title(f"{kind} (a dot: one training, 20 held-out tasks)", fontsize=10)
+        ax.set_ylim(0, REFERENCE * 1.1)
+    axes[0].set_ylabel("return (1000 steps)")
+    axes[0].legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    print(f"plot: {path}")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("arm", help="<folder>/<prefix> under bench/results, e.g. cost_weight/cw or rollout_loss/roll")
     p.add_argument("--unchanged", help="the arm's value that is the unchanged training (left out; cost_weight: 1)")
+    p.add_argument("--plot", help="write a plot of each training's mean return here (png)")
     a = p.parse_args()
-    table(a.arm, a.unchanged)
+    table(a.arm, a.unchanged, a.plot)
 
 
 if __name__ == "__main__":
