@@ -198,6 +198,12 @@ class TrainConfig:
     """Optimiser steps."""
     lr: float = 0.001
     """Adam learning rate of the outer loop."""
+    weight_decay: float = 0.0
+    """Decoupled weight decay (AdamW) of the network's weight matrices (not biases, not GrBAL's learned step
+    sizes): each step shrinks them by ``lr * weight_decay`` of themselves, so what the data leaves
+    undetermined (the rest of the random initialisation) decays over ``1 / (lr * weight_decay)`` steps.
+    0: plain Adam. A training started from another checkpoint (``--init``) starts from that one's weights and
+    decays them towards zero all the same."""
     validation_fraction: float = 0.1
     """Fraction of trajectories held out to report validation loss."""
     rollout_horizon: int = 1
@@ -259,6 +265,9 @@ class TrainConfig:
                                   f" ({span})")
         for name in ("adapt_window", "future_window", "meta_batch_size", "steps"):
             _positive(name, getattr(self, name))
+        if not (isinstance(self.weight_decay, (int, float)) and math.isfinite(self.weight_decay)
+                and self.weight_decay >= 0):
+            raise ConfigError(f"weight_decay: must be a finite number >= 0, got {self.weight_decay!r}")
         if self.inner_lr <= 0 or self.lr <= 0:
             raise ConfigError(f"inner_lr and lr: must be positive, got {self.inner_lr}, {self.lr}")
         if not 0.0 <= self.weight_average < 1.0:

@@ -87,6 +87,7 @@ def train_dynamics(
     batch_size: int = 32,
     steps: int = 1000,
     lr: float = 1e-3,
+    weight_decay: float = 0.0,
     validation_fraction: float = 0.1,
     seed: int = 0,
     split_seed: int | None = None,
@@ -112,6 +113,10 @@ def train_dynamics(
         adapt_window: M. future_window: N (windows are M + N consecutive transitions of one path).
         inner_lr: α (initial value when ``learn_inner_lr``).
         batch_size: B windows per step.
+        weight_decay: decoupled weight decay (AdamW) of the network's weight matrices, not its biases nor
+            GrBAL's learned step sizes: each step shrinks them by ``lr * weight_decay`` of themselves, so
+            what the data does not hold up decays with a time constant of ``1 / (lr * weight_decay)`` steps
+            (what is left of the initialisation where the data says nothing). 0: plain Adam.
         fit_normalizer: fit the normaliser to the training paths; ``False`` keeps the model's
             (fine-tuning a model whose weights were trained with its statistics).
         delta_weight: (nx,) per-dimension weights of every loss's squared error, set through the
@@ -159,10 +164,10 @@ def train_dynamics(
             it reproduces that run to float tolerance. Stream 0 is the single-process stream.
     """
     _check_arguments(model, dataset, method, adapt_window, future_window, rollout_horizon, weight_average,
-                     validation_trim)
+                     validation_trim, weight_decay)
     run = _Training(model, dataset, method=method, adapt_window=adapt_window, future_window=future_window,
                     inner_lr=inner_lr, learn_inner_lr=learn_inner_lr, first_order=first_order, batch_size=batch_size,
-                    steps=steps, lr=lr, validation_fraction=validation_fraction, seed=seed, split_seed=split_seed,
+                    steps=steps, lr=lr, weight_decay=weight_decay, validation_fraction=validation_fraction, seed=seed, split_seed=split_seed,
                     eval_every=eval_every, fit_normalizer=fit_normalizer, delta_weight=delta_weight,
                     rollout_horizon=rollout_horizon, keep_best=keep_best, weight_average=weight_average,
                     validation_windows=validation_windows, validation_trim=validation_trim,
@@ -190,7 +195,7 @@ def train_dynamics(
 
 
 def _check_arguments(model, dataset, method, adapt_window, future_window, rollout_horizon, weight_average,
-                     validation_trim) -> None:
+                     validation_trim, weight_decay) -> None:
     if method not in ("grbal", "mb", "rebal"):
         raise ValueError(f"method must be 'grbal', 'mb' or 'rebal', got {method!r}")
     if (method == "rebal") != hasattr(model, "sequence_loss"):
@@ -204,6 +209,8 @@ def _check_arguments(model, dataset, method, adapt_window, future_window, rollou
         raise ValueError(f"weight_average must be in [0, 1), got {weight_average}")
     if not 0.0 <= validation_trim < 0.5:
         raise ValueError(f"validation_trim must be in [0, 0.5), got {validation_trim}")
+    if not (math.isfinite(weight_decay) and weight_decay >= 0.0):
+        raise ValueError(f"weight_decay must be a finite number >= 0, got {weight_decay}")
     if rollout_horizon > 1:
         if method == "rebal":
             raise ValueError("rollout_horizon > 1 is for grbal and mb (rebal trains on sequences already)")
@@ -219,7 +226,7 @@ class _Training:
     weight average and the history; one method per part of the loop."""
 
     def __init__(self, model: DynamicsModel, dataset: TransitionDataset, *, method, adapt_window, future_window,
-                 inner_lr, learn_inner_lr, first_order, batch_size, steps, lr, validation_fraction, seed, split_seed,
+                 inner_lr, learn_inner_lr, first_order, batch_size, steps, lr, weight_decay, validation_fraction, seed, split_seed,
                  eval_every, fit_normalizer, delta_weight, rollout_horizon, keep_best, weight_average,
                  validation_windows, validation_trim, info: DistInfo, streams):
         self.model, self.method, self.adapt_window = model, method, adapt_window
@@ -260,7 +267,13 @@ class _Training:
             self.step_size = float(inner_lr)
             opt_params = list(self.params.values())
         self.adapter = GradientAdapter(model, self.step_size, first_order=first_order)
-        self.opt = torch.optim.Adam(opt_params, lr=lr)
+        if weight_decay:
+            decayed = [p for k, p in self.params.items() if p.dim() > 1]
+            kept = [p for p in opt_params if not any(p is q for q in decayed)]
+            self.opt = torch.optim.AdamW([{"params": decayed, "weight_decay": weight_decay},
+                                          {"params": kept, "weight_decay": 0.0}], lr=lr)
+        else:
+            self.opt = torch.optim.Adam(opt_params, lr=lr)
         self.offsets = np.arange(length)
         # window streams: stream 0 continues the split's generator (a single process draws as it always
         # has); stream r > 0 has its own seed. A rank draws from its stream only; a single process from all.
@@ -316,6 +329,8 @@ class _Training:
             self.fingerprint["weight_average"] = float(weight_average)
         if split_seed is not None:  # (likewise)
             self.fingerprint["split_seed"] = int(split_seed)
+        if weight_decay:  # (likewise)
+            self.fingerprint["weight_decay"] = float(weight_decay)
 
     def _windows(self, window_starts: np.ndarray):
         """(B, M+N, .) obs, act, next_obs of the windows starting at ``window_starts`` (B,)."""
