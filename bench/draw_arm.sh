@@ -9,7 +9,7 @@
 #   bash bench/draw_arm.sh <folder>/<name> <experiment.yaml> <SEED> [<TRAIN_SEED>]
 # e.g. bash bench/draw_arm.sh weight_decay/wd05 results/quality/weight_decay/half_cheetah_wd05.yaml 1
 # writes runs/<folder>/<name>_seed<SEED>[_t<TRAIN_SEED>]/{mb,grbal}.pt and
-# bench/results/<folder>/<name>_seed<SEED>[_t<TRAIN_SEED>]_{grbal,mb}.json.
+# bench/results/<folder>/<name>_seed<SEED>[_t<TRAIN_SEED>]_{grbal,mb}.json. MB_ONLY=1: the MB alone.
 set -euo pipefail
 ARM=$1; C=$2; S=$3; T=${4:-$3}; TAG=$([ "$T" = "$S" ] || echo "_t$T")
 FOLDER=$(dirname $ARM)
@@ -23,9 +23,10 @@ data="$R/data_0.npz"; for i in 1 2 3; do data="$data $R/data_${i}_grbal.npz $R/d
 CLI=.venv/bin/adaptive-control
 start=$(date +%s)
 $CLI meta-train --robot half_cheetah --config $C --steps 12000 --threads 1 --seed $T --method mb --data $data --out $O/mb.pt
-$CLI meta-train --robot half_cheetah --config $C --steps 12000 --threads 1 --seed $T --method grbal --init $O/mb.pt --data $data --out $O/grbal.pt
+METHODS="grbal mb"; [ "${MB_ONLY:-0}" = 1 ] && METHODS=mb
+[ "$METHODS" = mb ] || $CLI meta-train --robot half_cheetah --config $C --steps 12000 --threads 1 --seed $T --method grbal --init $O/mb.pt --data $data --out $O/grbal.pt
 echo "training wall clock: $(( $(date +%s) - start )) s" | tee $O/wall_clock.txt
-for M in grbal mb; do
+for M in $METHODS; do
   .venv/bin/python bench/step_ticks.py --robot half_cheetah --family crippled_leg --split test --methods $M \
     --seeds $(seq 100 119) --threads 1 --checkpoints $O \
     --config adaptive_control/assets/half_cheetah.yaml --step-ticks 3 --json $B/$(basename $ARM)_seed${S}${TAG}_$M.json
