@@ -13,7 +13,6 @@
 set -euo pipefail
 ARM=$1; C=$2; S=$3; T=${4:-$3}; TAG=$([ "$T" = "$S" ] || echo "_t$T")
 FOLDER=$(dirname $ARM)
-
 R=runs/rounds5_seed$S; O=runs/$FOLDER/$(basename $ARM)_seed$S$TAG; B=bench/results/$FOLDER
 [ -f "$C" ] || { echo "no experiment YAML $C" >&2; exit 2; }
 [ -f "$R/data_3_mb.npz" ] || { echo "no three-round files in $R (bench/results/rounds5/run.sh $S collects them)" >&2; exit 2; }

@@ -268,8 +268,8 @@ class _Training:
             opt_params = list(self.params.values())
         self.adapter = GradientAdapter(model, self.step_size, first_order=first_order)
         if weight_decay:
-            decayed = [p for k, p in self.params.items() if p.dim() > 1]
-            kept = [p for p in opt_params if not any(p is q for q in decayed)]
+            decayed = [p for p in self.params.values() if p.dim() > 1]  # weight matrices; biases and step sizes kept
+            kept = [p for p in self.params.values() if p.dim() <= 1] + list(alpha.values() if learn_inner_lr else [])
             self.opt = torch.optim.AdamW([{"params": decayed, "weight_decay": weight_decay},
                                           {"params": kept, "weight_decay": 0.0}], lr=lr)
         else:
