@@ -7,12 +7,13 @@ worst) and the paired difference pooled over every episode, and over the trainin
 honest error bar: a training seed moves a draw by hundreds).
 
 An arm is ``<folder>/<prefix>``: its results are ``bench/results/<folder>/<prefix><V>_seed<S>[_t<T>]_<kind>.json``
-for every value V found (written by that folder's run.sh <S> <V> [<T>]). The unchanged training: at the draw's
+for every value V found (a number, or a word such as ``3x256``) (written by that folder's run.sh <S> <V> [<T>]). The unchanged training: at the draw's
 own seed S ``bench/results/rounds5/seed<S>_three_<kind>.json``, at T = S + 10
 ``bench/results/cost_weight/cw1_seed<S>_t<T>_<kind>.json`` (the cost weight 1 is the shipped config).
 
     python bench/draw_table.py cost_weight/cw --unchanged 1
     python bench/draw_table.py rollout_loss/roll
+    python bench/draw_table.py model_size/h
 """
 from __future__ import annotations
 
@@ -46,6 +47,16 @@ def baseline(d: int, t: int, kind: str):
     return returns(os.path.join(RES, "cost_weight", f"cw1_seed{d}_t{t}_{kind}.json"))
 
 
+def _order(v: str):
+    """Settings in order: the unchanged training first, then numbers by value, then words."""
+    if v == "unchanged":
+        return (0, 0.0, "")
+    try:
+        return (1, float(v), "")
+    except ValueError:
+        return (2, 0.0, v)
+
+
 def table(arm: str, unchanged: str | None = None, plot: str | None = None) -> None:
     folder, prefix = os.path.split(arm)
     here = os.path.join(RES, folder)
@@ -53,7 +64,8 @@ def table(arm: str, unchanged: str | None = None, plot: str | None = None) -> No
     if not found:
         raise SystemExit(f"no results {prefix}<V>_seed<S>_<method>.json in {here}")
     values = sorted({m.group(1) for p in found
-                     if (m := re.match(rf"{re.escape(prefix)}(\d+)_", os.path.basename(p)))} - {unchanged}, key=int)
+                     if (m := re.match(rf"{re.escape(prefix)}([0-9A-Za-z.]+?)_seed", os.path.basename(p)))} - {unchanged},
+                    key=_order)
     head = " | ".join(f"{prefix} {v} | paired" for v in values)
     print(f"| draw | training seed | method | unchanged | {head} |")
     print("|---|---|---|---|" + "---|---|" * len(values))
@@ -76,8 +88,7 @@ def table(arm: str, unchanged: str | None = None, plot: str | None = None) -> No
                 print(f"| {d} | {t} | {kind} | " + " | ".join(cells) + " |")
     if plot:
         plot_means(means, prefix, plot)
-    order = {"unchanged": -1, **{v: int(v) for v in values}}
-    for (kind, v), m in sorted(means.items(), key=lambda kv: (kv[0][0], order[kv[0][1]])):
+    for (kind, v), m in sorted(means.items(), key=lambda kv: (kv[0][0], _order(kv[0][1]))):
         m = np.array(m)
         line = (f"{kind} {prefix}={v}: {' / '.join(f'{x:,.0f}' for x in m)}; mean {m.mean():,.0f} "
                 f"({m.mean() / REFERENCE:.2f}x the reference), best / worst {m.max() / m.min():.2f}x")
@@ -100,7 +111,7 @@ def plot_means(means: dict, prefix: str, path: str) -> None:
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), sharey=True)
     for ax, kind in zip(axes, ("grbal", "mb")):
         settings = [v for (k, v) in means if k == kind]
-        settings = sorted(settings, key=lambda v: -1 if v == "unchanged" else int(v))
+        settings = sorted(settings, key=_order)
         for i, v in enumerate(settings):
             m = np.array(means[(kind, v)])
             ax.scatter(np.full(len(m), i), m, s=18, alpha=0.7)

@@ -5,6 +5,7 @@ and records every tick's adaptation, planning and total time. Repeats the run ``
 times (the machine is noisy) and writes medians over repeats of each run's median and p99.
 
     python bench/tick_latency.py --json bench/results/tick_latency.json
+    python bench/tick_latency.py --checkpoint runs/model_size/h3x256_seed1/grbal.pt --json ...  # another model
 """
 from __future__ import annotations
 
@@ -29,11 +30,13 @@ def main() -> None:
     ap.add_argument("--ticks", type=int, default=300, help="ticks per run after warm-up")
     ap.add_argument("--warmup", type=int, default=50)
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--checkpoint", default=None,
+                    help="checkpoint of --method to time (default: the shipped one), e.g. a model of another size")
     ap.add_argument("--json", required=True)
     args = ap.parse_args()
 
     cfg = load_config(default_config_path("half_cheetah"))
-    ckpt = load_for_method(args.method, "half_cheetah")
+    ckpt = load_for_method(args.method, "half_cheetah", args.checkpoint)
     env = make_env("half_cheetah")
     runs = []
     for r in range(args.repeats):
@@ -57,7 +60,7 @@ def main() -> None:
         "benchmark": "tick_latency",
         "config": {"model": list(ckpt.model.hidden_sizes), "samples": cfg.planner.samples,
                    "horizon": cfg.planner.horizon, "adapt_window": cfg.controller.adapt_window,
-                   "method": args.method, "ticks_per_run": args.ticks, "warmup": args.warmup,
+                   "method": args.method, "checkpoint": args.checkpoint or "shipped", "ticks_per_run": args.ticks, "warmup": args.warmup,
                    "repeats": args.repeats},
         "machine": machine_info(),
         "median_over_repeats": {k: float(np.median([r[k] for r in runs])) for k in keys},
