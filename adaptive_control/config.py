@@ -516,29 +516,97 @@ def heading_indices(robot: str) -> tuple[tuple[int, ...], tuple[int, int]]:
 
 
 def load_config(path: str | os.PathLike | None = None) -> ExperimentConfig:
-    """Load an :class:`ExperimentConfig` from YAML (``None``: the defaults), validated."""
+    """Load an :class:`ExperimentConfig` from YAML (``None``: the defaults), validated.
+
+    A file may start from another experiment with a top-level ``extends:`` key and give only what
+    differs: ``extends: half_cheetah`` (a registered robot's shipped experiment) or ``extends:
+    base.yaml`` (a path relative to the file). Sections merge key by key, the extending file's values
+    win; a list (e.g. ``model.hidden_sizes``) is replaced whole. Each file's keys are checked against
+    the config before merging, so an error names the file the bad key is in.
+    """
     if path is None:
         cfg = ExperimentConfig()
         cfg.validate()
         return cfg
     path = os.fspath(path)
+    data, chain = _read_experiment(path, ())
+    source = " <- ".join(chain) if len(chain) > 1 else path
+    return config_from_dict(data, source=source)
+
+
+def _read_yaml(path: str) -> Any:
     try:
         with open(path, encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
+            return yaml.safe_load(fh) or {}
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {path}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
-    return config_from_dict(data or {}, source=path)
+
+
+def _read_experiment(path: str, seen: tuple[str, ...]) -> tuple[dict, tuple[str, ...]]:
+    """The raw mapping of the experiment at ``path`` with its ``extends`` chain merged in, and the
+    chain of files (``path`` first)."""
+    real = os.path.realpath(path)
+    if real in seen:
+        raise ConfigError(f"{path}: extends: a cycle ({' -> '.join((*seen, real))})")
+    data = _read_yaml(path)
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{path}: top level must be a mapping, got {type(data).__name__}")
+    data = _with_robot_path(dict(data), path)
+    base = data.pop(EXTENDS_KEY, None)
+    _build(ExperimentConfig, data, path, prefix="")  # this file's own keys and types, named with its path
+    if base is None:
+        return data, (path,)
+    base_path = _extends_path(base, path)
+    base_data, chain = _read_experiment(base_path, (*seen, real))
+    return _merged(base_data, data), (path, *chain)
+
+
+EXTENDS_KEY = "extends"
+
+
+def _extends_path(base: Any, source: str) -> str:
+    """The file ``extends: base`` in ``source`` names: a path relative to ``source``, or a robot's shipped
+    experiment."""
+    if not isinstance(base, str) or not base:
+        raise ConfigError(f"{source}: key 'extends' expects a YAML path or a robot name, got {base!r}")
+    if base.endswith((".yaml", ".yml")):
+        return base if os.path.isabs(base) else os.path.join(os.path.dirname(os.path.abspath(source)), base)
+    shipped = os.path.join(os.path.dirname(os.path.abspath(__file__)), "assets", f"{base}.yaml")
+    if not os.path.isfile(shipped):
+        known = sorted(f[:-5] for f in os.listdir(os.path.dirname(shipped)) if f.endswith(".yaml"))
+        raise ConfigError(f"{source}: extends: no shipped experiment for robot {base!r} (shipped: "
+                          f"{', '.join(known)}; or give a .yaml path)")
+    return shipped
+
+
+def _merged(base: Mapping, over: Mapping) -> dict:
+    """``base`` with ``over``'s keys set, mappings merged key by key, anything else replaced."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _merged(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _with_robot_path(data: dict, source: str) -> dict:
+    """``data`` with a robot spec named relative to the file ``source`` made absolute."""
+    robot = data.get("robot")
+    name = robot.get("name") if isinstance(robot, Mapping) else None
+    if isinstance(name, str) and name.endswith((".yaml", ".yml")) and not os.path.isabs(name) and os.path.isfile(source):
+        data = {**data, "robot": {**robot, "name": os.path.join(os.path.dirname(os.path.abspath(source)), name)}}
+    return data
 
 
 def config_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> ExperimentConfig:
     """Build and validate an :class:`ExperimentConfig` from nested mappings (YAML's shape)."""
-    robot = data.get("robot") if isinstance(data, Mapping) else None
-    name = robot.get("name") if isinstance(robot, Mapping) else None
-    if isinstance(name, str) and name.endswith((".yaml", ".yml")) and not os.path.isabs(name) and os.path.isfile(source):
-        # a robot spec named relative to the config file
-        data = {**data, "robot": {**robot, "name": os.path.join(os.path.dirname(os.path.abspath(source)), name)}}
+    if isinstance(data, Mapping):
+        if EXTENDS_KEY in data:
+            raise ConfigError(f"{source}: 'extends' is read from files only (load_config)")
+        data = _with_robot_path(dict(data), source)
     cfg = _build(ExperimentConfig, data, source, prefix="")
     try:
         cfg.validate()
