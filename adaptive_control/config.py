@@ -3,7 +3,8 @@
 A YAML file holds one section per component (``robot``, ``task``, ``collect``, ``model``,
 ``train``, ``planner``, ``controller``); every section and key is optional and falls back to the
 defaults below. Unknown or mistyped keys, wrong types and out-of-range values raise
-:class:`ConfigError` naming the key and the file.
+:class:`ConfigError` naming the key and the file. A top-level ``extends:`` starts from another
+experiment (a robot's shipped one, or a file) and gives only what differs (:func:`load_config`).
 """
 from __future__ import annotations
 
