@@ -545,6 +545,9 @@ def _read_yaml(path: str) -> Any:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
 
 
+EXTENDS_KEY = "extends"
+
+
 def _read_experiment(path: str, seen: tuple[str, ...]) -> tuple[dict, tuple[str, ...]]:
     """The raw mapping of the experiment at ``path`` with its ``extends`` chain merged in, and the
     chain of files (``path`` first)."""
@@ -562,9 +565,6 @@ def _read_experiment(path: str, seen: tuple[str, ...]) -> tuple[dict, tuple[str,
     base_path = _extends_path(base, path)
     base_data, chain = _read_experiment(base_path, (*seen, real))
     return _merged(base_data, data), (path, *chain)
-
-
-EXTENDS_KEY = "extends"
 
 
 def _extends_path(base: Any, source: str) -> str:
