@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import os
-from importlib import resources
 
 import torch
 
-from adaptive_control.config import ConfigError, ControllerConfig, GuardConfig, PlannerConfig, TaskConfig
+from adaptive_control.config import ConfigError, ControllerConfig, GuardConfig, PlannerConfig, TaskConfig, assets_dir
 from adaptive_control.controller import AdaptiveController
 from adaptive_control.deadline import SampleBudget, compute_thread
 from models.adaptation import GradientAdapter, NoAdaptation
@@ -21,11 +20,6 @@ from sim.tasks import config_distribution, families, make_distribution
 
 #: Which checkpoint kind each online method runs on.
 CHECKPOINT_KIND = {"grbal": "grbal", "grbal_prior": "grbal", "mb": "mb", "mb_de": "mb", "rebal": "rebal"}
-
-
-def assets_dir() -> str:
-    """Folder of the configs and checkpoints that ship with the package."""
-    return str(resources.files("adaptive_control") / "assets")
 
 
 def default_config_path(robot: str = "half_cheetah") -> str | None:

@@ -12,6 +12,7 @@ import dataclasses
 import math
 import os
 import typing
+from importlib import resources
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -548,6 +549,11 @@ def _read_yaml(path: str) -> Any:
 EXTENDS_KEY = "extends"
 
 
+def assets_dir() -> str:
+    """Folder of the configs and checkpoints that ship with the package."""
+    return str(resources.files("adaptive_control") / "assets")
+
+
 def _read_experiment(path: str, seen: tuple[str, ...]) -> tuple[dict, tuple[str, ...]]:
     """The raw mapping of the experiment at ``path`` with its ``extends`` chain merged in, and the
     chain of files (``path`` first)."""
@@ -574,7 +580,7 @@ def _extends_path(base: Any, source: str) -> str:
         raise ConfigError(f"{source}: key 'extends' expects a YAML path or a robot name, got {base!r}")
     if base.endswith((".yaml", ".yml")):
         return base if os.path.isabs(base) else os.path.join(os.path.dirname(os.path.abspath(source)), base)
-    shipped = os.path.join(os.path.dirname(os.path.abspath(__file__)), "assets", f"{base}.yaml")
+    shipped = os.path.join(assets_dir(), f"{base}.yaml")
     if not os.path.isfile(shipped):
         known = sorted(f[:-5] for f in os.listdir(os.path.dirname(shipped)) if f.endswith(".yaml"))
         raise ConfigError(f"{source}: extends: no shipped experiment for robot {base!r} (shipped: "
