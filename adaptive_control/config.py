@@ -206,6 +206,11 @@ class TrainConfig:
     undetermined (the rest of the random initialisation) decays over ``1 / (lr * weight_decay)`` steps.
     0: plain Adam. A training started from another checkpoint (``--init``) starts from that one's weights and
     decays them towards zero all the same."""
+    prior_weight: float = 0.0
+    """grbal: weight w of the prior's own one-step loss in the meta-loss (w times MB's regression loss on each
+    whole window, added to the adapted model's loss on its future part). The controller plans with the
+    prior past ``controller.adapted_steps`` model calls; MAML's meta-loss alone scores only the adapted
+    model. 0: off. mb and rebal train without it (a YAML setting it still trains their checkpoints)."""
     validation_fraction: float = 0.1
     """Fraction of trajectories held out to report validation loss."""
     rollout_horizon: int = 1
@@ -270,6 +275,9 @@ class TrainConfig:
         if not (isinstance(self.weight_decay, (int, float)) and math.isfinite(self.weight_decay)
                 and self.weight_decay >= 0):
             raise ConfigError(f"weight_decay: must be a finite number >= 0, got {self.weight_decay!r}")
+        if not (isinstance(self.prior_weight, (int, float)) and not isinstance(self.prior_weight, bool)
+                and math.isfinite(self.prior_weight) and self.prior_weight >= 0):
+            raise ConfigError(f"prior_weight: must be a finite number >= 0, got {self.prior_weight!r}")
         if self.inner_lr <= 0 or self.lr <= 0:
             raise ConfigError(f"inner_lr and lr: must be positive, got {self.inner_lr}, {self.lr}")
         if not 0.0 <= self.weight_average < 1.0:

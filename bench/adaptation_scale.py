@@ -3,6 +3,8 @@
 suite": on the half-cheetah's heavy joint damping the step costs return).
 
     python bench/adaptation_scale.py --family joint_damping --scales 0 0.5 1 2 --json out.json
+    python bench/adaptation_scale.py --family crippled_leg --steps 1000 --seeds 100 ... 119 \
+        --checkpoint runs/model_size/h3x256_seed1/grbal.pt --scales 0.25 0.5 --json out.json
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ def main(argv=None) -> int:
     p.add_argument("--scales", nargs="+", type=float, default=[0.0, 0.5, 1.0, 2.0])
     p.add_argument("--seeds", nargs="+", type=int, default=list(range(100, 110)))
     p.add_argument("--steps", type=int, default=600)
+    p.add_argument("--checkpoint", default=None, help="a GrBAL checkpoint (default: the robot's shipped one)")
     p.add_argument("--json", required=True)
     args = p.parse_args(argv)
 
@@ -36,9 +39,9 @@ def main(argv=None) -> int:
     exp = experiment_config(args.robot)
     env, tasks = make_env(args.robot), make_distribution(args.robot, args.family, "test")
     out = {"command": "python bench/adaptation_scale.py " + " ".join(argv or __import__("sys").argv[1:]),
-           "robot": args.robot, "family": args.family, "seeds": args.seeds, "steps": args.steps, "points": []}
+           "robot": args.robot, "checkpoint": args.checkpoint, "family": args.family, "seeds": args.seeds, "steps": args.steps, "points": []}
     for scale in args.scales:
-        ckpt = load_for_method("grbal", args.robot)
+        ckpt = load_for_method("grbal", args.robot, args.checkpoint)
         method = "grbal"
         if scale == 0:
             method = "grbal_prior"  # no step at all (a zero step would still run the guard's check)

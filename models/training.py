@@ -55,20 +55,27 @@ def split_paths(num_paths: int, validation_fraction: float, rng: np.random.Gener
 
 
 def meta_loss(model: DynamicsModel, params: dict, adapter: GradientAdapter, obs, act, next_obs, m: int,
-              rollout_horizon: int = 1, reduce: bool = True) -> torch.Tensor:
+              rollout_horizon: int = 1, reduce: bool = True, prior_weight: float = 0.0) -> torch.Tensor:
     """GrBAL meta-loss over B windows: obs (B, M+N, nx), act (B, M+N, nu), next_obs (B, M+N, nx) -> scalar
     (``reduce=False``: each window's, (B,)).
 
     Each window adapts on its first ``m`` transitions (one-step loss: the online rule) and is scored
     on the rest: one-step, or open-loop over segments of ``rollout_horizon`` steps
     (:meth:`DynamicsModel.rollout_loss`), so the adapted model is trained to hold over a plan.
+    ``prior_weight`` w > 0 adds w times the unadapted prior's one-step loss on all M + N transitions
+    of the window (MB's regression loss), so the prior the controller plans with past
+    ``controller.adapted_steps`` is trained as a model in its own right.
     """
 
     def one(o, a, n):
         adapted = adapter.adapt(params, o[:m], a[:m], n[:m])
         if rollout_horizon > 1:
-            return model.rollout_loss(adapted, o[m:], a[m:], n[m:], rollout_horizon)
-        return model.loss(adapted, o[m:], a[m:], n[m:])
+            loss = model.rollout_loss(adapted, o[m:], a[m:], n[m:], rollout_horizon)
+        else:
+            loss = model.loss(adapted, o[m:], a[m:], n[m:])
+        if prior_weight:
+            loss = loss + prior_weight * model.loss(params, o, a, n)
+        return loss
 
     per_window = vmap(one)(obs, act, next_obs)
     return per_window.mean() if reduce else per_window
@@ -88,6 +95,7 @@ def train_dynamics(
     steps: int = 1000,
     lr: float = 1e-3,
     weight_decay: float = 0.0,
+    prior_weight: float = 0.0,
     validation_fraction: float = 0.1,
     seed: int = 0,
     split_seed: int | None = None,
@@ -117,6 +125,8 @@ def train_dynamics(
             GrBAL's learned step sizes: each step shrinks them by ``lr * weight_decay`` of themselves, so
             what the data does not hold up decays with a time constant of ``1 / (lr * weight_decay)`` steps
             (what is left of the initialisation where the data says nothing). 0: plain Adam.
+        prior_weight: grbal only: w > 0 adds w times the prior's own one-step loss on each whole window to
+            the meta-loss (:func:`meta_loss`). 0: MAML's meta-loss alone.
         fit_normalizer: fit the normaliser to the training paths; ``False`` keeps the model's
             (fine-tuning a model whose weights were trained with its statistics).
         delta_weight: (nx,) per-dimension weights of every loss's squared error, set through the
@@ -164,10 +174,10 @@ def train_dynamics(
             it reproduces that run to float tolerance. Stream 0 is the single-process stream.
     """
     _check_arguments(model, dataset, method, adapt_window, future_window, rollout_horizon, weight_average,
-                     validation_trim, weight_decay)
+                     validation_trim, weight_decay, prior_weight)
     run = _Training(model, dataset, method=method, adapt_window=adapt_window, future_window=future_window,
                     inner_lr=inner_lr, learn_inner_lr=learn_inner_lr, first_order=first_order, batch_size=batch_size,
-                    steps=steps, lr=lr, weight_decay=weight_decay, validation_fraction=validation_fraction, seed=seed, split_seed=split_seed,
+                    steps=steps, lr=lr, weight_decay=weight_decay, prior_weight=prior_weight, validation_fraction=validation_fraction, seed=seed, split_seed=split_seed,
                     eval_every=eval_every, fit_normalizer=fit_normalizer, delta_weight=delta_weight,
                     rollout_horizon=rollout_horizon, keep_best=keep_best, weight_average=weight_average,
                     validation_windows=validation_windows, validation_trim=validation_trim,
@@ -195,7 +205,7 @@ def train_dynamics(
 
 
 def _check_arguments(model, dataset, method, adapt_window, future_window, rollout_horizon, weight_average,
-                     validation_trim, weight_decay) -> None:
+                     validation_trim, weight_decay, prior_weight=0.0) -> None:
     if method not in ("grbal", "mb", "rebal"):
         raise ValueError(f"method must be 'grbal', 'mb' or 'rebal', got {method!r}")
     if (method == "rebal") != hasattr(model, "sequence_loss"):
@@ -211,6 +221,10 @@ def _check_arguments(model, dataset, method, adapt_window, future_window, rollou
         raise ValueError(f"validation_trim must be in [0, 0.5), got {validation_trim}")
     if not (math.isfinite(weight_decay) and weight_decay >= 0.0):
         raise ValueError(f"weight_decay must be a finite number >= 0, got {weight_decay}")
+    if not (math.isfinite(prior_weight) and prior_weight >= 0.0):
+        raise ValueError(f"prior_weight must be a finite number >= 0, got {prior_weight}")
+    if prior_weight and method != "grbal":
+        raise ValueError(f"prior_weight is a term of GrBAL's meta-loss; {method} trains without it (got {prior_weight})")
     if rollout_horizon > 1:
         if method == "rebal":
             raise ValueError("rollout_horizon > 1 is for grbal and mb (rebal trains on sequences already)")
@@ -226,7 +240,7 @@ class _Training:
     weight average and the history; one method per part of the loop."""
 
     def __init__(self, model: DynamicsModel, dataset: TransitionDataset, *, method, adapt_window, future_window,
-                 inner_lr, learn_inner_lr, first_order, batch_size, steps, lr, weight_decay, validation_fraction, seed, split_seed,
+                 inner_lr, learn_inner_lr, first_order, batch_size, steps, lr, weight_decay, prior_weight, validation_fraction, seed, split_seed,
                  eval_every, fit_normalizer, delta_weight, rollout_horizon, keep_best, weight_average,
                  validation_windows, validation_trim, info: DistInfo, streams):
         self.model, self.method, self.adapt_window = model, method, adapt_window
@@ -299,7 +313,8 @@ class _Training:
 
         def loss_on(o, a, n, gen):
             if method == "grbal":
-                return meta_loss(model, self.params, self.adapter, o, a, n, adapt_window, rollout_horizon)
+                return meta_loss(model, self.params, self.adapter, o, a, n, adapt_window, rollout_horizon,
+                                 prior_weight=prior_weight)
             if method == "rebal":  # truncated BPTT; contexts up to N steps old, as a plan holds them fixed
                 return model.sequence_loss(self.params, o, a, n, burn_in=min(4, adapt_window), max_lag=future_window,
                                            generator=gen)
@@ -331,6 +346,8 @@ class _Training:
             self.fingerprint["split_seed"] = int(split_seed)
         if weight_decay:  # (likewise)
             self.fingerprint["weight_decay"] = float(weight_decay)
+        if prior_weight:  # (likewise)
+            self.fingerprint["prior_weight"] = float(prior_weight)
 
     def _windows(self, window_starts: np.ndarray):
         """(B, M+N, .) obs, act, next_obs of the windows starting at ``window_starts`` (B,)."""
