@@ -10,6 +10,8 @@
 # e.g. bash bench/draw_arm.sh weight_decay/wd05 results/quality/weight_decay/half_cheetah_wd05.yaml 1
 # writes runs/<folder>/<name>_seed<SEED>[_t<TRAIN_SEED>]/{mb,grbal}.pt and
 # bench/results/<folder>/<name>_seed<SEED>[_t<TRAIN_SEED>]_{grbal,mb}.json. MB_ONLY=1: the MB alone.
+# MB_FROM=<arm folder>: no MB training: GrBAL starts from that arm's mb.pt of the same draw and training seed
+# (an arm whose YAML changes only GrBAL's meta-training, e.g. train.prior_weight), and only GrBAL is evaluated.
 set -euo pipefail
 ARM=$1; C=$2; S=$3; T=${4:-$3}; TAG=$([ "$T" = "$S" ] || echo "_t$T")
 FOLDER=$(dirname $ARM)
@@ -21,9 +23,16 @@ mkdir -p $O $B
 data="$R/data_0.npz"; for i in 1 2 3; do data="$data $R/data_${i}_grbal.npz $R/data_${i}_mb.npz"; done
 CLI=.venv/bin/adaptive-control
 start=$(date +%s)
-$CLI meta-train --robot half_cheetah --config $C --steps 12000 --threads 1 --seed $T --method mb --data $data --out $O/mb.pt
 METHODS="grbal mb"; [ "${MB_ONLY:-0}" = 1 ] && METHODS=mb
-[ "$METHODS" = mb ] || $CLI meta-train --robot half_cheetah --config $C --steps 12000 --threads 1 --seed $T --method grbal --init $O/mb.pt --data $data --out $O/grbal.pt
+if [ -n "${MB_FROM:-}" ]; then
+  F=runs/$MB_FROM$(basename $O | sed "s/^$(basename $ARM)//")/mb.pt
+  [ -f "$F" ] || { echo "no MB to start from: $F" >&2; exit 2; }
+  cp $F $O/mb_init.pt; METHODS=grbal
+else
+  $CLI meta-train --robot half_cheetah --config $C --steps 12000 --threads 1 --seed $T --method mb --data $data --out $O/mb.pt
+fi
+INIT=$O/mb.pt; [ -n "${MB_FROM:-}" ] && INIT=$O/mb_init.pt
+[ "$METHODS" = mb ] || $CLI meta-train --robot half_cheetah --config $C --steps 12000 --threads 1 --seed $T --method grbal --init $INIT --data $data --out $O/grbal.pt
 echo "training wall clock: $(( $(date +%s) - start )) s" | tee $O/wall_clock.txt
 for M in $METHODS; do
   .venv/bin/python bench/step_ticks.py --robot half_cheetah --family crippled_leg --split test --methods $M \
