@@ -160,8 +160,10 @@ REBAL ?= yes
 # CONFIG: the experiment YAML of every step (default: the robot's shipped one). A deeper model,
 # CONFIG=results/quality/model_size/half_cheetah_3x256.yaml (the shipped experiment with
 # model.hidden_sizes [256, 256, 256]), lifted MB from 782 to 1,205 and GrBAL from 631 to 826 when only the final
-# training of three draws changed (six trainings; README "A deeper model", 2026-12-05); whole draws with it,
-# and their time, are not measured yet, so the default stays 2x256.
+# training of three draws changed (six trainings; README "A deeper model", 2026-12-05). Two whole draws with it
+# (SEED=1, 2, THREADS=1 REBAL=no, side by side; 2026-12-06) returned GrBAL 661 / 954 and MB 591 / 1,372 against
+# the 2x256 draws' 569 / 507 and 399 / 657 on 20 held-out crippled-leg tasks, but took 67 minutes each against
+# 37, over the 60-minute budget, so the default stays 2x256.
 CONFIG ?=
 SEED ?= 0
 THREADS ?=
