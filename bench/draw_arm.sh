@@ -27,11 +27,11 @@ METHODS="grbal mb"; [ "${MB_ONLY:-0}" = 1 ] && METHODS=mb
 if [ -n "${MB_FROM:-}" ]; then
   F=runs/$MB_FROM$(basename $O | sed "s/^$(basename $ARM)//")/mb.pt
   [ -f "$F" ] || { echo "no MB to start from: $F" >&2; exit 2; }
-  cp $F $O/mb_init.pt; METHODS=grbal
+  INIT=$O/mb_init.pt; cp $F $INIT; METHODS=grbal
 else
-  $CLI meta-train --robot half_cheetah --config $C --steps 12000 --threads 1 --seed $T --method mb --data $data --out $O/mb.pt
+  INIT=$O/mb.pt
+  $CLI meta-train --robot half_cheetah --config $C --steps 12000 --threads 1 --seed $T --method mb --data $data --out $INIT
 fi
-INIT=$O/mb.pt; [ -n "${MB_FROM:-}" ] && INIT=$O/mb_init.pt
 [ "$METHODS" = mb ] || $CLI meta-train --robot half_cheetah --config $C --steps 12000 --threads 1 --seed $T --method grbal --init $INIT --data $data --out $O/grbal.pt
 echo "training wall clock: $(( $(date +%s) - start )) s" | tee $O/wall_clock.txt
 for M in $METHODS; do
