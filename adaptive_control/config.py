@@ -272,12 +272,10 @@ class TrainConfig:
                                   f" ({span})")
         for name in ("adapt_window", "future_window", "meta_batch_size", "steps"):
             _positive(name, getattr(self, name))
-        if not (isinstance(self.weight_decay, (int, float)) and math.isfinite(self.weight_decay)
-                and self.weight_decay >= 0):
-            raise ConfigError(f"weight_decay: must be a finite number >= 0, got {self.weight_decay!r}")
-        if not (isinstance(self.prior_weight, (int, float)) and not isinstance(self.prior_weight, bool)
-                and math.isfinite(self.prior_weight) and self.prior_weight >= 0):
-            raise ConfigError(f"prior_weight: must be a finite number >= 0, got {self.prior_weight!r}")
+        for name in ("weight_decay", "prior_weight"):
+            v = getattr(self, name)
+            if not (isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0):
+                raise ConfigError(f"{name}: must be a finite number >= 0, got {v!r}")
         if self.inner_lr <= 0 or self.lr <= 0:
             raise ConfigError(f"inner_lr and lr: must be positive, got {self.inner_lr}, {self.lr}")
         if not 0.0 <= self.weight_average < 1.0:

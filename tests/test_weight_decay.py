@@ -35,7 +35,7 @@ def test_decay_shrinks_the_weight_matrices_only(cheetah_dataset):
 
 
 def test_weight_decay_is_validated_with_key_and_file(tmp_path, cheetah_dataset):
-    for bad in ("-1", ".nan", ".inf", "strong"):
+    for bad in ("-1", ".nan", ".inf", "strong", "true"):
         p = tmp_path / "exp.yaml"
         p.write_text(f"train: {{weight_decay: {bad}}}\n")
         with pytest.raises(ConfigError, match="weight_decay") as err:
