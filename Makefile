@@ -165,6 +165,14 @@ REBAL ?= yes
 # the 2x256 draws' 569 / 507 and 399 / 657 on 20 held-out crippled-leg tasks, but took 67 minutes each against
 # 37, over the 60-minute budget, so the default stays 2x256.
 CONFIG ?=
+# FINAL_CONFIG: the experiment YAML of the models the recipe ships only (the last round's MB and GrBAL, the
+# CANDIDATES, ReBAL; default: CONFIG). The aggregation rounds' controllers keep CONFIG, so
+# FINAL_CONFIG=results/quality/model_size/half_cheetah_3x256.yaml makes only the shipped models deeper.
+# Two whole draws with FINAL_CONFIG=results/quality/prior_weight/half_cheetah_3x256_pw1.yaml (SEED=3, 4,
+# THREADS=1 REBAL=no, side by side; 2026-12-06) took 71 and 68 minutes (the final GrBAL alone ~38) and returned
+# GrBAL 579 / 732, MB 887 / 729 on 20 held-out crippled-leg tasks: not the default (README "A deeper model,
+# only where it ships").
+FINAL_CONFIG ?=
 SEED ?= 0
 THREADS ?=
 # where the finished checkpoints go
@@ -173,7 +181,8 @@ CK_ARGS = --robot $(ROBOT) $(if $(CONFIG),--config $(CONFIG))
 TH_ARGS = $(if $(THREADS),--threads $(THREADS))
 TRAIN_BASE = $(CK_ARGS) $(if $(STEPS),--steps $(STEPS)) $(TH_ARGS)
 TRAIN_ARGS = $(TRAIN_BASE) --seed $(SEED)
-FINAL_BASE = $(CK_ARGS) $(if $(FINAL_STEPS),--steps $(FINAL_STEPS)) $(TH_ARGS)
+FINAL_CK_ARGS = --robot $(ROBOT) $(if $(or $(FINAL_CONFIG),$(CONFIG)),--config $(or $(FINAL_CONFIG),$(CONFIG)))
+FINAL_BASE = $(FINAL_CK_ARGS) $(if $(FINAL_STEPS),--steps $(FINAL_STEPS)) $(TH_ARGS)
 FINAL_ARGS = $(FINAL_BASE) --seed $(SEED)
 # the models of the random-data round are the final ones only when there are no aggregation rounds
 ROUND0_ARGS = $(if $(strip $(AGG_ROUNDS)),$(TRAIN_ARGS),$(FINAL_ARGS))
@@ -212,7 +221,7 @@ checkpoints: $(STAMP)
 	  $(CLI) select $(CK_ARGS) $(SELECT_ARGS) --candidates $$(for c in $$(seq 1 $(CANDIDATES)); do echo $(RUNS)/grbal_$$c.pt; done) --out $(RUNS)/grbal.pt --json $(RUNS)/select_grbal.json; \
 	fi; \
 	if [ "$(REBAL)" = yes ]; then \
-	  $(CLI) meta-train $(CK_ARGS) $(TH_ARGS) $(if $(REBAL_STEPS),--steps $(REBAL_STEPS)) --seed $(SEED) --method rebal --data $$data --out $(RUNS)/rebal.pt; \
+	  $(CLI) meta-train $(FINAL_CK_ARGS) $(TH_ARGS) $(if $(REBAL_STEPS),--steps $(REBAL_STEPS)) --seed $(SEED) --method rebal --data $$data --out $(RUNS)/rebal.pt; \
 	fi
 	cp $(RUNS)/grbal.pt $(RUNS)/mb.pt $(DEST)/
 	if [ "$(REBAL)" = yes ]; then cp $(RUNS)/rebal.pt $(DEST)/; fi

@@ -2,7 +2,9 @@
 perturbation suite, MB, GrBAL from MB's weights, one aggregation round driven by both MPC
 controllers (with counterfactual branches), a path driven by the planner on the simulator itself, closed-loop
 selection between two random-data pairs before that round (ROUND0_CANDIDATES=2), a second training of each
-with another seed and closed-loop selection between the two (CANDIDATES=2), ReBAL; the shipped experiment's block model, early stopping and planner settings."""
+with another seed and closed-loop selection between the two (CANDIDATES=2), ReBAL, the shipped models with
+another experiment than the rounds before them (FINAL_CONFIG); the shipped experiment's block model, early
+stopping and planner settings."""
 import json
 import os
 import shutil
@@ -27,7 +29,7 @@ def test_make_checkpoints_recipe_runs_end_to_end(tmp_path):
     cmd = ["make", "--no-print-directory", "-C", ROOT, "-o", os.path.join(venv, ".installed-stamp"), "checkpoints",
            f"VENV={venv}", "ROBOT=half_cheetah", f"RUNS={runs}", f"DEST={dest}", "RANDOM_PATHS=3", "MPC_PATHS=1",
            "MPC_LENGTH=24", "STEPS=12", "FINAL_STEPS=16", "REBAL_STEPS=4", "AGG_ROUNDS=1", "THREADS=1", "SEED=2", "CANDIDATES=2",
-           "ROUND0_CANDIDATES=2",
+           "ROUND0_CANDIDATES=2", "FINAL_CONFIG=results/quality/prior_weight/half_cheetah_3x256_pw1.yaml",
            "SELECT_SEEDS=900", "SELECT_STEPS=20", "BRANCHES=2", "REF_PATHS=1", "REF_SAMPLES=16"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env={**os.environ, "MUJOCO_GL": "disable"})
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -67,17 +69,23 @@ def test_make_checkpoints_recipe_runs_end_to_end(tmp_path):
         assert doc["chosen"] == max(doc["candidates"], key=lambda c: c["mean"])["path"]
         assert TransitionDataset.load(str(runs / f"data_1_{kind}.npz")).meta["checkpoint"] == doc["out"]
     # two candidates of each MLP method (seeds 2 and 2002), the shipped one the better on validation;
-    # the shipped models (the last round's and the candidates) train FINAL_STEPS steps
+    # the shipped models (the last round's and the candidates) train FINAL_STEPS steps with FINAL_CONFIG's
+    # model (three hidden layers; the prior's own loss in GrBAL's meta-loss), the rounds before them with CONFIG's
     for kind in ("grbal", "mb"):
-        cands = [load_checkpoint(str(runs / f"{kind}_{c}.pt")).config["train"] for c in (1, 2)]
-        assert [c["seed"] for c in cands] == [2, 2002]
-        assert [c["steps"] for c in cands] == [16, 16]
+        cands = [load_checkpoint(str(runs / f"{kind}_{c}.pt")).config for c in (1, 2)]
+        assert [c["train"]["seed"] for c in cands] == [2, 2002]
+        assert [c["train"]["steps"] for c in cands] == [16, 16]
+        assert [list(c["model"]["hidden_sizes"]) for c in cands] == [[256, 256, 256]] * 2
+        assert [c["train"]["prior_weight"] for c in cands] == [1.0 if kind == "grbal" else 0.0] * 2
+        r0 = load_checkpoint(str(runs / f"{kind}_r0_1.pt")).config
+        assert list(r0["model"]["hidden_sizes"]) == list(exp.model.hidden_sizes) and r0["train"]["prior_weight"] == 0.0
         doc = json.load(open(runs / f"select_{kind}.json"))
         assert [c["path"] for c in doc["candidates"]] == [str(runs / f"{kind}_{c}.pt") for c in (1, 2)]
         assert doc["split"] == "train" and doc["seeds"] == [900] and doc["steps"] == 20
         best = max(doc["candidates"], key=lambda c: c["mean"])["path"]
         assert open(dest / f"{kind}.pt", "rb").read() == open(best, "rb").read()
-    assert load_checkpoint(str(dest / "rebal.pt")).config["train"]["seed"] == 2
+    rebal = load_checkpoint(str(dest / "rebal.pt")).config
+    assert rebal["train"]["seed"] == 2 and list(rebal["model"]["hidden_sizes"]) == [256, 256, 256]
     # GrBAL of the last round started from that round's MB model, and its checkpoint runs the controller
     grbal = load_checkpoint(str(dest / "grbal.pt"), robot="half_cheetah")
     assert os.path.basename(grbal.metrics["init"]) in ("mb.pt", "mb_1.pt")
