@@ -12,8 +12,9 @@ data (bench/results/rounds5/seed<S>_three_*.json; draw 4: the 2x256 draw bench/r
 noref_seed4_*.json, made with THREADS=2, so its rounds' data differ) and the 3x256 GrBAL without the
 prior's loss (h3x256_seed<S>_grbal.json). Then, on draws 3 and 4, the same draw's models beside each other.
 
-    python bench/results/model_size/final_table.py
+    python bench/results/model_size/final_table.py [--plot bench/results/model_size/final_returns.png]
 """
+import argparse
 import json
 import os
 
@@ -60,7 +61,37 @@ def paired(a, b) -> str:
     return f"{d.mean():+,.0f} ± {d.std(ddof=1) / np.sqrt(len(d)):,.0f}"
 
 
+def plot(path: str) -> None:
+    """Each draw's mean return, this recipe beside the 2x256 default, for both methods, under the reference."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+    for ax, kind in zip(axes, ("grbal", "mb")):
+        for x, (name, fn) in enumerate((("2×256 default", default), ("3×256 + prior's loss, final round", recipe))):
+            v = [fn(d, kind) for d in (1, 2, 3, 4)]
+            means = [r.mean() for r in v if r is not None]
+            ax.scatter([x] * len(means), means, alpha=0.8, label=None)
+            for d, r in zip((1, 2, 3, 4), v):
+                if r is not None:
+                    ax.annotate(str(d), (x, r.mean()), xytext=(6, -3), textcoords="offset points", fontsize=8)
+            ax.hlines(np.mean(means), x - 0.25, x + 0.25, color="k")
+        ax.axhline(REFERENCE, color="tab:red", ls="--", label="true-dynamics reference")
+        ax.axhline(REFERENCE / 2, color="tab:red", ls=":", label="half of it")
+        ax.set_xticks([0, 1], ["2×256 default", "3×256 + prior's loss,\nfinal round only"])
+        ax.set_xlim(-0.6, 1.6)
+        ax.set_ylim(0, 3500)
+        ax.set_title(f"{kind} (a dot: one draw, 20 held-out tasks)", fontsize=10)
+    axes[0].set_ylabel("return (1000 steps)")
+    axes[0].legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
 def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--plot", help="also write this PNG")
+    args = p.parse_args()
     print("| draw | recipe GrBAL | recipe MB | GrBAL − MB | 2×256 GrBAL | recipe − 2×256 | 2×256 MB | recipe − 2×256 "
           "| 3×256 GrBAL without the prior's loss |")
     print("|---|---|---|---|---|---|---|---|---|")
@@ -91,6 +122,8 @@ def main() -> None:
             v = np.array(v)
             print(f"{kind}: mean over {len(v)} draws {v.mean():,.0f} ({v.mean() / REFERENCE:.2f}×), "
                   f"range {v.min():,.0f}-{v.max():,.0f}, spread (max - min) / mean {(v.max() - v.min()) / v.mean():.0%}")
+    if args.plot:
+        plot(args.plot)
 
 
 if __name__ == "__main__":
