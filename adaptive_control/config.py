@@ -211,6 +211,11 @@ class TrainConfig:
     whole window, added to the adapted model's loss on its future part). The controller plans with the
     prior past ``controller.adapted_steps`` model calls; MAML's meta-loss alone scores only the adapted
     model. 0: off. mb and rebal train without it (a YAML setting it still trains their checkpoints)."""
+    inner_parameters: str = "all"
+    """grbal: which parameters take the adaptation step, in meta-training and online: ``all`` (GrBAL),
+    ``biases`` (every layer's bias only: a shift of each unit, CAVIA-like context), or ``last_layer`` (the
+    output layer's weights and bias only, ANIL-like). The others keep the prior's values (their step sizes
+    are 0 in the checkpoint, so any controller runs it unchanged). mb and rebal ignore it."""
     validation_fraction: float = 0.1
     """Fraction of trajectories held out to report validation loss."""
     rollout_horizon: int = 1
@@ -278,6 +283,8 @@ class TrainConfig:
                 raise ConfigError(f"{name}: must be a finite number >= 0, got {v!r}")
         if self.inner_lr <= 0 or self.lr <= 0:
             raise ConfigError(f"inner_lr and lr: must be positive, got {self.inner_lr}, {self.lr}")
+        if self.inner_parameters not in INNER_PARAMETERS:
+            raise ConfigError(f"inner_parameters: must be one of {', '.join(INNER_PARAMETERS)}, got {self.inner_parameters!r}")
         if not 0.0 <= self.weight_average < 1.0:
             raise ConfigError(f"weight_average: must be in [0, 1), got {self.weight_average}")
         if not 0.0 <= self.validation_trim < 0.5:
@@ -287,6 +294,7 @@ class TrainConfig:
 
 
 PLANNERS = ("mppi", "cem", "random_shooting", "casadi")
+INNER_PARAMETERS = ("all", "biases", "last_layer")
 PRECISIONS = ("auto", "float32", "bfloat16")
 
 

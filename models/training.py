@@ -96,6 +96,7 @@ def train_dynamics(
     lr: float = 1e-3,
     weight_decay: float = 0.0,
     prior_weight: float = 0.0,
+    inner_parameters: str = "all",
     validation_fraction: float = 0.1,
     seed: int = 0,
     split_seed: int | None = None,
@@ -127,6 +128,8 @@ def train_dynamics(
             (what is left of the initialisation where the data says nothing). 0: plain Adam.
         prior_weight: grbal only: w > 0 adds w times the prior's own one-step loss on each whole window to
             the meta-loss (:func:`meta_loss`). 0: MAML's meta-loss alone.
+        inner_parameters: grbal only: which parameters the inner step moves: ``all``, ``biases`` or
+            ``last_layer`` (:func:`inner_parameter_names`); the others' step sizes are constant zeros.
         fit_normalizer: fit the normaliser to the training paths; ``False`` keeps the model's
             (fine-tuning a model whose weights were trained with its statistics).
         delta_weight: (nx,) per-dimension weights of every loss's squared error, set through the
@@ -174,10 +177,10 @@ def train_dynamics(
             it reproduces that run to float tolerance. Stream 0 is the single-process stream.
     """
     _check_arguments(model, dataset, method, adapt_window, future_window, rollout_horizon, weight_average,
-                     validation_trim, weight_decay, prior_weight)
+                     validation_trim, weight_decay, prior_weight, inner_parameters)
     run = _Training(model, dataset, method=method, adapt_window=adapt_window, future_window=future_window,
                     inner_lr=inner_lr, learn_inner_lr=learn_inner_lr, first_order=first_order, batch_size=batch_size,
-                    steps=steps, lr=lr, weight_decay=weight_decay, prior_weight=prior_weight, validation_fraction=validation_fraction, seed=seed, split_seed=split_seed,
+                    steps=steps, lr=lr, weight_decay=weight_decay, prior_weight=prior_weight, inner_parameters=inner_parameters, validation_fraction=validation_fraction, seed=seed, split_seed=split_seed,
                     eval_every=eval_every, fit_normalizer=fit_normalizer, delta_weight=delta_weight,
                     rollout_horizon=rollout_horizon, keep_best=keep_best, weight_average=weight_average,
                     validation_windows=validation_windows, validation_trim=validation_trim,
@@ -204,8 +207,23 @@ def train_dynamics(
     return run.finish()
 
 
+def inner_parameter_names(params: dict, which: str) -> list[str]:
+    """The names among ``params`` (in their order) that GrBAL's inner step moves: ``all``; ``biases``
+    (names ending in ``bias``); ``last_layer`` (the parameters of the module owning the last parameter,
+    the output layer of an MLP)."""
+    names = list(params)
+    if which == "all":
+        return names
+    if which == "biases":
+        return [k for k in names if k.rsplit(".", 1)[-1] == "bias"]
+    if which == "last_layer":
+        owner = names[-1].rsplit(".", 1)[0]
+        return [k for k in names if k.rsplit(".", 1)[0] == owner]
+    raise ValueError(f"inner_parameters must be 'all', 'biases' or 'last_layer', got {which!r}")
+
+
 def _check_arguments(model, dataset, method, adapt_window, future_window, rollout_horizon, weight_average,
-                     validation_trim, weight_decay, prior_weight=0.0) -> None:
+                     validation_trim, weight_decay, prior_weight=0.0, inner_parameters="all") -> None:
     if method not in ("grbal", "mb", "rebal"):
         raise ValueError(f"method must be 'grbal', 'mb' or 'rebal', got {method!r}")
     if (method == "rebal") != hasattr(model, "sequence_loss"):
@@ -223,6 +241,10 @@ def _check_arguments(model, dataset, method, adapt_window, future_window, rollou
         raise ValueError(f"weight_decay must be a finite number >= 0, got {weight_decay}")
     if not (math.isfinite(prior_weight) and prior_weight >= 0.0):
         raise ValueError(f"prior_weight must be a finite number >= 0, got {prior_weight}")
+    if inner_parameters not in ("all", "biases", "last_layer"):
+        raise ValueError(f"inner_parameters must be 'all', 'biases' or 'last_layer', got {inner_parameters!r}")
+    if inner_parameters != "all" and method != "grbal":
+        raise ValueError(f"inner_parameters is GrBAL's inner step; {method} has none (got {inner_parameters!r})")
     if prior_weight and method != "grbal":
         raise ValueError(f"prior_weight is a term of GrBAL's meta-loss; {method} trains without it (got {prior_weight})")
     if rollout_horizon > 1:
@@ -240,7 +262,8 @@ class _Training:
     weight average and the history; one method per part of the loop."""
 
     def __init__(self, model: DynamicsModel, dataset: TransitionDataset, *, method, adapt_window, future_window,
-                 inner_lr, learn_inner_lr, first_order, batch_size, steps, lr, weight_decay, prior_weight, validation_fraction, seed, split_seed,
+                 inner_lr, learn_inner_lr, first_order, batch_size, steps, lr, weight_decay, prior_weight, inner_parameters,
+                 validation_fraction, seed, split_seed,
                  eval_every, fit_normalizer, delta_weight, rollout_horizon, keep_best, weight_average,
                  validation_windows, validation_trim, info: DistInfo, streams):
         self.model, self.method, self.adapt_window = model, method, adapt_window
@@ -273,17 +296,23 @@ class _Training:
             raise ValueError("delta_weight is set when the normaliser is fitted; this model keeps its own (fit_normalizer=False)")
 
         self.params = dict(model.named_parameters())
-        if learn_inner_lr:
-            alpha = {k: torch.nn.Parameter(torch.full_like(p, inner_lr)) for k, p in self.params.items()}
+        moved = inner_parameter_names(self.params, inner_parameters)
+        self.moved = moved
+        if learn_inner_lr:  # learned step sizes for the moved parameters, constant zeros for the others
+            alpha = {k: torch.nn.Parameter(torch.full_like(p, inner_lr)) if k in moved else torch.zeros_like(p)
+                     for k, p in self.params.items()}
             self.step_size: float | dict = alpha
-            opt_params = list(self.params.values()) + list(alpha.values())
+            opt_params = list(self.params.values()) + [alpha[k] for k in moved]
+        elif inner_parameters != "all":
+            self.step_size = {k: torch.full_like(p, inner_lr if k in moved else 0.0) for k, p in self.params.items()}
+            opt_params = list(self.params.values())
         else:
             self.step_size = float(inner_lr)
             opt_params = list(self.params.values())
         self.adapter = GradientAdapter(model, self.step_size, first_order=first_order)
         if weight_decay:
             decayed = [p for p in self.params.values() if p.dim() > 1]  # weight matrices; biases and step sizes kept
-            kept = [p for p in self.params.values() if p.dim() <= 1] + list(alpha.values() if learn_inner_lr else [])
+            kept = [p for p in self.params.values() if p.dim() <= 1] + ([alpha[k] for k in moved] if learn_inner_lr else [])
             self.opt = torch.optim.AdamW([{"params": decayed, "weight_decay": weight_decay},
                                           {"params": kept, "weight_decay": 0.0}], lr=lr)
         else:
@@ -307,8 +336,8 @@ class _Training:
 
         # every trained tensor, for the weight average (the weights, and GrBAL's learned step sizes)
         self.tensors = {("w", k): p for k, p in self.params.items()}
-        if isinstance(self.step_size, dict):
-            self.tensors.update({("a", k): v for k, v in self.step_size.items()})
+        if learn_inner_lr:
+            self.tensors.update({("a", k): self.step_size[k] for k in moved})
         self.average = ({key: t.detach().clone() for key, t in self.tensors.items()} if weight_average else None)
 
         def loss_on(o, a, n, gen):
@@ -322,7 +351,7 @@ class _Training:
                 return model.rollout_loss(self.params, o, a, n, rollout_horizon)
             return model.loss(self.params, o.flatten(0, 1), a.flatten(0, 1), n.flatten(0, 1))
 
-        objective = _Objective(model, self.step_size if method == "grbal" and isinstance(self.step_size, dict) else None,
+        objective = _Objective(model, {k: self.step_size[k] for k in moved} if method == "grbal" and learn_inner_lr else None,
                                loss_on)
         if info.distributed:
             from torch.nn.parallel import DistributedDataParallel
@@ -348,6 +377,8 @@ class _Training:
             self.fingerprint["weight_decay"] = float(weight_decay)
         if prior_weight:  # (likewise)
             self.fingerprint["prior_weight"] = float(prior_weight)
+        if inner_parameters != "all":  # (likewise)
+            self.fingerprint["inner_parameters"] = inner_parameters
 
     def _windows(self, window_starts: np.ndarray):
         """(B, M+N, .) obs, act, next_obs of the windows starting at ``window_starts`` (B,)."""
@@ -396,7 +427,7 @@ class _Training:
             part = evaluate_windows(self.model, self.adapter, *mine_val, self.adapt_window, trim=self.trim)
         metrics.update(_global_weighted_mean(part, len(mine_val[0]), info))
         if isinstance(self.step_size, dict) and self.method == "grbal":
-            flat = torch.cat([v.detach().flatten() for v in self.step_size.values()])
+            flat = torch.cat([self.step_size[k].detach().flatten() for k in self.moved])
             metrics.update(inner_lr_mean=float(flat.mean()), inner_lr_min=float(flat.min()),
                            inner_lr_max=float(flat.max()))
         self.history.append({"step": step, **metrics})
