@@ -7,6 +7,7 @@ adaptation step can produce new parameters without touching the meta-learned pri
 from __future__ import annotations
 
 import abc
+import functools
 
 import torch
 from torch import nn
@@ -27,12 +28,25 @@ _ONEDNN_ACTIVATION = {"relu": "relu", "tanh": "tanh", "silu": "swish"}
 
 
 def _fused_linear(dtype: torch.dtype, device: torch.device) -> bool:
-    """Whether planning products run as oneDNN fused linear layers: bfloat16 on a CPU with oneDNN. There
-    the bias and the activation are applied inside the product (measured on an AMX Xeon at K=500:
-    a 256x256 layer 117 us against 181 us for addmm + relu_, which is slow in bfloat16); in float32
-    addmm is as fast, and the plain path stays."""
+    """Whether planning products run as oneDNN fused linear layers: bfloat16 on a CPU whose oneDNN runs
+    bfloat16 products. There the bias and the activation are applied inside the product (measured on an
+    AMX Xeon at K=500: a 256x256 layer 117 us against 181 us for addmm + relu_, which is slow in
+    bfloat16); in float32 addmm is as fast, and the plain path stays. On an AVX2-only CPU oneDNN has no
+    bfloat16 product at all ("could not create a primitive descriptor"): ``addmm`` (emulated) then."""
     return (dtype == torch.bfloat16 and device.type == "cpu" and torch.backends.mkldnn.is_available()
-            and hasattr(torch.ops.mkldnn, "_linear_pointwise"))
+            and hasattr(torch.ops.mkldnn, "_linear_pointwise") and _onednn_bfloat16_product())
+
+
+@functools.lru_cache(maxsize=None)
+def _onednn_bfloat16_product() -> bool:
+    """Whether oneDNN runs a bfloat16 fused linear on this CPU (tried once on a 1x2 input)."""
+    bf = torch.bfloat16
+    try:
+        torch.ops.mkldnn._linear_pointwise(torch.zeros(1, 2, dtype=bf), torch.zeros(2, 2, dtype=bf),
+                                           torch.zeros(2, dtype=bf), "relu", [], "")
+    except RuntimeError:
+        return False
+    return True
 
 
 def _activation_grad(name: str, z: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
