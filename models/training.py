@@ -207,6 +207,10 @@ def train_dynamics(
     return run.finish()
 
 
+#: what ``inner_parameters`` may name (adaptive_control.config repeats it, to validate YAML without torch)
+INNER_PARAMETERS = ("all", "biases", "last_layer")
+
+
 def inner_parameter_names(params: dict, which: str) -> list[str]:
     """The names among ``params`` (in their order) that GrBAL's inner step moves: ``all``; ``biases``
     (names ending in ``bias``); ``last_layer`` (the parameters of the module owning the last parameter,
@@ -219,7 +223,7 @@ def inner_parameter_names(params: dict, which: str) -> list[str]:
     if which == "last_layer":
         owner = names[-1].rsplit(".", 1)[0]
         return [k for k in names if k.rsplit(".", 1)[0] == owner]
-    raise ValueError(f"inner_parameters must be 'all', 'biases' or 'last_layer', got {which!r}")
+    raise ValueError(f"inner_parameters must be one of {INNER_PARAMETERS}, got {which!r}")
 
 
 def _check_arguments(model, dataset, method, adapt_window, future_window, rollout_horizon, weight_average,
@@ -241,8 +245,8 @@ def _check_arguments(model, dataset, method, adapt_window, future_window, rollou
         raise ValueError(f"weight_decay must be a finite number >= 0, got {weight_decay}")
     if not (math.isfinite(prior_weight) and prior_weight >= 0.0):
         raise ValueError(f"prior_weight must be a finite number >= 0, got {prior_weight}")
-    if inner_parameters not in ("all", "biases", "last_layer"):
-        raise ValueError(f"inner_parameters must be 'all', 'biases' or 'last_layer', got {inner_parameters!r}")
+    if inner_parameters not in INNER_PARAMETERS:
+        raise ValueError(f"inner_parameters must be one of {INNER_PARAMETERS}, got {inner_parameters!r}")
     if inner_parameters != "all" and method != "grbal":
         raise ValueError(f"inner_parameters is GrBAL's inner step; {method} has none (got {inner_parameters!r})")
     if prior_weight and method != "grbal":

@@ -7,7 +7,7 @@ from adaptive_control.training import train_checkpoint
 from models.adaptation import GradientAdapter
 from models.checkpoint import load_checkpoint
 from models.dynamics import MLPDynamics
-from models.training import inner_parameter_names, seeded_init, train_dynamics
+from models.training import INNER_PARAMETERS, inner_parameter_names, seeded_init, train_dynamics
 
 
 def test_names_of_each_subset():
@@ -18,6 +18,8 @@ def test_names_of_each_subset():
     assert inner_parameter_names(params, "last_layer") == ["net.6.weight", "net.6.bias"]
     with pytest.raises(ValueError, match="inner_parameters"):
         inner_parameter_names(params, "heads")
+    from adaptive_control.config import INNER_PARAMETERS as in_config  # the YAML check's copy
+    assert in_config == INNER_PARAMETERS
 
 
 @pytest.mark.parametrize("which", ["biases", "last_layer"])
