@@ -113,3 +113,49 @@ def test_reference_paths_off_by_default_and_on_when_asked(tmp_path, robot):
             assert f"--method true_dynamics --samples 100 --paths {n} " in out
         first = next(line for line in out.splitlines() if "meta-train" in line)
         assert (f"{tmp_path}/data_ref.npz" in first) == bool(n)
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make")
+def test_draws_runs_whole_draws_side_by_side_and_keeps_each_methods_best(tmp_path):
+    """DRAWS=2: two whole toy draws (SEED and SEED + 100) in their own folders, each with its log, then for
+    each method the draw whose model returns most on the validation episodes is the one copied to DEST."""
+    from models.checkpoint import load_checkpoint
+
+    venv = os.path.dirname(os.path.dirname(sys.executable))
+    runs, dest = tmp_path / "runs", tmp_path / "dest"
+    cmd = ["make", "--no-print-directory", "-C", ROOT, "-o", os.path.join(venv, ".installed-stamp"), "checkpoints",
+           f"VENV={venv}", "ROBOT=half_cheetah", f"RUNS={runs}", f"DEST={dest}", "RANDOM_PATHS=3", "MPC_PATHS=1",
+           "MPC_LENGTH=24", "STEPS=12", "FINAL_STEPS=16", "AGG_ROUNDS=1", "REBAL=no", "SEED=3", "DRAWS=2",
+           "SELECT_SEEDS=900 901", "SELECT_STEPS=20"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env={**os.environ, "MUJOCO_GL": "disable"})
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert sorted(os.listdir(dest)) == ["grbal.pt", "mb.pt"]
+    for c, seed in ((1, 3), (2, 103)):
+        assert "meta-train" in (runs / f"draw{c}.log").read_text()
+        for kind in ("grbal", "mb"):  # each draw a whole recipe run with its own seed, one torch thread
+            ck = load_checkpoint(str(runs / f"draw{c}" / "final" / f"{kind}.pt"), robot="half_cheetah")
+            assert ck.config["train"]["seed"] == seed and ck.config["train"]["steps"] == 16
+    # the two draws' random paths differ (their collection seeds are 1000 x 3 and 1000 x 103)
+    obs = [np.load(runs / f"draw{c}" / "data_0.npz")["obs"] for c in (1, 2)]
+    assert obs[0].shape == obs[1].shape and not np.array_equal(*obs)
+    for kind in ("grbal", "mb"):
+        doc = json.load(open(runs / f"select_draws_{kind}.json"))
+        assert [c["path"] for c in doc["candidates"]] == [str(runs / f"draw{c}" / "final" / f"{kind}.pt") for c in (1, 2)]
+        assert doc["split"] == "train" and doc["seeds"] == [900, 901] and doc["steps"] == 20
+        best = max(doc["candidates"], key=lambda c: c["mean"])["path"]
+        assert open(dest / f"{kind}.pt", "rb").read() == open(best, "rb").read()
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make")
+def test_draws_stops_with_the_failed_draws_log(tmp_path):
+    """A draw that fails stops DRAWS=N before any selection, naming the draw and showing its log's end."""
+    venv = os.path.dirname(os.path.dirname(sys.executable))
+    runs, dest = tmp_path / "runs", tmp_path / "dest"
+    cmd = ["make", "--no-print-directory", "-C", ROOT, "-o", os.path.join(venv, ".installed-stamp"), "checkpoints",
+           f"VENV={venv}", "ROBOT=half_cheetah", f"RUNS={runs}", f"DEST={dest}", "DRAWS=2",
+           f"CONFIG={tmp_path}/missing.yaml"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env={**os.environ, "MUJOCO_GL": "disable"})
+    assert proc.returncode != 0
+    assert "draw 1 failed" in proc.stderr and "draw 2 failed" in proc.stderr
+    assert "missing.yaml" in proc.stderr  # the draw's own error, from its log
+    assert not (runs / "select_draws_grbal.json").exists() and not os.listdir(dest)
