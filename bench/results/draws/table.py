@@ -33,7 +33,7 @@ def main() -> int:
     p.add_argument("--runs", nargs="+", type=int, required=True, help="the SEEDs of the DRAWS=2 runs")
     args = p.parse_args()
     kept = {}
-    print("| run (SEED) | method | draw 1: validation / held-out (20; first 10) | draw 2 | kept | kept, held-out |")
+    print("| run (SEED) | method | draw 1: validation / held-out (n tasks; first 10) | draw 2 | kept | kept, held-out |")
     print("|---|---|---|---|---|---|")
     for run in args.runs:
         for method in ("grbal", "mb"):
@@ -41,7 +41,7 @@ def main() -> int:
             cells, chosen = [], None
             for c, cand in enumerate(sel["candidates"], start=1):
                 h = held_out(run, c, method)
-                cells.append(f"{cand['mean']:,.0f} / {ms(h)}; {h[:10].mean():,.0f}")
+                cells.append(f"{cand['mean']:,.0f} / {ms(h)} ({len(h)}); {h[:10].mean():,.0f}")
                 if cand["path"] == sel["chosen"]:
                     chosen = (c, h)
             c, h = chosen
@@ -52,13 +52,15 @@ def main() -> int:
         means = {run: kept[(run, method)] for run in args.runs}
         for i, a in enumerate(args.runs):
             for b in args.runs[i + 1:]:
-                for label, sl in (("20 tasks", slice(None)), ("first 10", slice(0, 10))):
+                n = min(len(means[a]), len(means[b]))
+                for label, sl in ((f"{n} tasks", slice(0, n)), ("first 10", slice(0, 10))):
                     x, y = means[a][sl].mean(), means[b][sl].mean()
                     print(f"{method}: kept of run {a} against run {b} ({label}): {x:,.0f} / {y:,.0f}, "
                           f"{abs(x - y) / max(x, y):.0%} apart")
     for run in args.runs:
         g, m = kept[(run, "grbal")], kept[(run, "mb")]
-        d = g - m
+        n = min(len(g), len(m))
+        d = g[:n] - m[:n]
         print(f"run {run}: kept GrBAL − kept MB {d.mean():+,.0f} ± {d.std(ddof=1) / np.sqrt(len(d)):,.0f}")
     return 0
 
