@@ -242,6 +242,7 @@ checkpoints: $(STAMP)
 else
 DRAW_METHODS = grbal mb $(if $(filter yes,$(REBAL)),rebal)
 checkpoints: $(STAMP)
+	@case "$(DRAWS)" in ''|*[!0-9]*|0) echo "DRAWS must be a whole number of draws, 1 or more (got '$(DRAWS)')" >&2; exit 2;; esac
 	@mkdir -p $(RUNS) $(DEST)
 	set -e; pids=""; for c in $$(seq 1 $(DRAWS)); do \
 	  echo "draw $$c of $(DRAWS): SEED=$$(($(SEED) + 100 * (c - 1))), log $(RUNS)/draw$$c.log"; \

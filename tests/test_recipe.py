@@ -159,3 +159,6 @@ def test_draws_stops_with_the_failed_draws_log(tmp_path):
     assert "draw 1 failed" in proc.stderr and "draw 2 failed" in proc.stderr
     assert "missing.yaml" in proc.stderr  # the draw's own error, from its log
     assert not (runs / "select_draws_grbal.json").exists() and not os.listdir(dest)
+    for bad in ("0", "two"):  # not a number of draws: a clear error before anything runs
+        proc = subprocess.run(cmd[:-2] + [f"DRAWS={bad}"], capture_output=True, text=True, timeout=60)
+        assert proc.returncode != 0 and f"DRAWS must be a whole number of draws, 1 or more (got '{bad}')" in proc.stderr
