@@ -31,6 +31,7 @@ def ms(x) -> str:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--runs", nargs="+", type=int, required=True, help="the SEEDs of the DRAWS=2 runs")
+    p.add_argument("--plot", default=None, help="write the validation-against-held-out plot here (PNG)")
     args = p.parse_args()
     kept = {}
     print("| run (SEED) | method | draw 1: validation / held-out (n tasks; first 10) | draw 2 | kept | kept, held-out |")
@@ -62,7 +63,43 @@ def main() -> int:
         n = min(len(g), len(m))
         d = g[:n] - m[:n]
         print(f"run {run}: kept GrBAL − kept MB {d.mean():+,.0f} ± {d.std(ddof=1) / np.sqrt(len(d)):,.0f}")
+    if args.plot:
+        plot(args.runs, args.plot)
     return 0
+
+
+def plot(runs, path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    results = os.path.dirname(HERE)
+    fig, ax = plt.subplots(figsize=(6.4, 4.8))
+    val, held = [], []
+    for s in (1, 2, 3, 4):  # the four draws of 2026-12-05: candidate 1 is the draw's own GrBAL
+        with open(os.path.join(results, "candidates", f"select_seed{s}.json")) as fh:
+            val.append(json.load(fh)["candidates"][0]["mean"])
+        with open(os.path.join(results, "ref_draws", f"noref_seed{s}_grbal.json")) as fh:
+            held.append(np.mean(json.load(fh)["points"][0]["returns"]))
+    ax.scatter(val, held, marker="o", color="tab:blue", label="GrBAL, draws SEED=1-4 (Xeon, 2026-12-05)")
+    for method, colour in (("grbal", "tab:red"), ("mb", "tab:gray")):
+        pts = []
+        for run in runs:
+            sel = load(f"seed{run}_select_{method}.json")
+            for c, cand in enumerate(sel["candidates"], start=1):
+                pts.append((cand["mean"], held_out(run, c, method).mean()))
+        ax.scatter(*zip(*pts), marker="s", color=colour,
+                   label=f"{'GrBAL' if method == 'grbal' else 'MB'}, DRAWS=2 run(s) {', '.join(map(str, runs))} (EPYC)")
+    ax.axhline(REFERENCE, color="k", lw=1, ls="--", label="true-dynamics reference (3,194)")
+    ax.axhline(1500, color="tab:green", lw=1, ls=":", label="issue 11 target for GrBAL (1,500)")
+    ax.set_xlabel("validation return (10 training-range crippled-leg episodes)")
+    ax.set_ylabel("held-out return (20 crippled-leg tasks)")
+    ax.set_title("Whole draws of the half-cheetah recipe: does validation order them?")
+    ax.set_ylim(0, REFERENCE * 1.1)
+    ax.legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
 
 
 if __name__ == "__main__":
