@@ -31,6 +31,8 @@ def ms(x) -> str:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--runs", nargs="+", type=int, required=True, help="the SEEDs of the DRAWS=2 runs")
+    p.add_argument("--pairs", action="store_true",
+                   help="every pair of GrBAL draws (these runs' and the four of 2026-12-05) taken as one DRAWS=2 run")
     p.add_argument("--plot", default=None, help="write the validation-against-held-out plot here (PNG)")
     args = p.parse_args()
     kept = {}
@@ -63,9 +65,49 @@ def main() -> int:
         n = min(len(g), len(m))
         d = g[:n] - m[:n]
         print(f"run {run}: kept GrBAL − kept MB {d.mean():+,.0f} ± {d.std(ddof=1) / np.sqrt(len(d)):,.0f}")
+    if args.pairs:
+        pairs(args.runs)
     if args.plot:
         plot(args.runs, args.plot)
     return 0
+
+
+def earlier_draws():
+    """The four GrBAL draws of 2026-12-05 (Xeon): SEED -> (validation return, held-out returns)."""
+    results = os.path.dirname(HERE)
+    out = {}
+    for s in (1, 2, 3, 4):  # candidate 1 of each draw's select is the draw's own GrBAL
+        with open(os.path.join(results, "candidates", f"select_seed{s}.json")) as fh:
+            v = json.load(fh)["candidates"][0]["mean"]
+        with open(os.path.join(results, "ref_draws", f"noref_seed{s}_grbal.json")) as fh:
+            out[f"SEED={s}"] = (v, np.array(json.load(fh)["points"][0]["returns"]))
+    return out
+
+
+def pairs(runs) -> None:
+    import itertools
+
+    draws = earlier_draws()
+    for run in runs:
+        sel = load(f"seed{run}_select_grbal.json")
+        for c, cand in enumerate(sel["candidates"], start=1):
+            draws[f"SEED={run + 100 * (c - 1)}"] = (cand["mean"], held_out(run, c, "grbal"))
+    held = {k: h.mean() for k, (_, h) in draws.items()}
+    kept, right = {}, 0
+    for a, b in itertools.combinations(draws, 2):
+        k = a if draws[a][0] >= draws[b][0] else b
+        kept[(a, b)] = held[k]
+        right += held[k] == max(held[a], held[b])
+    both = [(p, q) for p, q in itertools.combinations(kept, 2) if not set(p) & set(q)]
+    agree = sum(abs(kept[p] - kept[q]) / max(kept[p], kept[q]) < 0.15 for p, q in both)
+    single = list(itertools.combinations(held.values(), 2))
+    print(f"GrBAL draws: {', '.join(f'{k} {held[k]:,.0f}' for k in draws)}")
+    print(f"{len(kept)} pairs: validation keeps the held-out better draw in {right}; kept mean "
+          f"{np.mean(list(kept.values())):,.0f} (median {np.median(list(kept.values())):,.0f}, "
+          f"{min(kept.values()):,.0f}-{max(kept.values()):,.0f}) against one draw's {np.mean(list(held.values())):,.0f} "
+          f"(median {np.median(list(held.values())):,.0f})")
+    print(f"two disjoint pairs within 15%: {agree} of {len(both)}; two single draws: "
+          f"{sum(abs(x - y) / max(x, y) < 0.15 for x, y in single)} of {len(single)}")
 
 
 def plot(runs, path: str) -> None:
@@ -74,14 +116,9 @@ def plot(runs, path: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    results = os.path.dirname(HERE)
     fig, ax = plt.subplots(figsize=(6.4, 4.8))
-    val, held = [], []
-    for s in (1, 2, 3, 4):  # the four draws of 2026-12-05: candidate 1 is the draw's own GrBAL
-        with open(os.path.join(results, "candidates", f"select_seed{s}.json")) as fh:
-            val.append(json.load(fh)["candidates"][0]["mean"])
-        with open(os.path.join(results, "ref_draws", f"noref_seed{s}_grbal.json")) as fh:
-            held.append(np.mean(json.load(fh)["points"][0]["returns"]))
+    earlier = earlier_draws().values()
+    val, held = [v for v, _ in earlier], [h.mean() for _, h in earlier]
     ax.scatter(val, held, marker="o", color="tab:blue", label="GrBAL, draws SEED=1-4 (Xeon, 2026-12-05)")
     for method, colour in (("grbal", "tab:red"), ("mb", "tab:gray")):
         pts = []
