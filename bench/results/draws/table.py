@@ -12,6 +12,7 @@ import os
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+FAMILIES = ("friction", "joint_damping", "motor_gain", "payload", "terrain_ramps")
 REFERENCE = 3194.0  # the true-dynamics reference on the 20 held-out tasks (README "What works today")
 
 
@@ -33,6 +34,8 @@ def main() -> int:
     p.add_argument("--runs", nargs="+", type=int, required=True, help="the SEEDs of the DRAWS=2 runs")
     p.add_argument("--pairs", action="store_true",
                    help="every pair of GrBAL draws (these runs' and the four of 2026-12-05) taken as one DRAWS=2 run")
+    p.add_argument("--families", action="store_true",
+                   help="the kept models on the other families' held-out tasks (bench/results/draws/families.sh)")
     p.add_argument("--plot", default=None, help="write the validation-against-held-out plot here (PNG)")
     args = p.parse_args()
     kept = {}
@@ -67,6 +70,13 @@ def main() -> int:
         print(f"run {run}: kept GrBAL − kept MB {d.mean():+,.0f} ± {d.std(ddof=1) / np.sqrt(len(d)):,.0f}")
     if args.pairs:
         pairs(args.runs)
+    if args.families:
+        for run in args.runs:
+            for fam in FAMILIES:
+                g, m = (np.array(load(f"seed{run}_kept_{fam}_{k}.json")["points"][0]["returns"]) for k in ("grbal", "mb"))
+                d = g - m
+                print(f"run {run}, {fam}: kept GrBAL {ms(g)}, kept MB {ms(m)}, GrBAL − MB {d.mean():+,.0f} ± "
+                      f"{d.std(ddof=1) / np.sqrt(len(d)):,.0f}")
     if args.plot:
         plot(args.runs, args.plot)
     return 0
