@@ -1,6 +1,6 @@
 """`make checkpoints DRAWS=2` runs (bash bench/results/draws/run.sh <SEED>): per run and method, each draw's
 validation return (the 10 training-range episodes `select` ran) and held-out return (20 crippled-leg tasks, seeds
-100-119; also over the first 10, the issue's demo measure), the draw kept, and how far apart the kept models of
+100-119, or the first 10 where only those ran; also over the first 10, the issue's demo measure), the draw kept, and how far apart the kept models of
 two runs are, beside the true-dynamics reference. Mean ± standard error over the episodes.
 
     python bench/results/draws/table.py --runs 5 6
@@ -141,7 +141,7 @@ def plot(runs, path: str) -> None:
     ax.axhline(REFERENCE, color="k", lw=1, ls="--", label="true-dynamics reference (3,194)")
     ax.axhline(1500, color="tab:green", lw=1, ls=":", label="issue 11 target for GrBAL (1,500)")
     ax.set_xlabel("validation return (10 training-range crippled-leg episodes)")
-    ax.set_ylabel("held-out return (20 crippled-leg tasks)")
+    ax.set_ylabel("held-out return (crippled-leg tasks from seed 100: 20, or 10)")
     ax.set_title("Whole draws of the half-cheetah recipe: does validation order them?")
     ax.set_ylim(0, REFERENCE * 1.1)
     ax.legend(fontsize=7, loc="upper left")
