@@ -128,8 +128,10 @@ ROUND0_CANDIDATES ?= 1
 # chooses among data. On 2 cores, DRAWS=2 takes about as long as one draw (two single-thread processes),
 # plus 40 validation episodes. One run (SEED=5, REBAL=no, 2026-12-06, an AVX2 EPYC; README "Two whole draws,
 # one kept"): the draws took 49 minutes side by side; validation kept draw SEED=5 for both methods, the held-out
-# better one (GrBAL 1,415 against 986, MB 1,430 against 913 on 20 held-out crippled-leg tasks). Over six draws
-# taken in pairs, best of two lifts GrBAL's mean 1,029 -> 1,313 but no two runs agree within 15%, so it stays 1.
+# better one (GrBAL 1,415 against 986, MB 1,430 against 913 on 20 held-out crippled-leg tasks). A second run
+# (SEED=6) kept GrBAL 505 and MB 1,187: its GrBAL's meta-training lost to its own MB on good data. Over eight
+# draws taken in pairs, best of two lifts GrBAL's mean 890 -> 1,162 but two runs rarely agree within 15% (6 of
+# 210 disjoint pairs), so it stays 1.
 DRAWS ?= 1
 SELECT_FAMILY ?= crippled_leg
 SELECT_SEEDS ?= 900 901 902 903 904 905 906 907 908 909
