@@ -123,7 +123,8 @@ ROUND0_CANDIDATES ?= 1
 # set), draw c with SEED + 100 (c - 1) in $(RUNS)/draw<c> (its log in $(RUNS)/draw<c>.log), then for each
 # method `adaptive-control select` keeps, of the N draws' finished models, the one whose controller returns
 # most on the SELECT_* validation episodes (the TRAINING range of SELECT_FAMILY; never the held-out test
-# range) and copies it to $(DEST). Why: the draw's data set its level, and no change to one draw's training
+# range) and copies it to $(DEST). Why: the draw's data seemed to set its level (for MB; not for GrBAL, README
+# "Two whole draws, one kept"), and no change to one draw's training
 # narrowed the spread between draws (README "Three trainings per draw, one kept"); choosing among whole draws
 # chooses among data. On 2 cores, DRAWS=2 takes about as long as one draw (two single-thread processes),
 # plus 40 validation episodes. One run (SEED=5, REBAL=no, 2026-12-06, an AVX2 EPYC; README "Two whole draws,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The part of run.sh after the recipe, with the 2x256 arm's evaluation beside the 3x256 training (used on
-# 2026-12-06 when run.sh's recipe ran beside other jobs; the same commands as run.sh, in another order).
+# The part of run.sh after the recipe: the 2x256 arm's evaluation beside the 3x256 training, then the 3x256
+# arm's evaluation (bench/results/ant_deep/run.sh runs it; on its own it resumes a draw whose recipe finished).
 # Usage: bash bench/results/ant_deep/after_recipe.sh <SEED>   (after runs/ant_deep/seed<S>/final/grbal.pt exists)
 set -euo pipefail
 S=$1; R=runs/ant_deep/seed$S; B=bench/results/ant_deep; CLI=.venv/bin/adaptive-control

@@ -3,24 +3,15 @@
 # the ant? One whole draw of the ant's default recipe (`make checkpoints ROBOT=ant THREADS=1 SEED=<S> REBAL=no`:
 # 2x256, FINAL_STEPS=12000), then its last round trained again with
 # results/quality/model_size/ant_3x256.yaml on the same data, same seed and steps, so the two arms differ only in
-# depth; both at the shipped tick on the 10 held-out crippled-leg tasks (leg 3, seeds 100-109, 600 steps).
+# depth; both at the shipped tick on the 10 held-out crippled-leg tasks (leg 3, seeds 100-109, 600 steps), by
+# bench/results/ant_deep/after_recipe.sh.
 # Usage, from the repository root: bash bench/results/ant_deep/run.sh <SEED>
 # writes runs/ant_deep/seed<S>/ and bench/results/ant_deep/seed<S>_{2x256,3x256}.json, seed<S>_wall_clock.txt
 set -euo pipefail
-S=$1; R=runs/ant_deep/seed$S; B=bench/results/ant_deep; CLI=.venv/bin/adaptive-control
+S=$1; R=runs/ant_deep/seed$S; B=bench/results/ant_deep
 export MUJOCO_GL=disable
 mkdir -p $R
 start=$(date +%s)
 make checkpoints ROBOT=ant THREADS=1 SEED=$S REBAL=no RUNS=$R DEST=$R/final
 echo "recipe wall clock: $(( $(date +%s) - start )) s" | tee $B/seed${S}_wall_clock.txt
-data="$R/data_0.npz"; for i in 1 2 3; do data="$data $R/data_${i}_grbal.npz $R/data_${i}_mb.npz"; done
-mkdir -p $R/final3x256
-$CLI meta-train --robot ant --config results/quality/model_size/ant_3x256.yaml --steps 12000 --threads 1 --seed $S \
-  --method mb --data $data --out $R/final3x256/mb.pt
-$CLI meta-train --robot ant --config results/quality/model_size/ant_3x256.yaml --steps 12000 --threads 1 --seed $S \
-  --method grbal --init $R/final3x256/mb.pt --data $data --out $R/final3x256/grbal.pt
-for arm in final:2x256 final3x256:3x256; do
-  .venv/bin/python bench/step_ticks.py --robot ant --family crippled_leg --split test --methods grbal mb \
-    --seeds $(seq 100 109) --threads 1 --checkpoints $R/${arm%%:*} \
-    --config adaptive_control/assets/ant.yaml --step-ticks 2 --json $B/seed${S}_${arm##*:}.json
-done
+bash $B/after_recipe.sh $S
