@@ -211,13 +211,6 @@ class TrainConfig:
     whole window, added to the adapted model's loss on its future part). The controller plans with the
     prior past ``controller.adapted_steps`` model calls; MAML's meta-loss alone scores only the adapted
     model. 0: off. mb and rebal train without it (a YAML setting it still trains their checkpoints)."""
-    meta_loss_trim: float = 0.0
-    """grbal: fraction in [0, 0.5) of the worst windows of each meta-batch left out of the meta-loss (of a
-    batch of 32, 0.05 drops the worst one). A path where the robot lay on its back is predicted tens of
-    times worse than the rest, and its adapted loss thousands of times (the inner step on a huge error
-    overshoots); left in, 1% of the windows carried 70-99.97% of the meta-loss on one half-cheetah draw and
-    steered the prior away from a good model (README "Outlier windows steer GrBAL"). 0: the plain mean.
-    mb and rebal ignore it."""
     inner_parameters: str = "all"
     """grbal: which parameters take the adaptation step, in meta-training and online: ``all`` (GrBAL),
     ``biases`` (every layer's bias only: a shift of each unit, CAVIA-like context), or ``last_layer`` (the
@@ -294,9 +287,6 @@ class TrainConfig:
             raise ConfigError(f"inner_parameters: must be one of {', '.join(INNER_PARAMETERS)}, got {self.inner_parameters!r}")
         if not 0.0 <= self.weight_average < 1.0:
             raise ConfigError(f"weight_average: must be in [0, 1), got {self.weight_average}")
-        if not (isinstance(self.meta_loss_trim, (int, float)) and not isinstance(self.meta_loss_trim, bool)
-                and 0.0 <= self.meta_loss_trim < 0.5):
-            raise ConfigError(f"meta_loss_trim: must be a number in [0, 0.5), got {self.meta_loss_trim!r}")
         if not 0.0 <= self.validation_trim < 0.5:
             raise ConfigError(f"validation_trim: must be in [0, 0.5), got {self.validation_trim}")
         if not 0.0 <= self.validation_fraction < 1.0:

@@ -55,8 +55,7 @@ def split_paths(num_paths: int, validation_fraction: float, rng: np.random.Gener
 
 
 def meta_loss(model: DynamicsModel, params: dict, adapter: GradientAdapter, obs, act, next_obs, m: int,
-              rollout_horizon: int = 1, reduce: bool = True, prior_weight: float = 0.0,
-              trim: float = 0.0) -> torch.Tensor:
+              rollout_horizon: int = 1, reduce: bool = True, prior_weight: float = 0.0) -> torch.Tensor:
     """GrBAL meta-loss over B windows: obs (B, M+N, nx), act (B, M+N, nu), next_obs (B, M+N, nx) -> scalar
     (``reduce=False``: each window's, (B,)).
 
@@ -66,9 +65,6 @@ def meta_loss(model: DynamicsModel, params: dict, adapter: GradientAdapter, obs,
     ``prior_weight`` w > 0 adds w times the unadapted prior's one-step loss on all M + N transitions
     of the window (MB's regression loss), so the prior the controller plans with past
     ``controller.adapted_steps`` is trained as a model in its own right.
-    ``trim`` in [0, 0.5): the reduced loss leaves out the worst ``floor(trim * B)`` windows (their
-    gradient is zero), so a few windows far outside the rest of the data (a path where the robot lay on
-    its back) cannot steer the whole meta-gradient. 0: the plain mean.
     """
 
     def one(o, a, n):
@@ -82,12 +78,7 @@ def meta_loss(model: DynamicsModel, params: dict, adapter: GradientAdapter, obs,
         return loss
 
     per_window = vmap(one)(obs, act, next_obs)
-    if not reduce:
-        return per_window
-    drop = int(trim * per_window.shape[0])
-    if drop:
-        return torch.topk(per_window, per_window.shape[0] - drop, largest=False, sorted=False).values.mean()
-    return per_window.mean()
+    return per_window.mean() if reduce else per_window
 
 
 def train_dynamics(
@@ -105,7 +96,6 @@ def train_dynamics(
     lr: float = 1e-3,
     weight_decay: float = 0.0,
     prior_weight: float = 0.0,
-    meta_loss_trim: float = 0.0,
     inner_parameters: str = "all",
     validation_fraction: float = 0.1,
     seed: int = 0,
@@ -138,8 +128,6 @@ def train_dynamics(
             (what is left of the initialisation where the data says nothing). 0: plain Adam.
         prior_weight: grbal only: w > 0 adds w times the prior's own one-step loss on each whole window to
             the meta-loss (:func:`meta_loss`). 0: MAML's meta-loss alone.
-        meta_loss_trim: grbal only: each batch's meta-loss leaves out the worst ``floor(t * B)`` windows
-            (:func:`meta_loss`'s ``trim``; in a data-parallel run each rank trims its share). 0: the mean.
         inner_parameters: grbal only: which parameters the inner step moves: ``all``, ``biases`` or
             ``last_layer`` (:func:`inner_parameter_names`); the others' step sizes are constant zeros.
         fit_normalizer: fit the normaliser to the training paths; ``False`` keeps the model's
@@ -189,10 +177,10 @@ def train_dynamics(
             it reproduces that run to float tolerance. Stream 0 is the single-process stream.
     """
     _check_arguments(model, dataset, method, adapt_window, future_window, rollout_horizon, weight_average,
-                     validation_trim, weight_decay, prior_weight, inner_parameters, meta_loss_trim)
+                     validation_trim, weight_decay, prior_weight, inner_parameters)
     run = _Training(model, dataset, method=method, adapt_window=adapt_window, future_window=future_window,
                     inner_lr=inner_lr, learn_inner_lr=learn_inner_lr, first_order=first_order, batch_size=batch_size,
-                    steps=steps, lr=lr, weight_decay=weight_decay, prior_weight=prior_weight, meta_loss_trim=meta_loss_trim, inner_parameters=inner_parameters, validation_fraction=validation_fraction, seed=seed, split_seed=split_seed,
+                    steps=steps, lr=lr, weight_decay=weight_decay, prior_weight=prior_weight, inner_parameters=inner_parameters, validation_fraction=validation_fraction, seed=seed, split_seed=split_seed,
                     eval_every=eval_every, fit_normalizer=fit_normalizer, delta_weight=delta_weight,
                     rollout_horizon=rollout_horizon, keep_best=keep_best, weight_average=weight_average,
                     validation_windows=validation_windows, validation_trim=validation_trim,
@@ -239,8 +227,7 @@ def inner_parameter_names(params: dict, which: str) -> list[str]:
 
 
 def _check_arguments(model, dataset, method, adapt_window, future_window, rollout_horizon, weight_average,
-                     validation_trim, weight_decay, prior_weight=0.0, inner_parameters="all",
-                     meta_loss_trim=0.0) -> None:
+                     validation_trim, weight_decay, prior_weight=0.0, inner_parameters="all") -> None:
     if method not in ("grbal", "mb", "rebal"):
         raise ValueError(f"method must be 'grbal', 'mb' or 'rebal', got {method!r}")
     if (method == "rebal") != hasattr(model, "sequence_loss"):
@@ -258,10 +245,6 @@ def _check_arguments(model, dataset, method, adapt_window, future_window, rollou
         raise ValueError(f"weight_decay must be a finite number >= 0, got {weight_decay}")
     if not (math.isfinite(prior_weight) and prior_weight >= 0.0):
         raise ValueError(f"prior_weight must be a finite number >= 0, got {prior_weight}")
-    if not 0.0 <= meta_loss_trim < 0.5:
-        raise ValueError(f"meta_loss_trim must be in [0, 0.5), got {meta_loss_trim}")
-    if meta_loss_trim and method != "grbal":
-        raise ValueError(f"meta_loss_trim trims GrBAL's meta-loss; {method} trains without it (got {meta_loss_trim})")
     if inner_parameters not in INNER_PARAMETERS:
         raise ValueError(f"inner_parameters must be one of {INNER_PARAMETERS}, got {inner_parameters!r}")
     if inner_parameters != "all" and method != "grbal":
@@ -283,8 +266,7 @@ class _Training:
     weight average and the history; one method per part of the loop."""
 
     def __init__(self, model: DynamicsModel, dataset: TransitionDataset, *, method, adapt_window, future_window,
-                 inner_lr, learn_inner_lr, first_order, batch_size, steps, lr, weight_decay, prior_weight, meta_loss_trim,
-                 inner_parameters,
+                 inner_lr, learn_inner_lr, first_order, batch_size, steps, lr, weight_decay, prior_weight, inner_parameters,
                  validation_fraction, seed, split_seed,
                  eval_every, fit_normalizer, delta_weight, rollout_horizon, keep_best, weight_average,
                  validation_windows, validation_trim, info: DistInfo, streams):
@@ -365,7 +347,7 @@ class _Training:
         def loss_on(o, a, n, gen):
             if method == "grbal":
                 return meta_loss(model, self.params, self.adapter, o, a, n, adapt_window, rollout_horizon,
-                                 prior_weight=prior_weight, trim=meta_loss_trim)
+                                 prior_weight=prior_weight)
             if method == "rebal":  # truncated BPTT; contexts up to N steps old, as a plan holds them fixed
                 return model.sequence_loss(self.params, o, a, n, burn_in=min(4, adapt_window), max_lag=future_window,
                                            generator=gen)
@@ -401,8 +383,6 @@ class _Training:
             self.fingerprint["prior_weight"] = float(prior_weight)
         if inner_parameters != "all":  # (likewise)
             self.fingerprint["inner_parameters"] = inner_parameters
-        if meta_loss_trim:  # (likewise)
-            self.fingerprint["meta_loss_trim"] = float(meta_loss_trim)
 
     def _windows(self, window_starts: np.ndarray):
         """(B, M+N, .) obs, act, next_obs of the windows starting at ``window_starts`` (B,)."""
