@@ -246,6 +246,11 @@ class TrainConfig:
     """Decay d in [0, 1) of an exponential moving average of the trained weights (and GrBAL's learned
     step sizes), updated every step (``avg = d avg + (1 - d) current``, d warmed up as (1 + t) / (10 + t));
     validation, early stopping and the saved model use the average. 0: off (the last or best weights)."""
+    snapshot_every: int = 0
+    """k > 0: every k steps (and at the last) the training's live weights are also written as a checkpoint
+    ``<out without .pt>.step<k>.pt`` (grbal, mb; not its early-stopping best), so ``adaptive-control
+    select`` can choose among one training's steps by what its controller returns (README "Choosing among
+    a training's steps"). 0: only the finished checkpoint."""
     save_every: int = 200
     """Every this many steps the whole training state is written atomically beside the output
     (``<out>.train_state.pt``; removed when the run ends): ``meta-train --resume`` continues a killed
@@ -263,6 +268,10 @@ class TrainConfig:
     def validate(self) -> None:
         _one_of("method", self.method, ("grbal", "mb", "rebal"))
         _one_of("device", self.device, ("cpu", "cuda"))
+        if not isinstance(self.snapshot_every, int) or isinstance(self.snapshot_every, bool) or self.snapshot_every < 0:
+            raise ConfigError(f"snapshot_every: must be a whole number of steps >= 0, got {self.snapshot_every!r}")
+        if self.snapshot_every and self.method == "rebal":
+            raise ConfigError("snapshot_every: not for rebal (grbal and mb only)")
         if self.save_every < 0:
             raise ConfigError(f"save_every: must be >= 0, got {self.save_every}")
         _positive("model_ticks", self.model_ticks)

@@ -1,6 +1,7 @@
 """Glue for offline training: datasets + config -> trained checkpoint (with a progress bar)."""
 from __future__ import annotations
 
+import copy
 import math
 import os
 import time
@@ -34,6 +35,12 @@ def load_datasets(paths, robot: str) -> TransitionDataset:
 def train_state_path(out: str) -> str:
     """Where a run writing ``out`` keeps its training state (for ``--resume``)."""
     return os.path.splitext(out)[0] + ".train_state.pt"
+
+
+def snapshot_path(out: str, step: int) -> str:
+    """Where a run writing ``out`` writes its snapshot of ``step`` (``train.snapshot_every``):
+    ``<out without .pt>.step<step>.pt``, beside it."""
+    return os.path.splitext(out)[0] + f".step{step}.pt"
 
 
 def log_dir(out: str) -> str:
@@ -141,6 +148,17 @@ def train_checkpoint(cfg: ExperimentConfig, data: TransitionDataset, out: str, *
             bar.set_postfix(loss=f"{metrics['loss']:.4f}", val_prior=f"{metrics['val_loss_prior']:.4f}",
                             val_adapted=f"{metrics['val_loss_adapted']:.4f}")
 
+    def snapshot(step, step_sizes):  # the live weights of ``step``, as a checkpoint any controller runs
+        if not info.is_main:
+            return
+        live = copy.deepcopy(model).cpu()
+        lrs = {k: v.cpu() for k, v in step_sizes.items()} if isinstance(step_sizes, dict) else step_sizes
+        save_checkpoint(snapshot_path(out, step), live, robot=data.robot, kind=t.method, inner_lr=lrs,
+                        config={"model": to_dict(cfg.model), "train": to_dict(t), "task": to_dict(cfg.task)},
+                        metrics={"step": step, "snapshot_of": str(out), "transitions": len(data),
+                                 **({"init": str(init)} if init is not None else {})},
+                        ticks=t.model_ticks, residual_max=calibrate_residuals(live, data.obs, data.act, data.next_obs))
+
     result = train_dynamics(
         model, data, method=t.method, adapt_window=t.adapt_window, future_window=t.future_window,
         inner_lr=t.inner_lr, learn_inner_lr=t.learn_inner_lr, first_order=t.first_order,
@@ -148,6 +166,7 @@ def train_checkpoint(cfg: ExperimentConfig, data: TransitionDataset, out: str, *
         prior_weight=t.prior_weight if t.method == "grbal" else 0.0, inner_parameters=t.inner_parameters if t.method == "grbal" else "all", validation_fraction=t.validation_fraction, validation_trim=t.validation_trim,
         seed=t.seed, split_seed=t.split_seed, callback=on_step, fit_normalizer=init is None, delta_weight=delta_weight, rollout_horizon=t.rollout_horizon if t.method != "rebal" else 1,
         keep_best=t.keep_best, weight_average=t.weight_average, state_path=state, save_every=t.save_every, resume=resume, dist_info=info,
+        snapshot_every=t.snapshot_every, on_snapshot=snapshot,
     )
     bar.close()
     if log is not None:

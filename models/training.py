@@ -109,6 +109,8 @@ def train_dynamics(
     validation_windows: int = 512,
     validation_trim: float = 0.0,
     callback: Callable[[int, dict], None] | None = None,
+    snapshot_every: int = 0,
+    on_snapshot: Callable[[int, float | dict], None] | None = None,
     state_path: str | None = None,
     save_every: int = 0,
     resume: bool = False,
@@ -157,6 +159,10 @@ def train_dynamics(
             streams, so trainings that differ in ``seed`` train on the same paths; ``split_seed=s`` gives
             the split ``seed=s`` gives, and ``split_seed=seed`` reproduces the default run exactly.
         callback: called as ``callback(step, metrics)`` after every step (progress bars).
+        snapshot_every: k > 0 calls ``on_snapshot(step, step_sizes)`` after every k-th step (and the last),
+            with ``model`` holding that step's live weights (not early stopping's best, not the weight
+            average) and ``step_sizes`` GrBAL's step sizes then (detached copies; a float when not
+            learned): the steps of one training as candidates a controller-level choice can pick among.
         state_path: the training checkpoint: every ``save_every`` steps the whole training state
             (weights and normaliser, learned step sizes, optimiser, both RNG streams, step, history,
             early-stopping best) is written there atomically, so a run killed at any moment loses at
@@ -199,6 +205,10 @@ def train_dynamics(
         metrics = run.step(step, global_loss=evaluating or step % LOG_EVERY == 0)
         if evaluating:
             run.evaluate(step, metrics)
+        if snapshot_every > 0 and on_snapshot is not None and (step % snapshot_every == 0 or step == steps):
+            model.eval()
+            on_snapshot(step, _copied(run.step_size))
+            model.train()
         if state_path is not None and save_every > 0 and step % save_every == 0 and step < steps:
             run.save_state(state_path, step)
         if callback is not None:
@@ -609,6 +619,10 @@ def evaluate_recurrent(model, obs, act, next_obs, m: int) -> dict:
     prior = model.loss(params, *n)  # forward() with zero context
     adapted = model.sequence_loss(params, obs, act, next_obs, burn_in=m, fixed_context=True)
     return {"val_loss_prior": float(prior), "val_loss_adapted": float(adapted)}
+
+
+def _copied(lr):
+    return {k: v.detach().clone() for k, v in lr.items()} if isinstance(lr, dict) else lr
 
 
 def _detached(lr):
