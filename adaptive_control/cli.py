@@ -156,6 +156,8 @@ def cmd_meta_train(args) -> int:
         train = dataclasses.replace(train, seed=args.seed)
     if args.split_seed is not None:
         train = dataclasses.replace(train, split_seed=args.split_seed)
+    if args.snapshot_every is not None:
+        train = dataclasses.replace(train, snapshot_every=args.snapshot_every)
     train.validate()
     if args.threads:
         import torch
@@ -429,6 +431,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--split-seed", type=int, help="seed of the train/validation split of the paths alone "
                                                   "(default: the config's train.split_seed; unset: --seed's)")
     p.add_argument("--threads", type=_positive_int, help="torch threads (default: torch's, one per core)")
+    p.add_argument("--snapshot-every", type=int, metavar="K",
+                   help="also write the live weights every K steps as <out without .pt>.step<k>.pt, for `select` "
+                        "(default: the config's train.snapshot_every; 0: none)")
     p.add_argument("--init", help="start from this checkpoint's weights and normaliser (same robot and architecture), "
                                   "e.g. meta-train grbal from the mb model of the same data, or fine-tune")
     p.add_argument("--resume", action="store_true",

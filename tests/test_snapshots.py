@@ -56,3 +56,23 @@ def test_snapshot_every_is_validated_with_key_and_file(tmp_path):
     p.write_text("train: {snapshot_every: 100, method: rebal}\n")
     with pytest.raises(ConfigError, match="snapshot_every: not for rebal"):
         load_config(p)
+
+
+def test_meta_train_writes_snapshots_and_select_chooses_among_them(tmp_path, capsys):
+    from adaptive_control.cli import main
+
+    cfg = tmp_path / "small.yaml"
+    cfg.write_text("collect: {paths: 6, path_length: 50}\nmodel: {hidden_sizes: [32, 32]}\n"
+                   "train: {steps: 30, meta_batch_size: 8, adapt_window: 8, future_window: 8, learn_inner_lr: true}\n"
+                   "planner: {samples: 32, horizon: 4}\ncontroller: {adapt_window: 8}\n")
+    data, out, kept = (str(tmp_path / n) for n in ("d.npz", "g.pt", "kept.pt"))
+    assert main(["collect", "--config", str(cfg), "--out", data]) == 0
+    assert main(["meta-train", "--config", str(cfg), "--snapshot-every", "15", "--data", data, "--out", out]) == 0
+    snaps = [snapshot_path(out, 15), snapshot_path(out, 30)]
+    assert all(os.path.exists(p) for p in snaps)
+    assert main(["select", "--config", str(cfg), "--candidates", out, *snaps, "--seeds", "900", "--steps", "20",
+                 "--workers", "1", "--out", kept]) == 0
+    assert any(_same(load_checkpoint(kept), load_checkpoint(p)) for p in [out, *snaps])
+    capsys.readouterr()
+    assert main(["meta-train", "--config", str(cfg), "--snapshot-every", "-5", "--data", data, "--out", out]) == 2
+    assert "snapshot_every" in capsys.readouterr().err
