@@ -432,7 +432,8 @@ def make_parser() -> argparse.ArgumentParser:
                                                   "(default: the config's train.split_seed; unset: --seed's)")
     p.add_argument("--threads", type=_positive_int, help="torch threads (default: torch's, one per core)")
     p.add_argument("--snapshot-every", type=int, metavar="K",
-                   help="also write the live weights every K steps as <out without .pt>.step<k>.pt, for `select` "
+                   help="also write the live weights at the start, every K steps and at the last as <out without "
+                        ".pt>.step<k>.pt, for `select` "
                         "(default: the config's train.snapshot_every; 0: none)")
     p.add_argument("--init", help="start from this checkpoint's weights and normaliser (same robot and architecture), "
                                   "e.g. meta-train grbal from the mb model of the same data, or fine-tune")

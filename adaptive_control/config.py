@@ -247,7 +247,8 @@ class TrainConfig:
     step sizes), updated every step (``avg = d avg + (1 - d) current``, d warmed up as (1 + t) / (10 + t));
     validation, early stopping and the saved model use the average. 0: off (the last or best weights)."""
     snapshot_every: int = 0
-    """k > 0: every k steps (and at the last) the training's live weights are also written as a checkpoint
+    """k > 0: at the start (step 0: the initial weights, for grbal from ``--init`` with the initial step sizes
+    ``inner_lr``), every k steps and at the last, the training's live weights are also written as a checkpoint
     ``<out without .pt>.step<k>.pt`` (grbal, mb; not its early-stopping best), so ``adaptive-control
     select`` can choose among one training's steps by what its controller returns (README "Choosing among
     a training's steps"). 0: only the finished checkpoint."""

@@ -159,7 +159,8 @@ def train_dynamics(
             streams, so trainings that differ in ``seed`` train on the same paths; ``split_seed=s`` gives
             the split ``seed=s`` gives, and ``split_seed=seed`` reproduces the default run exactly.
         callback: called as ``callback(step, metrics)`` after every step (progress bars).
-        snapshot_every: k > 0 calls ``on_snapshot(step, step_sizes)`` after every k-th step (and the last),
+        snapshot_every: k > 0 calls ``on_snapshot(step, step_sizes)`` before the first step (step 0: the
+            initial weights and step sizes) and after every k-th step and the last,
             with ``model`` holding that step's live weights (not early stopping's best, not the weight
             average) and ``step_sizes`` GrBAL's step sizes then (detached copies; a float when not
             learned): the steps of one training as candidates a controller-level choice can pick among.
@@ -197,6 +198,9 @@ def train_dynamics(
         if callback is not None:
             for done in range(1, start):
                 callback(done, {})
+    if snapshot_every > 0 and on_snapshot is not None and start == 1:  # step 0: the start, before any update
+        model.eval()
+        on_snapshot(0, _copied(run.step_size))
     model.train()
     for step in range(start, steps + 1):
         evaluating = step % eval_every == 0 or step == steps

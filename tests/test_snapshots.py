@@ -29,7 +29,7 @@ def _same(a, b):
 def test_a_snapshot_is_the_run_stopped_at_its_step(tmp_path, cheetah_dataset, method):
     out = str(tmp_path / f"{method}.pt")
     train_checkpoint(_cfg(method), cheetah_dataset, out, show_progress=False, logs=False)
-    steps = [10, 20, 25]  # every 10 steps and the last
+    steps = [0, 10, 20, 25]  # the start, every 10 steps and the last
     assert sorted(p for p in os.listdir(tmp_path) if ".step" in p) == sorted(
         os.path.basename(snapshot_path(out, k)) for k in steps)
     snaps = {k: load_checkpoint(snapshot_path(out, k), robot="half_cheetah") for k in steps}
@@ -39,7 +39,7 @@ def test_a_snapshot_is_the_run_stopped_at_its_step(tmp_path, cheetah_dataset, me
     short = str(tmp_path / "short.pt")  # the same training stopped at step 10, without snapshots
     train_checkpoint(_cfg(method, steps=10, every=0), cheetah_dataset, short, show_progress=False, logs=False)
     assert _same(snaps[10], load_checkpoint(short))
-    assert not _same(snaps[10], snaps[20])
+    assert not _same(snaps[10], snaps[20]) and not _same(snaps[0], snaps[10])
     plain = str(tmp_path / "plain.pt")  # writing snapshots does not move the training
     train_checkpoint(_cfg(method, every=0), cheetah_dataset, plain, show_progress=False, logs=False)
     assert _same(load_checkpoint(plain), load_checkpoint(out))
@@ -68,7 +68,7 @@ def test_meta_train_writes_snapshots_and_select_chooses_among_them(tmp_path, cap
     data, out, kept = (str(tmp_path / n) for n in ("d.npz", "g.pt", "kept.pt"))
     assert main(["collect", "--config", str(cfg), "--out", data]) == 0
     assert main(["meta-train", "--config", str(cfg), "--snapshot-every", "15", "--data", data, "--out", out]) == 0
-    snaps = [snapshot_path(out, 15), snapshot_path(out, 30)]
+    snaps = [snapshot_path(out, k) for k in (0, 15, 30)]
     assert all(os.path.exists(p) for p in snaps)
     assert main(["select", "--config", str(cfg), "--candidates", out, *snaps, "--seeds", "900", "--steps", "20",
                  "--workers", "1", "--out", kept]) == 0
@@ -76,3 +76,15 @@ def test_meta_train_writes_snapshots_and_select_chooses_among_them(tmp_path, cap
     capsys.readouterr()
     assert main(["meta-train", "--config", str(cfg), "--snapshot-every", "-5", "--data", data, "--out", out]) == 2
     assert "snapshot_every" in capsys.readouterr().err
+
+
+def test_the_start_of_a_warm_started_grbal_is_its_init_with_the_initial_step_size(tmp_path, cheetah_dataset):
+    mb, out = str(tmp_path / "mb.pt"), str(tmp_path / "g.pt")
+    train_checkpoint(_cfg("mb", every=0), cheetah_dataset, mb, show_progress=False, logs=False)
+    train_checkpoint(_cfg("grbal", steps=5, every=100), cheetah_dataset, out, init=mb, show_progress=False, logs=False)
+    start, init = load_checkpoint(snapshot_path(out, 0)), load_checkpoint(mb)
+    sa, sb = start.model.state_dict(), init.model.state_dict()
+    assert all(torch.equal(sa[k], sb[k]) for k in sa)  # MB's weights and normaliser
+    assert start.kind == "grbal" and start.metrics["init"] == mb
+    assert all(bool((v == TrainConfig().inner_lr).all()) for v in start.inner_lr.values())  # the untrained step
+    assert os.path.exists(snapshot_path(out, 5)) and not os.path.exists(snapshot_path(out, 100))
