@@ -64,7 +64,7 @@ spike: $(STAMP)
 # The shipped checkpoints of both robots (2026-12-01) are exactly `make checkpoints ROBOT=half_cheetah
 # THREADS=1 CONFIG=results/quality/half_cheetah_recipe.yaml FINAL_STEPS=4000` and `make checkpoints
 # ROBOT=ant THREADS=1 FINAL_STEPS=4000` with the defaults below (SEED=0; FINAL_STEPS was not a setting then: every round
-# trained STEPS), both robots at once on 2 cores: 71 min (half-cheetah) and 74 min
+# trained STEPS; nor GRBAL_START: they are GRBAL_START=no), both robots at once on 2 cores: 71 min (half-cheetah) and 74 min
 # (ant) wall clock, the last ~10-25 min beside evaluation jobs; see README "Control quality" for what
 # they score. (results/quality/half_cheetah_recipe.yaml is the half-cheetah experiment as it was then:
 # since 2026-12-02 the shipped one plans with MPPI temperature 0.5 instead of 0.05, which changes only
@@ -119,6 +119,16 @@ CANDIDATES ?= 1
 # the 20 held-out crippled-leg tasks (mean 943 -> 682), MB 399 / 657 / 1,029 / 978 -> 571 / 486 / 1,085 /
 # 630. The round-0 validation picks among near-ties and lowers the mean; it stays off (1).
 ROUND0_CANDIDATES ?= 1
+# GRBAL_START=yes (the half-cheetah's default): the last round's GrBAL also writes its start (`meta-train
+# --snapshot-every`: step 0 = the round's MB weights with GrBAL's initial step sizes, never meta-trained;
+# grbal.step0.pt), and `select` keeps whichever of it and the finished GrBAL returns more on the SELECT_*
+# validation episodes (select_start.json says which). Both run GrBAL's online rule (one gradient step on the
+# last M transitions, never mutating the prior); the start is GrBAL without meta-training. Measured on the
+# last round of draws SEED=5 and 6 (2026-12-06; README "Falling back to GrBAL's start"): validation kept the
+# start in both (1,393 against 1,169; 783 against 626), which returns 1,580 and 912 against the meta-trained
+# GrBALs' 1,479 and 424 on the first 10 held-out crippled-leg tasks (paired +101 +- 125, +488 +- 141). Costs
+# 20 validation episodes (about 3 minutes on two cores). The ant and the walker keep no (not measured).
+GRBAL_START ?= $(if $(filter half_cheetah,$(ROBOT)),yes,no)
 # DRAWS=N (N > 1): N whole draws of the recipe side by side (one process each, THREADS=1 unless THREADS is
 # set), draw c with SEED + 100 (c - 1) in $(RUNS)/draw<c> (its log in $(RUNS)/draw<c>.log), then for each
 # method `adaptive-control select` keeps, of the N draws' finished models, the one whose controller returns
@@ -225,8 +235,12 @@ checkpoints: $(STAMP)
 	  data="$$data $(RUNS)/data_$${i}_grbal.npz $(RUNS)/data_$${i}_mb.npz"; \
 	  if [ "$(BRANCHES)" != 0 ]; then data="$$data $(RUNS)/data_$${i}_grbal.branches.npz $(RUNS)/data_$${i}_mb.branches.npz"; fi; \
 	  $(CLI) meta-train $$args --method mb --data $$data --out $(RUNS)/mb.pt; \
+	  if [ "$$i" = "$(lastword $(AGG_ROUNDS))" ] && [ "$(GRBAL_START)" = yes ]; then args="$$args --snapshot-every 1000000"; fi; \
 	  $(CLI) meta-train $$args --method grbal --init $(RUNS)/mb.pt --data $$data --out $(RUNS)/grbal.pt; \
 	done; \
+	if [ "$(GRBAL_START)" = yes ]; then \
+	  $(CLI) select $(CK_ARGS) $(SELECT_ARGS) --candidates $(RUNS)/grbal.pt $(RUNS)/grbal.step0.pt --out $(RUNS)/grbal.pt --json $(RUNS)/select_start.json; \
+	fi; \
 	if [ "$(CANDIDATES)" -gt 1 ]; then \
 	  cp $(RUNS)/mb.pt $(RUNS)/mb_1.pt; cp $(RUNS)/grbal.pt $(RUNS)/grbal_1.pt; \
 	  for c in $$(seq 2 $(CANDIDATES)); do \
