@@ -128,6 +128,8 @@ ROUND0_CANDIDATES ?= 1
 # start in both (1,393 against 1,169; 783 against 626), which returns 1,580 and 912 against the meta-trained
 # GrBALs' 1,479 and 424 on the first 10 held-out crippled-leg tasks (paired +101 +- 125, +488 +- 141). Costs
 # 20 validation episodes (about 3 minutes on two cores). The ant and the walker keep no (not measured).
+# The start's step size is GrBAL's initial inner_lr (0.01); 0.003 validated higher on both draws and returned
+# 1,502 / 1,240 (README, same section): not yet a choice the recipe makes.
 GRBAL_START ?= $(if $(filter half_cheetah,$(ROBOT)),yes,no)
 # DRAWS=N (N > 1): N whole draws of the recipe side by side (one process each, THREADS=1 unless THREADS is
 # set), draw c with SEED + 100 (c - 1) in $(RUNS)/draw<c> (its log in $(RUNS)/draw<c>.log), then for each
