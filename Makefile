@@ -131,6 +131,9 @@ ROUND0_CANDIDATES ?= 1
 # The start's step size is GrBAL's initial inner_lr (0.01); 0.003 validated higher on both draws and returned
 # 1,502 / 1,240 (README, same section): not yet a choice the recipe makes.
 GRBAL_START ?= $(if $(filter half_cheetah,$(ROBOT)),yes,no)
+# GRBAL_START_STEPS: the step sizes the start is tried with (`adaptive-control step-size`: the same weights,
+# every step size set to one value; grbal.start<a>.pt), each one more validation candidate (10 episodes).
+GRBAL_START_STEPS ?= 0.01 0.003 0.001
 # DRAWS=N (N > 1): N whole draws of the recipe side by side (one process each, THREADS=1 unless THREADS is
 # set), draw c with SEED + 100 (c - 1) in $(RUNS)/draw<c> (its log in $(RUNS)/draw<c>.log), then for each
 # method `adaptive-control select` keeps, of the N draws' finished models, the one whose controller returns
@@ -241,7 +244,11 @@ checkpoints: $(STAMP)
 	  $(CLI) meta-train $$args --method grbal --init $(RUNS)/mb.pt --data $$data --out $(RUNS)/grbal.pt; \
 	done; \
 	if [ "$(GRBAL_START)" = yes ]; then \
-	  $(CLI) select $(CK_ARGS) $(SELECT_ARGS) --candidates $(RUNS)/grbal.pt $(RUNS)/grbal.step0.pt --out $(RUNS)/grbal.pt --json $(RUNS)/select_start.json; \
+	  starts=""; for a in $(GRBAL_START_STEPS); do \
+	    $(CLI) step-size --checkpoint $(RUNS)/grbal.step0.pt --value $$a --out $(RUNS)/grbal.start$$a.pt; \
+	    starts="$$starts $(RUNS)/grbal.start$$a.pt"; \
+	  done; \
+	  $(CLI) select $(CK_ARGS) $(SELECT_ARGS) --candidates $(RUNS)/grbal.pt $$starts --out $(RUNS)/grbal.pt --json $(RUNS)/select_start.json; \
 	fi; \
 	if [ "$(CANDIDATES)" -gt 1 ]; then \
 	  cp $(RUNS)/mb.pt $(RUNS)/mb_1.pt; cp $(RUNS)/grbal.pt $(RUNS)/grbal_1.pt; \

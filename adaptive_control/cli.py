@@ -81,6 +81,23 @@ def cmd_calibrate(args) -> int:
     return 0
 
 
+def cmd_step_size(args) -> int:
+    import torch
+
+    from models.checkpoint import load_checkpoint, write_step_size
+
+    _readable([args.checkpoint])
+    before = load_checkpoint(args.checkpoint).inner_lr
+    write_step_size(args.checkpoint, args.out, args.value)
+    if isinstance(before, dict):
+        flat = torch.cat([v.flatten() for v in before.values()])
+        was = f"learned, mean {float(flat.mean()):.3g}, min {float(flat.min()):.3g}, max {float(flat.max()):.3g}"
+    else:
+        was = f"{before:.3g}"
+    print(f"wrote {args.out}: {args.checkpoint} with every step size {args.value:g} (was {was})")
+    return 0
+
+
 def _add_planner_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--step-ticks", type=_positive_int, help="control ticks each planned action is held (default: the config's)")
     p.add_argument("--horizon", type=_positive_int, help="planning horizon in planning steps (default: the config's)")
@@ -448,6 +465,13 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint", nargs="+", required=True, help="checkpoint files to update in place (atomically)")
     p.add_argument("--data", nargs="+", required=True, help="the datasets the checkpoints were trained on (.npz)")
     p.set_defaults(func=cmd_calibrate)
+
+    p = sub.add_parser("step-size", help="copy a GrBAL checkpoint with every online step size set to one value "
+                                         "(e.g. candidates for select; the recipe's GRBAL_START_STEPS)")
+    p.add_argument("--checkpoint", required=True, help="GrBAL checkpoint to copy")
+    p.add_argument("--value", type=_positive_float, required=True, help="the step size for every parameter")
+    p.add_argument("--out", required=True, help="checkpoint file to write (atomically; may be --checkpoint)")
+    p.set_defaults(func=cmd_step_size)
 
     p = sub.add_parser("run", help="run one episode and report return and tick latency")
     _add_common(p)

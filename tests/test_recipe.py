@@ -31,7 +31,8 @@ def test_make_checkpoints_recipe_runs_end_to_end(tmp_path):
            f"VENV={venv}", "ROBOT=half_cheetah", f"RUNS={runs}", f"DEST={dest}", "RANDOM_PATHS=3", "MPC_PATHS=1",
            "MPC_LENGTH=24", "STEPS=12", "FINAL_STEPS=16", "REBAL_STEPS=4", "AGG_ROUNDS=1", "THREADS=1", "SEED=2", "CANDIDATES=2",
            "ROUND0_CANDIDATES=2", "FINAL_CONFIG=results/quality/prior_weight/half_cheetah_3x256_pw1.yaml",
-           "SELECT_SEEDS=900", "SELECT_STEPS=20", "BRANCHES=2", "REF_PATHS=1", "REF_SAMPLES=16", "GRBAL_START=yes"]
+           "SELECT_SEEDS=900", "SELECT_STEPS=20", "BRANCHES=2", "REF_PATHS=1", "REF_SAMPLES=16", "GRBAL_START=yes",
+           "GRBAL_START_STEPS=0.01 0.002"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env={**os.environ, "MUJOCO_GL": "disable"})
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert sorted(os.listdir(dest)) == ["grbal.pt", "mb.pt", "rebal.pt"]
@@ -86,18 +87,22 @@ def test_make_checkpoints_recipe_runs_end_to_end(tmp_path):
         assert doc["split"] == "train" and doc["seeds"] == [900] and doc["steps"] == 20
         best = max(doc["candidates"], key=lambda c: c["mean"])["path"]
         assert open(dest / f"{kind}.pt", "rb").read() == open(best, "rb").read()
-    # GRBAL_START=yes: the last round's GrBAL and its start (the round's MB weights with the initial step sizes),
-    # the better on validation kept as that round's GrBAL (the first candidate above)
+    # GRBAL_START=yes: the last round's GrBAL and its start (the round's MB weights, never meta-trained) with each
+    # step size of GRBAL_START_STEPS; the best on validation is kept as that round's GrBAL (candidate 1 above)
     doc = json.load(open(runs / "select_start.json"))
-    assert [c["path"] for c in doc["candidates"]] == [str(runs / "grbal.pt"), str(runs / "grbal.step0.pt")]
+    starts = [str(runs / f"grbal.start{a}.pt") for a in ("0.01", "0.002")]
+    assert [c["path"] for c in doc["candidates"]] == [str(runs / "grbal.pt"), *starts]
     assert doc["chosen"] == max(doc["candidates"], key=lambda c: c["mean"])["path"]
-    start, round_mb = load_checkpoint(str(runs / "grbal.step0.pt")), load_checkpoint(str(runs / "mb_1.pt"))
-    assert start.kind == "grbal" and start.metrics["step"] == 0
-    sa, sb = start.model.state_dict(), round_mb.model.state_dict()
-    assert all(np.array_equal(sa[k].numpy(), sb[k].numpy()) for k in sa)
-    assert all(bool((v == exp.train.inner_lr).all()) for v in start.inner_lr.values())
-    kept_start = open(runs / "grbal_1.pt", "rb").read() == open(runs / "grbal.step0.pt", "rb").read()
-    assert kept_start == (doc["chosen"] == str(runs / "grbal.step0.pt"))  # (grbal.pt is CANDIDATES' choice now)
+    round_mb = load_checkpoint(str(runs / "mb_1.pt"))
+    for path, a in zip(starts, (0.01, 0.002)):
+        start = load_checkpoint(path)
+        assert start.kind == "grbal" and start.metrics["step"] == 0
+        sa, sb = start.model.state_dict(), round_mb.model.state_dict()
+        assert all(np.array_equal(sa[k].numpy(), sb[k].numpy()) for k in sa)
+        assert all(bool((v == a).all()) for v in start.inner_lr.values())
+    kept = [p for p in [str(runs / "grbal.pt"), *starts] if p != str(runs / "grbal.pt")
+            and open(runs / "grbal_1.pt", "rb").read() == open(p, "rb").read()]
+    assert kept == ([doc["chosen"]] if doc["chosen"] != str(runs / "grbal.pt") else [])  # (grbal.pt is CANDIDATES' now)
     rebal = load_checkpoint(str(dest / "rebal.pt")).config
     assert rebal["train"]["seed"] == 2 and list(rebal["model"]["hidden_sizes"]) == [256, 256, 256]
     # GrBAL of the last round started from that round's MB model, and its checkpoint runs the controller
