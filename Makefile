@@ -121,18 +121,21 @@ CANDIDATES ?= 1
 ROUND0_CANDIDATES ?= 1
 # GRBAL_START=yes (the half-cheetah's default): the last round's GrBAL also writes its start (`meta-train
 # --snapshot-every`: step 0 = the round's MB weights with GrBAL's initial step sizes, never meta-trained;
-# grbal.step0.pt), and `select` keeps whichever of it and the finished GrBAL returns more on the SELECT_*
-# validation episodes (select_start.json says which). Both run GrBAL's online rule (one gradient step on the
-# last M transitions, never mutating the prior); the start is GrBAL without meta-training. Measured on the
-# last round of draws SEED=5 and 6 (2026-12-06; README "Falling back to GrBAL's start"): validation kept the
-# start in both (1,393 against 1,169; 783 against 626), which returns 1,580 and 912 against the meta-trained
-# GrBALs' 1,479 and 424 on the first 10 held-out crippled-leg tasks (paired +101 +- 125, +488 +- 141). Costs
-# 20 validation episodes (about 3 minutes on two cores). The ant and the walker keep no (not measured).
-# The start's step size is GrBAL's initial inner_lr (0.01); 0.003 validated higher on both draws and returned
-# 1,502 / 1,240 (README, same section): not yet a choice the recipe makes.
+# grbal.step0.pt), and `select` keeps whichever of the finished GrBAL and the start with each step size of
+# GRBAL_START_STEPS returns most on the SELECT_* validation episodes (select_start.json says which). All run
+# GrBAL's online rule (one gradient step on the last M transitions, never mutating the prior); the start is
+# GrBAL without meta-training. Measured on the last round of draws SEED=5 and 6 with the 0.01 start alone
+# (2026-12-06; README "Falling back to GrBAL's start"): validation kept the start in both (1,393 against
+# 1,169; 783 against 626), which returns 1,580 and 912 against the meta-trained GrBALs' 1,479 and 424 on the
+# first 10 held-out crippled-leg tasks (paired +101 +- 125, +488 +- 141). The ant and the walker keep no
+# (not measured).
 GRBAL_START ?= $(if $(filter half_cheetah,$(ROBOT)),yes,no)
 # GRBAL_START_STEPS: the step sizes the start is tried with (`adaptive-control step-size`: the same weights,
-# every step size set to one value; grbal.start<a>.pt), each one more validation candidate (10 episodes).
+# every step size set to one value; grbal.start<a>.pt), each one more validation candidate (10 episodes; with
+# three, 40 validation episodes in all, about 6 minutes on two cores). Measured on the last round of draws
+# SEED=5, 6, 105, 106 (2026-12-06, session 35; README "The start's step size, chosen by validation"): kept
+# start 0.001 / start 0.003 / finished / finished, held-out 1,521 / 1,240 / 1,075 / 441 against 1,580 / 912 /
+# 1,075 / 441 with the 0.01 start alone and 1,479 / 424 / 1,075 / 441 without GRBAL_START.
 GRBAL_START_STEPS ?= 0.01 0.003 0.001
 # DRAWS=N (N > 1): N whole draws of the recipe side by side (one process each, THREADS=1 unless THREADS is
 # set), draw c with SEED + 100 (c - 1) in $(RUNS)/draw<c> (its log in $(RUNS)/draw<c>.log), then for each
