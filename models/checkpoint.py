@@ -171,11 +171,12 @@ def write_residual_max(path, residual_max) -> None:
     atomic_torch_save(path, payload)
 
 
-
 def write_step_size(src, out, value: float) -> None:
     """Copy the GrBAL checkpoint ``src`` to ``out`` (atomically; ``out`` may be ``src``) with every online
     step size set to ``value``: a fixed step size stays a float, learned per-parameter step sizes keep
-    their shapes, filled with ``value``. Weights, normaliser, guard calibration and config are kept;
+    their shapes, filled with ``value``, except a parameter whose step sizes are all zero (one that does not
+    take the step: ``train.inner_parameters``), which keeps its zeros. Weights, normaliser, guard
+    calibration and config are kept;
     ``metrics["step_size_set"]`` records the value and the source. For a GrBAL checkpoint only: an MB
     model's step size is the controller's (``controller.inner_lr`` with ``mb_de``) and ReBAL adapts
     through its context."""
@@ -189,6 +190,7 @@ def write_step_size(src, out, value: float) -> None:
                               f"checkpoint does (for an MB model use controller.inner_lr with method mb_de)")
     payload = torch.load(src, map_location="cpu", weights_only=True)
     lr = payload["inner_lr"]
-    payload["inner_lr"] = ({k: torch.full_like(v, value) for k, v in lr.items()} if isinstance(lr, dict) else value)
+    payload["inner_lr"] = ({k: v.clone() if not bool(v.any()) else torch.full_like(v, value) for k, v in lr.items()}
+                           if isinstance(lr, dict) else value)
     payload["metrics"] = {**payload.get("metrics", {}), "step_size_set": {"value": value, "from": src}}
     atomic_torch_save(out, payload)

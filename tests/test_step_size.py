@@ -10,11 +10,12 @@ from models.adaptation import GradientAdapter
 from models.checkpoint import CheckpointError, load_checkpoint, write_step_size
 
 
-def _train(tmp_path, data, method, learn=True):
+def _train(tmp_path, data, method, learn=True, inner="all"):
     cfg = ExperimentConfig(model=ModelConfig(hidden_sizes=(16, 16)),
                            train=TrainConfig(method=method, steps=6, meta_batch_size=4, adapt_window=4,
-                                             future_window=4, lr=3e-2, learn_inner_lr=learn, seed=5))
-    out = str(tmp_path / f"{method}_{learn}.pt")
+                                             future_window=4, lr=3e-2, learn_inner_lr=learn, seed=5,
+                                             inner_parameters=inner))
+    out = str(tmp_path / f"{method}_{learn}_{inner}.pt")
     train_checkpoint(cfg, data, out, show_progress=False, logs=False)
     return out
 
@@ -46,6 +47,19 @@ def test_every_step_size_is_set_and_nothing_else_moves(tmp_path, cheetah_dataset
     assert all(torch.allclose(copy[k], override[k], rtol=0, atol=1e-7) for k in copy)
     untouched = GradientAdapter(a.model, a.inner_lr).adapt(a.model.params(), obs, act, nxt)
     assert not all(torch.allclose(copy[k], untouched[k]) for k in copy)
+
+
+def test_parameters_that_take_no_step_keep_zero_step_sizes(tmp_path, cheetah_dataset):
+    src = _train(tmp_path, cheetah_dataset, "grbal", inner="biases")
+    out = str(tmp_path / "b.pt")
+    write_step_size(src, out, 0.002)
+    a, b = load_checkpoint(src).inner_lr, load_checkpoint(out).inner_lr
+    assert any(k.endswith("bias") for k in b) and any(k.endswith("weight") for k in b)
+    for k, v in b.items():
+        if k.endswith("weight"):
+            assert not bool(a[k].any()) and not bool(v.any())
+        else:
+            assert bool(a[k].all()) and torch.all(v == 0.002)
 
 
 def test_refuses_what_has_no_step_size_and_bad_values(tmp_path, cheetah_dataset):
