@@ -122,7 +122,8 @@ ROUND0_CANDIDATES ?= 1
 # GRBAL_START=yes (the half-cheetah's default): the last round's GrBAL also writes its start (`meta-train
 # --snapshot-every`: step 0 = the round's MB weights with GrBAL's initial step sizes, never meta-trained;
 # grbal.step0.pt), and `select` keeps whichever of the finished GrBAL and the start with each step size of
-# GRBAL_START_STEPS returns most on the SELECT_* validation episodes (select_start.json says which). All run
+# GRBAL_START_STEPS returns most on the SELECT_* validation episodes (select_start.json says which; the
+# meta-trained one stays as grbal.trained.pt, each start as grbal.start<a>.pt). All run
 # GrBAL's online rule (one gradient step on the last M transitions, never mutating the prior); the start is
 # GrBAL without meta-training. Measured on the last round of draws SEED=5 and 6 with the 0.01 start alone
 # (2026-12-06; README "Falling back to GrBAL's start"): validation kept the start in both (1,393 against
@@ -247,11 +248,11 @@ checkpoints: $(STAMP)
 	  $(CLI) meta-train $$args --method grbal --init $(RUNS)/mb.pt --data $$data --out $(RUNS)/grbal.pt; \
 	done; \
 	if [ "$(GRBAL_START)" = yes ]; then \
-	  starts=""; for a in $(GRBAL_START_STEPS); do \
+	  cp $(RUNS)/grbal.pt $(RUNS)/grbal.trained.pt; starts=""; for a in $(GRBAL_START_STEPS); do \
 	    $(CLI) step-size --checkpoint $(RUNS)/grbal.step0.pt --value $$a --out $(RUNS)/grbal.start$$a.pt; \
 	    starts="$$starts $(RUNS)/grbal.start$$a.pt"; \
 	  done; \
-	  $(CLI) select $(CK_ARGS) $(SELECT_ARGS) --candidates $(RUNS)/grbal.pt $$starts --out $(RUNS)/grbal.pt --json $(RUNS)/select_start.json; \
+	  $(CLI) select $(CK_ARGS) $(SELECT_ARGS) --candidates $(RUNS)/grbal.trained.pt $$starts --out $(RUNS)/grbal.pt --json $(RUNS)/select_start.json; \
 	fi; \
 	if [ "$(CANDIDATES)" -gt 1 ]; then \
 	  cp $(RUNS)/mb.pt $(RUNS)/mb_1.pt; cp $(RUNS)/grbal.pt $(RUNS)/grbal_1.pt; \

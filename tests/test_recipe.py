@@ -91,7 +91,7 @@ def test_make_checkpoints_recipe_runs_end_to_end(tmp_path):
     # step size of GRBAL_START_STEPS; the best on validation is kept as that round's GrBAL (candidate 1 above)
     doc = json.load(open(runs / "select_start.json"))
     starts = [str(runs / f"grbal.start{a}.pt") for a in ("0.01", "0.002")]
-    assert [c["path"] for c in doc["candidates"]] == [str(runs / "grbal.pt"), *starts]
+    assert [c["path"] for c in doc["candidates"]] == [str(runs / "grbal.trained.pt"), *starts]
     assert doc["chosen"] == max(doc["candidates"], key=lambda c: c["mean"])["path"]
     round_mb = load_checkpoint(str(runs / "mb_1.pt"))
     for path, a in zip(starts, (0.01, 0.002)):
@@ -100,9 +100,11 @@ def test_make_checkpoints_recipe_runs_end_to_end(tmp_path):
         sa, sb = start.model.state_dict(), round_mb.model.state_dict()
         assert all(np.array_equal(sa[k].numpy(), sb[k].numpy()) for k in sa)
         assert all(bool((v == a).all()) for v in start.inner_lr.values())
-    kept = [p for p in [str(runs / "grbal.pt"), *starts] if p != str(runs / "grbal.pt")
-            and open(runs / "grbal_1.pt", "rb").read() == open(p, "rb").read()]
-    assert kept == ([doc["chosen"]] if doc["chosen"] != str(runs / "grbal.pt") else [])  # (grbal.pt is CANDIDATES' now)
+    trained = load_checkpoint(str(runs / "grbal.trained.pt"))  # the meta-trained one is kept on disk
+    assert os.path.basename(trained.metrics["init"]) == "mb.pt" and "step_size_set" not in trained.metrics
+    kept = [p for p in [str(runs / "grbal.trained.pt"), *starts]
+            if open(runs / "grbal_1.pt", "rb").read() == open(p, "rb").read()]
+    assert kept == [doc["chosen"]]  # it is candidate 1 of CANDIDATES above (grbal.pt is CANDIDATES' choice now)
     rebal = load_checkpoint(str(dest / "rebal.pt")).config
     assert rebal["train"]["seed"] == 2 and list(rebal["model"]["hidden_sizes"]) == [256, 256, 256]
     # GrBAL of the last round started from that round's MB model, and its checkpoint runs the controller
