@@ -174,12 +174,11 @@ def write_residual_max(path, residual_max) -> None:
 def write_step_size(src, out, value: float) -> None:
     """Copy the GrBAL checkpoint ``src`` to ``out`` (atomically; ``out`` may be ``src``) with every online
     step size set to ``value``: a fixed step size stays a float, learned per-parameter step sizes keep
-    their shapes, filled with ``value``, except a parameter whose step sizes are all zero (one that does not
-    take the step: ``train.inner_parameters``), which keeps its zeros. Weights, normaliser, guard
-    calibration and config are kept;
-    ``metrics["step_size_set"]`` records the value and the source. For a GrBAL checkpoint only: an MB
-    model's step size is the controller's (``controller.inner_lr`` with ``mb_de``) and ReBAL adapts
-    through its context."""
+    their shapes, filled with ``value``, except a parameter whose step sizes are all zero (one that does
+    not take the step: ``train.inner_parameters``), which keeps its zeros. Weights, normaliser, guard
+    calibration and config are kept; ``metrics["step_size_set"]`` records the value and the source.
+    For a GrBAL checkpoint only: an MB model's step size is the controller's (``controller.inner_lr``
+    with ``mb_de``) and ReBAL adapts through its context."""
     src, out = os.fspath(src), os.fspath(out)
     value = float(value)
     if not (value > 0 and value != float("inf")):
