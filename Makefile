@@ -137,6 +137,11 @@ GRBAL_START ?= $(if $(filter half_cheetah,$(ROBOT)),yes,no)
 # SEED=5, 6, 105, 106 (2026-12-06, session 35; README "The start's step size, chosen by validation"): kept
 # start 0.001 / start 0.003 / finished / finished, held-out 1,521 / 1,240 / 1,075 / 441 against 1,580 / 912 /
 # 1,075 / 441 with the 0.01 start alone and 1,479 / 424 / 1,075 / 441 without GRBAL_START.
+# One single-draw run of this default (SEED=8, ReBAL included, alone on the 2-core AVX2 EPYC, torch at its default
+# threads; 2026-12-06, session 36; bench/results/recipe_time/run.sh 8): 2,912 s (48.5 min) in all: random paths 0.5
+# min, round 0 5 min, rounds 1 and 2 8 min each, round 3 17 min (its GrBAL 10.6), the starts' validation 7, ReBAL 4.
+# It kept the 0.01 start (validation 772 against the meta-trained 443): GrBAL 799 +- 145, MB 977 +- 232 on the first
+# 10 held-out crippled-leg tasks.
 GRBAL_START_STEPS ?= 0.01 0.003 0.001
 # DRAWS=N (N > 1): N whole draws of the recipe side by side (one process each, THREADS=1 unless THREADS is
 # set), draw c with SEED + 100 (c - 1) in $(RUNS)/draw<c> (its log in $(RUNS)/draw<c>.log), then for each
