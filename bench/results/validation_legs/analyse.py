@@ -14,60 +14,95 @@ import json
 import os
 
 import numpy as np
-B='bench/results'
-p_ = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-p_.add_argument("--json", default=None, help="write the correlations and every model's figures here")
-a_ = p_.parse_args()
-def L(p): return json.load(open(os.path.join(B,p)))
-def ho(p): return float(np.mean(L(p)['points'][0]['returns'][:10]))
-def val(p, end):
-    d=L(p)
-    for c in d['candidates']:
-        if c['path'].endswith(end): return np.array(c['returns']), d['seeds']
-    raise KeyError(end)
-pairs=[]
-for d in (1,2,3,4):
-    for c in (1,2,3):
-        hp = f"ref_draws/noref_seed{d}_grbal.json" if c==1 else f"candidates/seed{d}_cand{c}_grbal.json"
-        pairs.append((f"xeon d{d} c{c}", *val(f"candidates/select_seed{d}.json", f"grbal_{c}.pt"), ho(hp)))
-for f in sorted(glob.glob(f"{B}/start_step/*_validation.json")):
-    b=os.path.basename(f).replace('_validation.json','')
-    pairs.append((f"start {b}", *val(f"start_step/{b}_validation.json", "grbal.pt"), ho(f"start_step/{b}_grbal.json")))
-for S in (5,6,7):
-    for m in ('grbal','mb'):
-        for c in (1,2):
-            pairs.append((f"draws {S}:{c} {m}", *val(f"draws/seed{S}_select_{m}.json", f"draw{c}/final/{m}.pt"), ho(f"draws/seed{S}_draw{c}_{m}.json")))
-for S,c in ((5,1),(5,2),(6,1),(6,2)):
-    d=L(f"deep_start/seed{S}_draw{c}_select.json")
-    v,_=val(f"deep_start/seed{S}_draw{c}_select.json", d['chosen'].rsplit('/',1)[1])
-    pairs.append((f"deep {S}:{c}", v, d['seeds'], ho(f"deep_start/seed{S}_draw{c}_grbal.json")))
-    # deep MB has held-out but no validation
+
 from models.dataset import atomic_write
 from sim.tasks import make_distribution
-t=make_distribution('half_cheetah','crippled_leg','train')
-act={s:t.sample(np.random.default_rng(s)).params()['actuator'] for s in range(900,910)}
-def rank(x): return np.argsort(np.argsort(x))
-def spear(a,b): return np.corrcoef(rank(a),rank(b))[0,1]
-H=np.array([p[3] for p in pairs])
-feats={}
-out={'n_models': len(H), 'validation_actuators': None, 'features': {}, 'models': []}
-for name,fn in {
- 'all 10': lambda v,s: v.mean(),
- 'actuator 3 (903,904)': lambda v,s: np.mean([x for x,q in zip(v,s) if act[q]==3]),
- 'balanced per actuator': lambda v,s: np.mean([np.mean([x for x,q in zip(v,s) if act[q]==a]) for a in sorted(set(act.values()))]),
- 'without actuator 2': lambda v,s: np.mean([x for x,q in zip(v,s) if act[q]!=2]),
- 'actuator 2 only': lambda v,s: np.mean([x for x,q in zip(v,s) if act[q]==2]),
- 'median of 10': lambda v,s: np.median(v),
-}.items():
-    F=np.array([fn(p[1],p[2]) for p in pairs])
-    feats[name]=F
-    out["features"][name] = {"spearman": float(spear(F, H)), "pearson": float(np.corrcoef(F, H)[0, 1])}
-    print(f"{name:24s} spearman {spear(F,H):+.2f} pearson {np.corrcoef(F,H)[0,1]:+.2f}  (n={len(H)})")
-print({s:act[s] for s in act})
-for p,f3 in zip(pairs, feats['actuator 3 (903,904)']):
-    print(f"{p[0]:28s} val {p[1].mean():7.0f} act3 {f3:7.0f} held-out {p[3]:7.0f}")
-out["validation_actuators"] = {str(s): int(a) for s, a in act.items()}
-out["models"] = [{"model": p[0], "validation": float(p[1].mean()), "held_out_first10": p[3]} for p in pairs]
-if a_.json:
-    atomic_write(a_.json, lambda fh: fh.write(json.dumps(out, indent=1).encode()))
-    print("wrote", a_.json)
+
+B = "bench/results"
+
+
+def load(path):
+    with open(os.path.join(B, path)) as fh:
+        return json.load(fh)
+
+
+def held_out(path):
+    """Mean return over the first 10 held-out tasks (seeds 100-109)."""
+    return float(np.mean(load(path)["points"][0]["returns"][:10]))
+
+
+def validation(path, end):
+    """Per-episode validation returns of the candidate whose path ends with ``end``, and their seeds."""
+    doc = load(path)
+    for c in doc["candidates"]:
+        if c["path"].endswith(end):
+            return np.array(c["returns"]), doc["seeds"]
+    raise KeyError(f"{end} not among the candidates of {path}")
+
+
+def models():
+    """(name, validation returns, validation seeds, held-out mean) of every model with both."""
+    out = []
+    for d in (1, 2, 3, 4):  # the Xeon draws' three trainings each (README "Three trainings per draw, one kept")
+        for c in (1, 2, 3):
+            hp = f"ref_draws/noref_seed{d}_grbal.json" if c == 1 else f"candidates/seed{d}_cand{c}_grbal.json"
+            out.append((f"xeon d{d} c{c}", *validation(f"candidates/select_seed{d}.json", f"grbal_{c}.pt"), held_out(hp)))
+    for f in sorted(glob.glob(f"{B}/start_step/*_validation.json")):
+        b = os.path.basename(f).replace("_validation.json", "")
+        out.append((f"start {b}", *validation(f"start_step/{b}_validation.json", "grbal.pt"),
+                    held_out(f"start_step/{b}_grbal.json")))
+    for run in (5, 6, 7):
+        for m in ("grbal", "mb"):
+            for c in (1, 2):
+                out.append((f"draws {run}:{c} {m}", *validation(f"draws/seed{run}_select_{m}.json", f"draw{c}/final/{m}.pt"),
+                            held_out(f"draws/seed{run}_draw{c}_{m}.json")))
+    for run, c in ((5, 1), (5, 2), (6, 1), (6, 2)):
+        sel = f"deep_start/seed{run}_draw{c}_select.json"
+        v, seeds = validation(sel, load(sel)["chosen"].rsplit("/", 1)[1])
+        out.append((f"deep {run}:{c}", v, seeds, held_out(f"deep_start/seed{run}_draw{c}_grbal.json")))
+    return out
+
+
+def rank(x):
+    return np.argsort(np.argsort(x))
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--json", default=None, help="write the correlations and every model's figures here")
+    args = p.parse_args()
+    pairs = models()
+    tasks = make_distribution("half_cheetah", "crippled_leg", "train")
+    act = {s: tasks.sample(np.random.default_rng(s)).params()["actuator"] for s in range(900, 910)}
+
+    def mean_where(v, seeds, keep):
+        return np.mean([x for x, q in zip(v, seeds) if keep(act[q])])
+
+    features = {
+        "all 10": lambda v, s: v.mean(),
+        "actuator 3 (903,904)": lambda v, s: mean_where(v, s, lambda a: a == 3),
+        "balanced per actuator": lambda v, s: np.mean([mean_where(v, s, lambda a, b=b: a == b)
+                                                       for b in sorted(set(act.values()))]),
+        "without actuator 2": lambda v, s: mean_where(v, s, lambda a: a != 2),
+        "actuator 2 only": lambda v, s: mean_where(v, s, lambda a: a == 2),
+        "median of 10": lambda v, s: np.median(v),
+    }
+    H = np.array([m[3] for m in pairs])
+    out = {"n_models": len(H), "validation_actuators": {str(s): int(a) for s, a in act.items()}, "features": {},
+           "models": [{"model": m[0], "validation": float(m[1].mean()), "held_out_first10": m[3]} for m in pairs]}
+    for name, fn in features.items():
+        F = np.array([fn(m[1], m[2]) for m in pairs])
+        sp, pe = float(np.corrcoef(rank(F), rank(H))[0, 1]), float(np.corrcoef(F, H)[0, 1])
+        out["features"][name] = {"spearman": sp, "pearson": pe}
+        print(f"{name:24s} spearman {sp:+.2f} pearson {pe:+.2f}  (n={len(H)})")
+    print("validation seed -> crippled actuator:", act)
+    for m in pairs:
+        print(f"{m[0]:28s} validation {m[1].mean():7.0f} held-out {m[3]:7.0f}")
+    if args.json:
+        atomic_write(args.json, lambda fh: fh.write(json.dumps(out, indent=1).encode()))
+        print("wrote", args.json)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
