@@ -10,8 +10,9 @@ Perturbations act at two moments (see :mod:`sim.perturbations`):
 
 * ``reset(task=p)``: the model is rebuilt from MJCF with ``p.apply_mjcf`` (structural edits) and,
   for perturbations with ``reset_edits_model = True``, ``p.apply_model`` on the compiled model.
-  Compiled models are cached for the last few tasks; the compile-free families start from a copy
-  of the nominal compiled model.
+  Compiled models are cached for the last few tasks, per env and process-wide (:data:`_COMPILED`:
+  every env of a process starts from a copy, so building a robot again costs a copy, not a parse and
+  a compile); the compile-free families start from a copy of the nominal compiled model.
 * ``switch(p)``, mid-episode: ``p.apply_model`` edits the compiled model in place; the state
   carries on, and the edited fields' originals are restored exactly by the next switch or reset.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import logging
+from collections import OrderedDict
 
 import mujoco
 import numpy as np
@@ -35,6 +37,24 @@ class _QuietSettotalmass(logging.Filter):
 
 
 logging.getLogger("absl").addFilter(_QuietSettotalmass())
+
+
+_COMPILED: OrderedDict = OrderedDict()
+"""Pristine compiled models shared by every env of this process, keyed by ``(robot's model_key(),
+repr(perturbation))``; never handed out, only copied (an env edits its own copy in place)."""
+_COMPILED_SIZE = 8
+
+
+def _shared_compiled(key, build) -> mujoco.MjModel:
+    """A fresh copy of the process-wide compiled model ``key``, built by ``build()`` the first time
+    (least recently used dropped first)."""
+    model = _COMPILED.pop(key, None)
+    if model is None:
+        model = build()
+    _COMPILED[key] = model
+    while len(_COMPILED) > _COMPILED_SIZE:
+        _COMPILED.popitem(last=False)
+    return copy.deepcopy(model)
 
 
 def compile_mjcf(root) -> mujoco.MjModel:
@@ -101,6 +121,12 @@ class MujocoEnv:
         fresh editable ``mjcf.RootElement``."""
         raise NotImplementedError
 
+    @classmethod
+    def model_key(cls):
+        """What names this robot's MJCF in the process-wide cache of compiled models (a spec robot:
+        its file and version)."""
+        return (cls.__module__, cls.__qualname__)
+
     def _load(self, perturbation: Perturbation) -> None:
         key = repr(perturbation)
         model = self._models.pop(key, None)
@@ -108,13 +134,16 @@ class MujocoEnv:
             if getattr(perturbation, "reset_edits_model", False):
                 # compile-free families: a copy of the nominal model with the same edit as a switch
                 if self._nominal is None:
-                    self._nominal = compile_mjcf(self.base_mjcf())
+                    self._nominal = _shared_compiled((self.model_key(), None), lambda: compile_mjcf(self.base_mjcf()))
                 model = copy.deepcopy(self._nominal)
                 perturbation.apply_model(model)
             else:
-                root = self.base_mjcf()
-                perturbation.apply_mjcf(root)
-                model = compile_mjcf(root)
+                def build():
+                    root = self.base_mjcf()
+                    perturbation.apply_mjcf(root)
+                    return compile_mjcf(root)
+
+                model = _shared_compiled((self.model_key(), key), build)
         self._models[key] = model  # most recently used last
         while len(self._models) > self.model_cache_size:
             self._models.pop(next(iter(self._models)))

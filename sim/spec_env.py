@@ -10,6 +10,7 @@ observations, and the tests check that the two agree term by term.
 from __future__ import annotations
 
 import math
+import os
 
 import mujoco
 import numpy as np
@@ -50,6 +51,11 @@ class SpecEnv(MujocoEnv):
         root = mjcf.from_path(cls.spec.mjcf_path)
         add_terrain_slot(root)
         return root
+
+    @classmethod
+    def model_key(cls):
+        """The spec's MJCF file and its version (a file edited while the process runs compiles anew)."""
+        return ("spec", cls.spec.mjcf_path, os.stat(cls.spec.mjcf_path).st_mtime_ns)
 
     def _tables(self, m) -> None:
         """Index tables from the nominal compiled model (the robot's joints come first in every

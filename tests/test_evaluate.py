@@ -111,7 +111,7 @@ def test_small_matrix_end_to_end_then_resume_runs_nothing_again(tmp_path):
 
     cfg = EvalConfig(robots=("half_cheetah",), families=("none", "friction"),
                      methods=("grbal", "mb", "test_task_mb", "true_dynamics"),
-                     seeds=(100,), steps=30, workers=1, switch=SwitchConfig(families=("crippled_leg",), at_step=10),
+                     seeds=(100,), steps=30, workers=2, switch=SwitchConfig(families=("crippled_leg",), at_step=10),
                      test_task_mb=TestTaskMBConfig(paths=2, path_length=40, steps=5, mpc_paths=1, warm_start=True))
     seen = []
     records = evaluate(cfg, str(tmp_path), progress=seen.append)

@@ -138,14 +138,15 @@ def test_reference_paths_off_by_default_and_on_when_asked(tmp_path, robot):
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make")
 def test_draws_runs_whole_draws_side_by_side_and_keeps_each_methods_best(tmp_path):
     """DRAWS=2: two whole toy draws (SEED and SEED + 100) in their own folders, each with its log, then for
-    each method the draw whose model returns most on the validation episodes is the one copied to DEST."""
+    each method the draw whose model returns most on the validation episodes is the one copied to DEST
+    (GRBAL_START, tested above, off: each draw's GrBAL is its meta-trained one)."""
     from models.checkpoint import load_checkpoint
 
     venv = os.path.dirname(os.path.dirname(sys.executable))
     runs, dest = tmp_path / "runs", tmp_path / "dest"
     cmd = ["make", "--no-print-directory", "-C", ROOT, "-o", os.path.join(venv, ".installed-stamp"), "checkpoints",
            f"VENV={venv}", "ROBOT=half_cheetah", f"RUNS={runs}", f"DEST={dest}", "RANDOM_PATHS=3", "MPC_PATHS=1",
-           "MPC_LENGTH=24", "STEPS=12", "FINAL_STEPS=16", "AGG_ROUNDS=1", "REBAL=no", "SEED=3", "DRAWS=2",
+           "MPC_LENGTH=24", "STEPS=12", "FINAL_STEPS=16", "AGG_ROUNDS=1", "REBAL=no", "GRBAL_START=no", "SEED=3", "DRAWS=2",
            "SELECT_SEEDS=900 901", "SELECT_STEPS=20"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env={**os.environ, "MUJOCO_GL": "disable"})
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]

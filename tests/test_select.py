@@ -41,9 +41,11 @@ def test_validation_tasks_come_from_the_training_range_only():
 def test_select_keeps_the_candidate_with_the_best_validation_return(candidates, tmp_path, capsys):
     bad, good = candidates
     out, report = str(tmp_path / "chosen.pt"), str(tmp_path / "select.json")
+    threads = torch.get_num_threads()
     rc = main(["select", "--candidates", bad, good, "--seeds", "900", "901", "--steps", "60", "--workers", "1",
                "--out", out, "--json", report])
     assert rc == 0
+    assert torch.get_num_threads() == threads  # one worker: episodes in this process, on one thread, then restored
     doc = json.load(open(report))
     assert doc["split"] == "train" and doc["seeds"] == [900, 901] and doc["steps"] == 60
     rows = {c["path"]: c for c in doc["candidates"]}
@@ -62,9 +64,13 @@ def test_select_may_write_over_a_candidate(candidates, tmp_path):
     target = str(tmp_path / "grbal.pt")
     with open(bad, "rb") as src, open(target, "wb") as dst:
         dst.write(src.read())
-    assert main(["select", "--candidates", target, good, "--seeds", "900", "--steps", "60", "--workers", "1",
-                 "--out", target]) == 0
+    report = str(tmp_path / "select.json")
+    assert main(["select", "--candidates", target, good, "--seeds", "900", "--steps", "60", "--workers", "2",
+                 "--out", target, "--json", report]) == 0
     assert open(target, "rb").read() == open(good, "rb").read()
+    # two workers: the episodes ran in worker processes, with the returns of this process's
+    returns = {c["path"]: c["returns"] for c in json.load(open(report))["candidates"]}
+    assert returns[good] == [validation_episode(good, "grbal", "half_cheetah", None, "crippled_leg", 900, 60)]
 
 
 def test_select_refuses_bad_candidates_before_running(candidates, tmp_path, capsys):

@@ -122,6 +122,29 @@ def test_mid_episode_switch_edits_the_compiled_model_and_is_restored_exactly():
     assert np.array_equal(env.model.actuator_gear, original) and env.task_params == {"perturbation": "none"}
 
 
+def test_a_robot_built_again_copies_the_process_wide_compiled_model(monkeypatch):
+    """The second env of a robot and task is a copy of the first one's compiled model (no parse, no
+    compile), owns that copy (an edit stays in its env) and steps bit-identically."""
+    import sim.mujoco_env as me
+
+    first = HalfCheetahEnv(perturbation=CrippledLeg(2, 0.0))
+    monkeypatch.setattr(me, "compile_mjcf", lambda root: pytest.fail("compiled again"))
+    second = HalfCheetahEnv(perturbation=CrippledLeg(2, 0.0))
+    assert second.model is not first.model and second.model.actuator_gear[2, 0] == 0.0
+    second.switch(CrippledLeg(1, 0.5))  # an in-place edit of the second env's model only
+    assert first.model.actuator_gear[1, 0] != second.model.actuator_gear[1, 0]
+    third = HalfCheetahEnv(perturbation=CrippledLeg(2, 0.0))
+    assert np.array_equal(third.model.actuator_gear, first.model.actuator_gear)
+    actions = np.random.default_rng(0).uniform(-1, 1, size=(50, 6))
+    obs = []
+    for env in (first, third):
+        env.reset(seed=3)
+        obs.append(np.array([env.step(a)[0] for a in actions]))
+    assert np.array_equal(obs[0], obs[1])
+    # the cache is keyed by the spec file's version: a file edited in the meantime compiles anew
+    assert HalfCheetahEnv.model_key()[1] == HalfCheetahEnv.spec.mjcf_path
+
+
 # -- the ant --------------------------------------------------------------------------------------
 
 

@@ -109,14 +109,26 @@ def select(paths, robot: str, config: str | None = None, family: str = "crippled
 
     kind = check_inputs(paths, robot, family, seeds)
     jobs = [(p, kind, robot, config, family, int(s), int(steps)) for p in paths for s in seeds]
-    ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(max(1, min(workers, len(jobs)))) as pool:
-        pending = [pool.apply_async(validation_episode, job) for job in jobs]
-        returns = []
-        for job in pending:
-            returns.append(job.get())
-            if progress:
-                progress()
+    returns = []
+    if workers <= 1:  # in this process: no worker to start (a few seconds of imports), the same returns
+        import torch
+
+        threads = torch.get_num_threads()
+        try:
+            for job in jobs:
+                returns.append(validation_episode(*job))
+                if progress:
+                    progress()
+        finally:
+            torch.set_num_threads(threads)  # each episode runs on one thread; the caller's setting is kept
+    else:
+        ctx = multiprocessing.get_context("spawn")
+        with ctx.Pool(min(workers, len(jobs))) as pool:
+            pending = [pool.apply_async(validation_episode, job) for job in jobs]
+            for job in pending:
+                returns.append(job.get())
+                if progress:
+                    progress()
     n = len(seeds)
     candidates = [Candidate(p, tuple(returns[i * n:(i + 1) * n])) for i, p in enumerate(paths)]
     # max keeps the first of equal means; a candidate whose robot blew up (non-finite return) ranks last
