@@ -4,7 +4,7 @@ the back foot), the held-out tasks actuators 4 and 5 (front shin and foot). Over
 probes that has both per-episode validation returns and a held-out return on the first 10 held-out crippled-leg
 tasks (seeds 100-109), the rank correlation of the held-out return with the plain validation mean and with
 re-weightings of the same episodes (front thigh only, one weight per actuator, without the back foot, ...).
-No new episodes are run.
+No new episodes are run. Session 37 added the held-out tasks' own repeatability (:func:`reliability`).
 Usage, from the repository root:
     python bench/results/validation_legs/analyse.py --json bench/results/validation_legs/correlations.json
 """
@@ -27,8 +27,8 @@ def load(path):
 
 
 def held_out(path):
-    """Mean return over the first 10 held-out tasks (seeds 100-109)."""
-    return float(np.mean(load(path)["points"][0]["returns"][:10]))
+    """Per-episode returns on the first 10 held-out tasks (seeds 100-109)."""
+    return np.array(load(path)["points"][0]["returns"][:10], dtype=float)
 
 
 def validation(path, end):
@@ -41,7 +41,7 @@ def validation(path, end):
 
 
 def models():
-    """(name, validation returns, validation seeds, held-out mean) of every model with both."""
+    """(name, validation returns, validation seeds, held-out returns) of every model with both."""
     out = []
     for d in (1, 2, 3, 4):  # the Xeon draws' three trainings each (README "Three trainings per draw, one kept")
         for c in (1, 2, 3):
@@ -67,6 +67,31 @@ def rank(x):
     return np.argsort(np.argsort(x))
 
 
+def reliability(pairs) -> dict:
+    """How well the held-out tasks rank the models against themselves: Spearman between the two halves of the
+    10 held-out episodes (even and odd seeds; and actuator 4's episodes against actuator 5's), and of the
+    validation mean with each half, so validation's +0.67 can be read against the test's own repeatability.
+    ``split-half, Spearman-Brown to 10``: the halves' correlation stepped up to 10-episode means, 2r / (1 + r)."""
+    held = make_distribution("half_cheetah", "crippled_leg", "test")
+    leg = np.array([held.sample(np.random.default_rng(s)).params()["actuator"] for s in range(100, 110)])
+    E = np.array([m[3] for m in pairs])
+    V = np.array([m[1].mean() for m in pairs])
+    even, odd = E[:, 0::2].mean(1), E[:, 1::2].mean(1)
+    a4, a5 = E[:, leg == 4].mean(1), E[:, leg == 5].mean(1)
+
+    def sp(x, y):
+        return float(np.corrcoef(rank(x), rank(y))[0, 1])
+
+    r = sp(even, odd)
+    return {"held-out even seeds vs odd seeds (5 episodes each)": r,
+            "split-half, Spearman-Brown to 10 episodes": 2 * r / (1 + r),
+            "validation (10) vs held-out even seeds": sp(V, even),
+            "validation (10) vs held-out odd seeds": sp(V, odd),
+            f"held-out actuator 4 ({int((leg == 4).sum())}) vs actuator 5 ({int((leg == 5).sum())})": sp(a4, a5),
+            "validation (10) vs held-out actuator 4": sp(V, a4),
+            "validation (10) vs held-out actuator 5": sp(V, a5)}
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--json", default=None, help="write the correlations and every model's figures here")
@@ -87,17 +112,21 @@ def main() -> int:
         "actuator 2 only": lambda v, s: mean_where(v, s, lambda a: a == 2),
         "median of 10": lambda v, s: np.median(v),
     }
-    H = np.array([m[3] for m in pairs])
+    H = np.array([m[3].mean() for m in pairs])
     out = {"n_models": len(H), "validation_actuators": {str(s): int(a) for s, a in act.items()}, "features": {},
-           "models": [{"model": m[0], "validation": float(m[1].mean()), "held_out_first10": m[3]} for m in pairs]}
+           "models": [{"model": m[0], "validation": float(m[1].mean()), "held_out_first10": float(m[3].mean())}
+                      for m in pairs]}
     for name, fn in features.items():
         F = np.array([fn(m[1], m[2]) for m in pairs])
         sp, pe = float(np.corrcoef(rank(F), rank(H))[0, 1]), float(np.corrcoef(F, H)[0, 1])
         out["features"][name] = {"spearman": sp, "pearson": pe}
         print(f"{name:24s} spearman {sp:+.2f} pearson {pe:+.2f}  (n={len(H)})")
+    out["reliability"] = reliability(pairs)
+    for name, r in out["reliability"].items():
+        print(f"{name:52s} spearman {r:+.2f}")
     print("validation seed -> crippled actuator:", act)
     for m in pairs:
-        print(f"{m[0]:28s} validation {m[1].mean():7.0f} held-out {m[3]:7.0f}")
+        print(f"{m[0]:28s} validation {m[1].mean():7.0f} held-out {m[3].mean():7.0f}")
     if args.json:
         atomic_write(args.json, lambda fh: fh.write(json.dumps(out, indent=1).encode()))
         print("wrote", args.json)
