@@ -534,8 +534,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", nargs="+", type=int, default=list(range(900, 910)),
                    help="validation episode seeds (default: 900-909)")
     p.add_argument("--steps", type=_positive_int, default=1000, help="control steps per episode (default: %(default)s)")
-    p.add_argument("--workers", type=_positive_int, default=2, help="worker processes, one torch thread each "
-                                                                    "(default: %(default)s)")
+    p.add_argument("--workers", type=_positive_int, default=2, help="worker processes, one torch thread each; 1: the "
+                                                                    "episodes run in this process (default: %(default)s)")
     p.add_argument("--out", required=True, help="where the chosen checkpoint is copied (may be one of the candidates)")
     p.add_argument("--json", help="write every candidate's validation returns to this JSON file")
     p.set_defaults(func=cmd_select)
