@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import threading
 from collections import OrderedDict
 
 import mujoco
@@ -43,17 +44,22 @@ _COMPILED: OrderedDict = OrderedDict()
 """Pristine compiled models shared by every env of this process, keyed by ``(robot's model_key(),
 repr(perturbation))``; never handed out, only copied (an env edits its own copy in place)."""
 _COMPILED_SIZE = 8
+_COMPILED_LOCK = threading.Lock()
 
 
 def _shared_compiled(key, build) -> mujoco.MjModel:
     """A fresh copy of the process-wide compiled model ``key``, built by ``build()`` the first time
-    (least recently used dropped first)."""
-    model = _COMPILED.pop(key, None)
+    (least recently used dropped first). Thread-safe; two threads missing the same key may both build it."""
+    with _COMPILED_LOCK:
+        model = _COMPILED.pop(key, None)
+        if model is not None:
+            _COMPILED[key] = model  # most recently used last
     if model is None:
         model = build()
-    _COMPILED[key] = model
-    while len(_COMPILED) > _COMPILED_SIZE:
-        _COMPILED.popitem(last=False)
+        with _COMPILED_LOCK:
+            _COMPILED[key] = model
+            while len(_COMPILED) > _COMPILED_SIZE:
+                _COMPILED.popitem(last=False)
     return copy.deepcopy(model)
 
 
