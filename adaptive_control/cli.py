@@ -291,8 +291,9 @@ def cmd_demo(args) -> int:
 
     plot_velocities({m: runs[0] for m, runs in results.items()}, plot, dt=make_env(cfg.robot.name).control_dt,
                     title=f"{cfg.robot.name}, seed {args.seeds[0]}: {results[args.methods[0]][0].task}")
-    with open(os.path.join(args.out, "demo.json"), "w") as fh:
-        json.dump(summary, fh, indent=2)
+    from models.dataset import atomic_write
+
+    atomic_write(os.path.join(args.out, "demo.json"), lambda fh: fh.write(json.dumps(summary, indent=2).encode()))
     print(f"plot of forward velocity: {plot}\nresults: {os.path.join(args.out, 'demo.json')}")
     return 0
 

@@ -81,6 +81,24 @@ def test_console_script_runs_an_episode_on_the_shipped_checkpoint(tmp_path):
     assert isinstance(res["return"], float)
 
 
+def test_demo_reports_each_method_against_the_reference_and_writes_its_files(tmp_path, capsys):
+    """`make demo`'s command at toy length: the shipped checkpoints and the true-dynamics reference on the
+    same held-out task, each return also as a fraction of the reference's, the plot and the JSON."""
+    out = tmp_path / "demo"
+    assert main(["demo", "--methods", "grbal", "true_dynamics", "--seeds", "100", "--steps", "12",
+                 "--out", str(out)]) == 0
+    doc = json.load(open(out / "demo.json"))
+    assert set(doc) == {"grbal", "true_dynamics"}
+    ref = doc["true_dynamics"]["mean"]
+    assert doc["true_dynamics"]["fraction_of_true_dynamics"] == pytest.approx(1.0)
+    assert doc["grbal"]["fraction_of_true_dynamics"] == pytest.approx(doc["grbal"]["mean"] / ref)
+    # the held-out range of the crippled leg: the front shin or foot (actuator 4 or 5), the same task for both
+    assert doc["grbal"]["tasks"] == doc["true_dynamics"]["tasks"] and doc["grbal"]["tasks"][0]["actuator"] in (4, 5)
+    assert (out / "forward_velocity.png").stat().st_size > 0
+    assert "x true dynamics" in capsys.readouterr().out
+    assert not [f for f in os.listdir(out) if f.endswith(".tmp")]  # written atomically, nothing left over
+
+
 def test_help_for_every_subcommand():
     for sub in ("collect", "meta-train", "run", "demo"):
         with pytest.raises(SystemExit) as exit_:

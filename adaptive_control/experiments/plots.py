@@ -126,7 +126,7 @@ def plot_velocities(results: dict, path: str, dt: float, title: str = "") -> Non
     for method, res in results.items():
         v = np.asarray(res.forward_velocity)
         t = np.arange(len(v)) * dt
-        k = max(1, int(round(0.25 / dt)))
+        k = max(1, min(len(v), int(round(0.25 / dt))))  # an episode shorter than the window: its own length
         smooth = np.convolve(v, np.ones(k) / k, mode="same")
         ax.plot(t, smooth, label=f"{method} (return {res.episode_return:.0f})", color=METHOD_COLORS.get(method))
     ax.set_xlabel("time [s]")
