@@ -69,8 +69,8 @@ def rank(x):
 
 def reliability(pairs) -> dict:
     """How well the held-out tasks rank the models against themselves: Spearman between the two halves of the
-    10 held-out episodes (even and odd seeds; and actuator 4's episodes against actuator 5's), and of the
-    validation mean with each half, so validation's +0.67 can be read against the test's own repeatability.
+    10 held-out episodes (even and odd seeds; and actuator 4's episodes against actuator 5's), the same for the
+    validation episodes, and the validation mean against each held-out half, so validation's +0.67 can be read against the test's own repeatability.
     ``split-half, Spearman-Brown to 10``: the halves' correlation stepped up to 10-episode means, 2r / (1 + r)."""
     held = make_distribution("half_cheetah", "crippled_leg", "test")
     leg = np.array([held.sample(np.random.default_rng(s)).params()["actuator"] for s in range(100, 110)])
@@ -83,8 +83,12 @@ def reliability(pairs) -> dict:
         return float(np.corrcoef(rank(x), rank(y))[0, 1])
 
     r = sp(even, odd)
+    W = np.array([m[1] for m in pairs])  # validation episodes, seeds 900-909 in order
+    rv = sp(W[:, 0::2].mean(1), W[:, 1::2].mean(1))
     return {"held-out even seeds vs odd seeds (5 episodes each)": r,
             "split-half, Spearman-Brown to 10 episodes": 2 * r / (1 + r),
+            "validation even seeds vs odd seeds (5 episodes each)": rv,
+            "validation split-half, Spearman-Brown to 10 episodes": 2 * rv / (1 + rv),
             "validation (10) vs held-out even seeds": sp(V, even),
             "validation (10) vs held-out odd seeds": sp(V, odd),
             f"held-out actuator 4 ({int((leg == 4).sum())}) vs actuator 5 ({int((leg == 5).sum())})": sp(a4, a5),
