@@ -141,8 +141,6 @@ def test_a_robot_built_again_copies_the_process_wide_compiled_model(monkeypatch)
         env.reset(seed=3)
         obs.append(np.array([env.step(a)[0] for a in actions]))
     assert np.array_equal(obs[0], obs[1])
-    # the cache is keyed by the spec file's version: a file edited in the meantime compiles anew
-    assert HalfCheetahEnv.model_key()[1] == HalfCheetahEnv.spec.mjcf_path
 
 
 # -- the ant --------------------------------------------------------------------------------------

@@ -76,6 +76,36 @@ def _write_spec(tmp_path, robot, **changes):
     return str(path)
 
 
+def test_a_robots_mjcf_edited_while_the_process_runs_is_compiled_anew(tmp_path, monkeypatch):
+    """Compiled models are shared per process by MJCF file and version: the same file builds from the cache,
+    an edited one (new contents, new modification time) compiles again and the env has the edit."""
+    import shutil
+
+    import sim.mujoco_env as me
+
+    src = os.path.dirname(load_spec("walker").mjcf_path)
+    shutil.copytree(os.path.join(src, "common"), tmp_path / "common")
+    xml = tmp_path / "walker.xml"
+    shutil.copy(os.path.join(src, "walker.xml"), xml)
+    spec = _write_spec(tmp_path, "walker", name="my_walker", mjcf=str(xml))
+    compiles = []
+    real = me.compile_mjcf
+    monkeypatch.setattr(me, "compile_mjcf", lambda root: compiles.append(1) or real(root))
+    first = make_env(spec)
+    n = len(compiles)  # the env's model (and the spec's nominal one, read for its index tables)
+    make_env(spec)
+    assert len(compiles) == n  # the second env is a copy
+    text = xml.read_text()
+    assert 'friction=".7 .1 .1"' in text
+    xml.write_text(text.replace('friction=".7 .1 .1"', 'friction=".3 .1 .1"'))
+    stat = os.stat(xml)
+    os.utime(xml, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # a later version even on a coarse clock
+    edited = make_env(spec)
+    assert len(compiles) == 2 * n
+    assert first.model.geom_friction[:, 0].max() == pytest.approx(0.7)
+    assert edited.model.geom_friction[:, 0].max() == pytest.approx(0.3)
+
+
 ALL_TERMS = [
     {"term": "forward_velocity", "weight": 1.5},
     {"term": "control", "weight": 0.02},
