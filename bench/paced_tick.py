@@ -22,16 +22,10 @@ import numpy as np
 
 
 def one_run(samples: int, deadline_ms: float | None, threads: int, ticks: int, pacing: bool) -> dict:
-    import dataclasses
-
-    from adaptive_control.build import build_controller, experiment_config, load_for_method
-    from adaptive_control.experiments.bench import robot_states
+    from adaptive_control.experiments.bench import robot_states, shipped_controller
 
     obs, _, _ = robot_states("half_cheetah")
-    cfg = experiment_config("half_cheetah")
-    ctrl = build_controller(load_for_method("grbal", "half_cheetah"), "half_cheetah",
-                            dataclasses.replace(cfg.planner, samples=samples),
-                            dataclasses.replace(cfg.controller, method="grbal", deadline_ms=deadline_ms, threads=threads))
+    ctrl, _, _ = shipped_controller("half_cheetah", deadline_ms=deadline_ms, samples=samples, threads=threads)
     ms = []
     for i in range(30 + ticks):
         if i == 30:

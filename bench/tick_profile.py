@@ -7,15 +7,13 @@ Writes the time per tick, the share of the matrix products (``mm``, ``addmm``) a
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import time
 
 import torch
 from torch.profiler import ProfilerActivity, profile
 
-from adaptive_control.build import build_controller, experiment_config, load_for_method
-from adaptive_control.experiments.bench import machine_info, robot_states
+from adaptive_control.experiments.bench import machine_info, robot_states, shipped_controller
 from models.dataset import atomic_write
 
 
@@ -26,10 +24,7 @@ def main() -> None:
     ap.add_argument("--json", required=True)
     args = ap.parse_args()
     obs, _, _ = robot_states("half_cheetah")
-    cfg = experiment_config("half_cheetah")
-    ctrl = build_controller(load_for_method("grbal", "half_cheetah"), "half_cheetah",
-                            dataclasses.replace(cfg.planner, samples=args.samples),
-                            dataclasses.replace(cfg.controller, method="grbal"))
+    ctrl, _, _ = shipped_controller("half_cheetah", samples=args.samples)
     for i in range(30):
         ctrl.step(obs[i % len(obs)].numpy())
     with profile(activities=[ProfilerActivity.CPU]) as prof:

@@ -140,7 +140,9 @@ class MujocoEnv:
             if getattr(perturbation, "reset_edits_model", False):
                 # compile-free families: a copy of the nominal model with the same edit as a switch
                 if self._nominal is None:
-                    self._nominal = _shared_compiled((self.model_key(), None), lambda: compile_mjcf(self.base_mjcf()))
+                    # the nominal robot's entry: the same compiled model as NoPerturbation's (no edit)
+                    self._nominal = _shared_compiled((self.model_key(), repr(NoPerturbation())),
+                                                     lambda: compile_mjcf(self.base_mjcf()))
                 model = copy.deepcopy(self._nominal)
                 perturbation.apply_model(model)
             else:

@@ -135,13 +135,16 @@ def bench_point(hidden, samples: int, horizon: int, data, rate: float, ticks: in
             **row}
 
 
-def shipped_controller(robot: str, precision: str | None = None, deadline_ms: float | None = None, **controller):
+def shipped_controller(robot: str, precision: str | None = None, deadline_ms: float | None = None,
+                       samples: int | None = None, **controller):
     """(controller, experiment config) of the shipped experiment as ``adaptive-control run`` builds it: the
     shipped grbal checkpoint (learned step sizes, guard calibration, block model) and planner;
-    ``precision`` overrides ``planner.precision``, ``deadline_ms`` sets the controller's deadline, and
-    ``controller`` overrides other ``ControllerConfig`` fields (e.g. ``threads``, ``plan_budget_ms``)."""
+    ``precision`` and ``samples`` override ``planner.precision`` and ``planner.samples``, ``deadline_ms``
+    sets the controller's deadline, and ``controller`` overrides other ``ControllerConfig`` fields (e.g.
+    ``threads``, ``plan_budget_ms``)."""
     cfg = experiment_config(robot)
     planner = cfg.planner if precision is None else dataclasses.replace(cfg.planner, precision=precision)
+    planner = planner if samples is None else dataclasses.replace(planner, samples=samples)
     ctrl_cfg = dataclasses.replace(cfg.controller, method="grbal", deadline_ms=deadline_ms, **controller)
     ckpt = load_for_method("grbal", robot)
     return build_controller(ckpt, robot, planner, ctrl_cfg), planner, ckpt
