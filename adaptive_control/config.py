@@ -211,6 +211,13 @@ class TrainConfig:
     whole window, added to the adapted model's loss on its future part). The controller plans with the
     prior past ``controller.adapted_steps`` model calls; MAML's meta-loss alone scores only the adapted
     model. 0: off. mb and rebal train without it (a YAML setting it still trains their checkpoints)."""
+    input_noise: float = 0.0
+    """grbal and mb (one-step loss): Gaussian noise of this many standard deviations (each state entry's)
+    added to every training transition's state input, fresh each step, while the target stays the clean
+    transition's change: the network learns to predict the true change from nearby states, a smoother
+    function where a plan leaves the data (noise-injection regularisation). GrBAL's adaptation step and
+    validation see clean transitions. 0: off. Not with ``rollout_horizon`` > 1; rebal trains without it (a
+    YAML setting it still trains its checkpoints)."""
     inner_parameters: str = "all"
     """grbal: which parameters take the adaptation step, in meta-training and online: ``all`` (GrBAL),
     ``biases`` (every layer's bias only: a shift of each unit, CAVIA-like context), or ``last_layer`` (the
@@ -287,10 +294,12 @@ class TrainConfig:
                                   f" ({span})")
         for name in ("adapt_window", "future_window", "meta_batch_size", "steps"):
             _positive(name, getattr(self, name))
-        for name in ("weight_decay", "prior_weight"):
+        for name in ("weight_decay", "prior_weight", "input_noise"):
             v = getattr(self, name)
             if not (isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0):
                 raise ConfigError(f"{name}: must be a finite number >= 0, got {v!r}")
+        if self.input_noise and self.rollout_horizon > 1 and self.method != "rebal":
+            raise ConfigError("input_noise: for the one-step loss (rollout_horizon 1)")
         if self.inner_lr <= 0 or self.lr <= 0:
             raise ConfigError(f"inner_lr and lr: must be positive, got {self.inner_lr}, {self.lr}")
         if self.inner_parameters not in INNER_PARAMETERS:

@@ -163,7 +163,7 @@ def train_checkpoint(cfg: ExperimentConfig, data: TransitionDataset, out: str, *
         model, data, method=t.method, adapt_window=t.adapt_window, future_window=t.future_window,
         inner_lr=t.inner_lr, learn_inner_lr=t.learn_inner_lr, first_order=t.first_order,
         batch_size=t.meta_batch_size, steps=t.steps, lr=t.lr, weight_decay=t.weight_decay,
-        prior_weight=t.prior_weight if t.method == "grbal" else 0.0, inner_parameters=t.inner_parameters if t.method == "grbal" else "all", validation_fraction=t.validation_fraction, validation_trim=t.validation_trim,
+        prior_weight=t.prior_weight if t.method == "grbal" else 0.0, inner_parameters=t.inner_parameters if t.method == "grbal" else "all", input_noise=t.input_noise if t.method != "rebal" else 0.0, validation_fraction=t.validation_fraction, validation_trim=t.validation_trim,
         seed=t.seed, split_seed=t.split_seed, callback=on_step, fit_normalizer=init is None, delta_weight=delta_weight, rollout_horizon=t.rollout_horizon if t.method != "rebal" else 1,
         keep_best=t.keep_best, weight_average=t.weight_average, state_path=state, save_every=t.save_every, resume=resume, dist_info=info,
         snapshot_every=t.snapshot_every, on_snapshot=snapshot,

@@ -137,11 +137,18 @@ class DynamicsModel(nn.Module, abc.ABC):
             return lambda obs, act: self.predict_next(params, obs, act.repeat(1, held))
         return lambda obs, act: self.predict_next(params, obs, act)
 
-    def loss(self, params: Params, obs: torch.Tensor, act: torch.Tensor, next_obs: torch.Tensor) -> torch.Tensor:
-        """Mean squared error of the normalised state change over a batch (B, .) -> scalar."""
+    def loss(self, params: Params, obs: torch.Tensor, act: torch.Tensor, next_obs: torch.Tensor,
+             input_noise: torch.Tensor | None = None) -> torch.Tensor:
+        """Mean squared error of the normalised state change over a batch (B, .) -> scalar.
+
+        ``input_noise`` (B, nx): added to the network's state input, in units of each entry's standard
+        deviation (in the model's frame), while the target stays the clean transition's change: the
+        network learns to predict the true change from a nearby state (noise-injection regularisation,
+        ``train.input_noise``). ``None``: the plain loss (the online step's)."""
         obs, next_obs = self.local(obs, next_obs)
         target = self.normalizer.normalize_delta(next_obs - obs)
-        err = self.predict_delta_n(params, obs, act) - target
+        inputs = obs if input_noise is None else obs + input_noise * self.normalizer.obs_std
+        err = self.predict_delta_n(params, inputs, act) - target
         return (err * err).mean()
 
     def rollout_loss(self, params: Params, obs: torch.Tensor, act: torch.Tensor, next_obs: torch.Tensor,

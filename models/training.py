@@ -55,7 +55,8 @@ def split_paths(num_paths: int, validation_fraction: float, rng: np.random.Gener
 
 
 def meta_loss(model: DynamicsModel, params: dict, adapter: GradientAdapter, obs, act, next_obs, m: int,
-              rollout_horizon: int = 1, reduce: bool = True, prior_weight: float = 0.0) -> torch.Tensor:
+              rollout_horizon: int = 1, reduce: bool = True, prior_weight: float = 0.0,
+              input_noise: torch.Tensor | None = None) -> torch.Tensor:
     """GrBAL meta-loss over B windows: obs (B, M+N, nx), act (B, M+N, nu), next_obs (B, M+N, nx) -> scalar
     (``reduce=False``: each window's, (B,)).
 
@@ -65,19 +66,25 @@ def meta_loss(model: DynamicsModel, params: dict, adapter: GradientAdapter, obs,
     ``prior_weight`` w > 0 adds w times the unadapted prior's one-step loss on all M + N transitions
     of the window (MB's regression loss), so the prior the controller plans with past
     ``controller.adapted_steps`` is trained as a model in its own right.
+    ``input_noise`` (B, N, nx): noise on the adapted model's state inputs in the one-step loss on each
+    window's future part (:meth:`DynamicsModel.loss`); the adaptation step itself sees clean
+    transitions, as online.
     """
 
-    def one(o, a, n):
+    def one(o, a, n, e=None):
         adapted = adapter.adapt(params, o[:m], a[:m], n[:m])
         if rollout_horizon > 1:
             loss = model.rollout_loss(adapted, o[m:], a[m:], n[m:], rollout_horizon)
         else:
-            loss = model.loss(adapted, o[m:], a[m:], n[m:])
+            loss = model.loss(adapted, o[m:], a[m:], n[m:], e)
         if prior_weight:
             loss = loss + prior_weight * model.loss(params, o, a, n)
         return loss
 
-    per_window = vmap(one)(obs, act, next_obs)
+    if input_noise is not None and rollout_horizon > 1:
+        raise ValueError("input_noise is for the one-step loss (rollout_horizon 1)")
+    per_window = (vmap(one)(obs, act, next_obs) if input_noise is None
+                  else vmap(one)(obs, act, next_obs, input_noise))
     return per_window.mean() if reduce else per_window
 
 
@@ -97,6 +104,7 @@ def train_dynamics(
     weight_decay: float = 0.0,
     prior_weight: float = 0.0,
     inner_parameters: str = "all",
+    input_noise: float = 0.0,
     validation_fraction: float = 0.1,
     seed: int = 0,
     split_seed: int | None = None,
@@ -132,6 +140,10 @@ def train_dynamics(
             the meta-loss (:func:`meta_loss`). 0: MAML's meta-loss alone.
         inner_parameters: grbal only: which parameters the inner step moves: ``all``, ``biases`` or
             ``last_layer`` (:func:`inner_parameter_names`); the others' step sizes are constant zeros.
+        input_noise: sigma >= 0, grbal and mb with the one-step loss: every training transition's state
+            input gets Gaussian noise of sigma times each entry's standard deviation, fresh each step,
+            while its target stays the clean change (:meth:`DynamicsModel.loss`); grbal's adaptation
+            step and the validation figures see clean transitions. 0: off.
         fit_normalizer: fit the normaliser to the training paths; ``False`` keeps the model's
             (fine-tuning a model whose weights were trained with its statistics).
         delta_weight: (nx,) per-dimension weights of every loss's squared error, set through the
@@ -184,10 +196,10 @@ def train_dynamics(
             it reproduces that run to float tolerance. Stream 0 is the single-process stream.
     """
     _check_arguments(model, dataset, method, adapt_window, future_window, rollout_horizon, weight_average,
-                     validation_trim, weight_decay, prior_weight, inner_parameters)
+                     validation_trim, weight_decay, prior_weight, inner_parameters, input_noise)
     run = _Training(model, dataset, method=method, adapt_window=adapt_window, future_window=future_window,
                     inner_lr=inner_lr, learn_inner_lr=learn_inner_lr, first_order=first_order, batch_size=batch_size,
-                    steps=steps, lr=lr, weight_decay=weight_decay, prior_weight=prior_weight, inner_parameters=inner_parameters, validation_fraction=validation_fraction, seed=seed, split_seed=split_seed,
+                    steps=steps, lr=lr, weight_decay=weight_decay, prior_weight=prior_weight, inner_parameters=inner_parameters, input_noise=input_noise, validation_fraction=validation_fraction, seed=seed, split_seed=split_seed,
                     eval_every=eval_every, fit_normalizer=fit_normalizer, delta_weight=delta_weight,
                     rollout_horizon=rollout_horizon, keep_best=keep_best, weight_average=weight_average,
                     validation_windows=validation_windows, validation_trim=validation_trim,
@@ -241,7 +253,7 @@ def inner_parameter_names(params: dict, which: str) -> list[str]:
 
 
 def _check_arguments(model, dataset, method, adapt_window, future_window, rollout_horizon, weight_average,
-                     validation_trim, weight_decay, prior_weight=0.0, inner_parameters="all") -> None:
+                     validation_trim, weight_decay, prior_weight=0.0, inner_parameters="all", input_noise=0.0) -> None:
     if method not in ("grbal", "mb", "rebal"):
         raise ValueError(f"method must be 'grbal', 'mb' or 'rebal', got {method!r}")
     if (method == "rebal") != hasattr(model, "sequence_loss"):
@@ -265,6 +277,10 @@ def _check_arguments(model, dataset, method, adapt_window, future_window, rollou
         raise ValueError(f"inner_parameters is GrBAL's inner step; {method} has none (got {inner_parameters!r})")
     if prior_weight and method != "grbal":
         raise ValueError(f"prior_weight is a term of GrBAL's meta-loss; {method} trains without it (got {prior_weight})")
+    if not (math.isfinite(input_noise) and input_noise >= 0.0):
+        raise ValueError(f"input_noise must be a finite number >= 0, got {input_noise}")
+    if input_noise and (method == "rebal" or rollout_horizon > 1):
+        raise ValueError("input_noise is for grbal and mb with the one-step loss (rollout_horizon 1)")
     if rollout_horizon > 1:
         if method == "rebal":
             raise ValueError("rollout_horizon > 1 is for grbal and mb (rebal trains on sequences already)")
@@ -281,7 +297,7 @@ class _Training:
 
     def __init__(self, model: DynamicsModel, dataset: TransitionDataset, *, method, adapt_window, future_window,
                  inner_lr, learn_inner_lr, first_order, batch_size, steps, lr, weight_decay, prior_weight, inner_parameters,
-                 validation_fraction, seed, split_seed,
+                 input_noise, validation_fraction, seed, split_seed,
                  eval_every, fit_normalizer, delta_weight, rollout_horizon, keep_best, weight_average,
                  validation_windows, validation_trim, info: DistInfo, streams):
         self.model, self.method, self.adapt_window = model, method, adapt_window
@@ -358,16 +374,22 @@ class _Training:
             self.tensors.update({("a", k): self.step_size[k] for k in moved})
         self.average = ({key: t.detach().clone() for key, t in self.tensors.items()} if weight_average else None)
 
+        def noise(like: torch.Tensor, gen) -> torch.Tensor | None:  # (..., nx) state-input noise, or None
+            if not input_noise:
+                return None
+            return input_noise * torch.randn(like.shape, generator=gen, device=like.device, dtype=like.dtype)
+
         def loss_on(o, a, n, gen):
             if method == "grbal":
                 return meta_loss(model, self.params, self.adapter, o, a, n, adapt_window, rollout_horizon,
-                                 prior_weight=prior_weight)
+                                 prior_weight=prior_weight, input_noise=noise(o[:, adapt_window:], gen))
             if method == "rebal":  # truncated BPTT; contexts up to N steps old, as a plan holds them fixed
                 return model.sequence_loss(self.params, o, a, n, burn_in=min(4, adapt_window), max_lag=future_window,
                                            generator=gen)
             if rollout_horizon > 1:
                 return model.rollout_loss(self.params, o, a, n, rollout_horizon)
-            return model.loss(self.params, o.flatten(0, 1), a.flatten(0, 1), n.flatten(0, 1))
+            o = o.flatten(0, 1)
+            return model.loss(self.params, o, a.flatten(0, 1), n.flatten(0, 1), noise(o, gen))
 
         objective = _Objective(model, {k: self.step_size[k] for k in moved} if method == "grbal" and learn_inner_lr else None,
                                loss_on)
@@ -397,6 +419,8 @@ class _Training:
             self.fingerprint["prior_weight"] = float(prior_weight)
         if inner_parameters != "all":  # (likewise)
             self.fingerprint["inner_parameters"] = inner_parameters
+        if input_noise:  # (likewise)
+            self.fingerprint["input_noise"] = float(input_noise)
 
     def _windows(self, window_starts: np.ndarray):
         """(B, M+N, .) obs, act, next_obs of the windows starting at ``window_starts`` (B,)."""
