@@ -377,7 +377,8 @@ class _Training:
         def noise(like: torch.Tensor, gen) -> torch.Tensor | None:  # (..., nx) state-input noise, or None
             if not input_noise:
                 return None
-            return input_noise * torch.randn(like.shape, generator=gen, device=like.device, dtype=like.dtype)
+            # drawn from the stream's CPU generator (the same noise on every device), then moved
+            return input_noise * torch.randn(like.shape, generator=gen, dtype=like.dtype).to(like.device)
 
         def loss_on(o, a, n, gen):
             if method == "grbal":
