@@ -53,7 +53,7 @@ def test_the_config_reaches_training(tmp_path, cheetah_dataset):
                                                  future_window=4, lr=1e-4, weight_decay=weight_decay))
         path = str(tmp_path / f"mb_{weight_decay}.pt")
         train_checkpoint(cfg, cheetah_dataset, path, show_progress=False, logs=False)
-        return {k: float(v.norm()) for k, v in load_checkpoint(path).model.named_parameters() if v.dim() > 1}
+        return {k: float(v.detach().norm()) for k, v in load_checkpoint(path).model.named_parameters() if v.dim() > 1}
 
     plain, decayed = norms(0.0), norms(2000.0)
     assert all(decayed[k] < 0.1 * plain[k] for k in plain)
