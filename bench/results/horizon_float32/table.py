@@ -101,7 +101,7 @@ def main() -> None:
         ax.set_xlabel("lookahead (s): T planning steps x 3 ticks x 10 ms")
         ax.set_ylabel("return, 20 held-out crippled-leg tasks")
         ax.set_ylim(0, max([REFERENCE] + [r["mean"] for r in refs]) * 1.1)
-        ax.legend(fontsize=8, loc="lower right")
+        ax.legend(fontsize=8, loc="upper left")
         ax.set_title("Crippled half-cheetah: return against the plan's lookahead")
         fig.tight_layout()
         fig.savefig(args.plot + ".tmp.png", dpi=120)
