@@ -235,6 +235,8 @@ def make_planner_factory(cfg: PlannerConfig, robot: str, device, model=None, par
     common = dict(horizon=cfg.horizon, action_low=env.action_low, action_high=env.action_high, seed=cfg.seed,
                   device=device, step_ticks=cfg.step_ticks, model_ticks=model_ticks, dtype=dtype)
     nx, nu = state_size or env.obs_size, env.action_size
+    if cfg.type != "casadi":
+        common["discount"] = cfg.discount
     if cfg.type == "mppi":
         return lambda dyn: MPPI(dyn, cost, nx, nu, samples=cfg.samples, noise_sigma=cfg.noise_sigma,
                                 noise_correlation=cfg.noise_correlation, temperature=cfg.temperature,

@@ -345,6 +345,10 @@ class PlannerConfig:
     reuse_elites: int = 0
     """MPPI: E, the lowest-cost sequences of each plan rolled out again (shifted with the warm start)
     in the next plan, in place of E of its K fresh samples (iCEM's elite reuse); 0 = none."""
+    discount: float = 1.0
+    """gamma in (0, 1]: the sampling planners weigh planning step t's running costs gamma^t, so the far
+    end of the plan, where the learned model's error has compounded most, counts less; 1 = a plain sum.
+    Not for ``casadi`` (must be 1)."""
     precision: str = "auto"
     """Matrix products of the planning rollouts: ``float32``, ``bfloat16`` (weights and hidden activations
     in bfloat16, accumulation inside each product and the states in float32), or ``auto``: bfloat16 on a CPU with native
@@ -370,6 +374,11 @@ class PlannerConfig:
             raise ConfigError(f"upright_weight: must be >= 0, got {self.upright_weight}")
         if not 0.0 <= self.noise_correlation < 1.0:
             raise ConfigError(f"noise_correlation: must be in [0, 1), got {self.noise_correlation}")
+        if not (isinstance(self.discount, (int, float)) and not isinstance(self.discount, bool)
+                and 0.0 < self.discount <= 1.0):
+            raise ConfigError(f"discount: must be a number in (0, 1], got {self.discount!r}")
+        if self.type == "casadi" and self.discount != 1:
+            raise ConfigError(f"discount: the casadi planner plans the plain sum (1), got {self.discount}")
         if self.type == "casadi" and self.step_ticks != 1:
             raise ConfigError(f"step_ticks: the casadi planner plans tick by tick (1), got {self.step_ticks}")
         if not 0 <= self.reuse_elites < self.samples - 1:

@@ -8,7 +8,7 @@ the cores for the whole run: what a simulator, another node or the hypervisor ta
 does to the plan). ``--threads 1`` gives the controller one torch thread (the sil preset's choice).
 Conditions are interleaved within each repeat, so drifts of the machine's speed hit all of them alike.
 
-    python bench/sample_budget.py --budget-ms 6 --ticks 600 --repeats 3 --json bench/results/sample_budget.json
+    python bench/sample_budget.py --budget-ms 6 [7 8 ...] --ticks 600 --repeats 3 --json bench/results/sample_budget.json
 """
 from __future__ import annotations
 
@@ -72,7 +72,8 @@ def run(load: str, budget_ms: float | None, ticks: int, warmup: int, threads: in
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--budget-ms", type=float, default=6.0)
+    ap.add_argument("--budget-ms", type=float, nargs="+", default=[6.0],
+                    help="budgets to compare with no budget (each one more condition, interleaved)")
     ap.add_argument("--ticks", type=int, default=600)
     ap.add_argument("--warmup", type=int, default=30)
     ap.add_argument("--repeats", type=int, default=3)
@@ -85,7 +86,7 @@ def main(argv=None) -> None:
     runs = []
     for r in range(args.repeats):
         for load in args.loads:
-            for budget in (None, args.budget_ms):
+            for budget in (None, *args.budget_ms):
                 x = run(load, budget, args.ticks, args.warmup, args.threads)
                 runs.append({"repeat": r, **x})
                 print(f"repeat {r + 1}/{args.repeats} load {load:5s} budget {str(budget):5s}: missed {x['missed']:3d} "
@@ -94,7 +95,7 @@ def main(argv=None) -> None:
                       flush=True)
     summary = {}
     for load in args.loads:
-        for budget in (None, args.budget_ms):
+        for budget in (None, *args.budget_ms):
             rows = [x for x in runs if x["load"] == load and x["budget_ms"] == budget]
             summary[f"{load}/{'off' if budget is None else budget}"] = {
                 k: float(np.median([x[k] for x in rows]))

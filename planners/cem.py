@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from planners.shooting import Cost, Dynamics, TickBlocks, as_bounds, check_state, rollout_costs
+from planners.shooting import Cost, Dynamics, TickBlocks, as_bounds, check_discount, check_state, rollout_costs
 
 
 class CEM:
@@ -25,13 +25,14 @@ class CEM:
         action_low, action_high: bounds; samples are clamped to them.
         step_ticks, model_ticks: control ticks each planned action is held, and ticks per dynamics call
             (as in :class:`planners.mppi.MPPI`).
+        discount: gamma in (0, 1], the weight gamma^t of planning step t's running costs (1: a plain sum).
         seed: seed of the planner's ``torch.Generator``.
     """
 
     def __init__(self, dynamics: Dynamics, cost: Cost, nx: int, nu: int, *, horizon: int = 10, samples: int = 500,
                  elites: int = 50, iterations: int = 3, init_sigma: float = 0.5, min_sigma: float = 0.05,
-                 momentum: float = 0.1, action_low=-1.0, action_high=1.0, step_ticks: int = 1, model_ticks: int = 1, seed: int = 0,
-                 device: str | torch.device = "cpu", dtype: torch.dtype = torch.float32):
+                 momentum: float = 0.1, action_low=-1.0, action_high=1.0, step_ticks: int = 1, model_ticks: int = 1, discount: float = 1.0,
+                 seed: int = 0, device: str | torch.device = "cpu", dtype: torch.dtype = torch.float32):
         if not 1 <= elites <= samples:
             raise ValueError(f"need 1 <= elites <= samples, got elites={elites}, samples={samples}")
         if horizon < 1 or iterations < 1:
@@ -40,6 +41,7 @@ class CEM:
         self.nx, self.nu, self.T, self.K, self.E = nx, nu, horizon, samples, elites
         self.iterations, self.init_sigma, self.min_sigma, self.momentum = iterations, init_sigma, min_sigma, momentum
         self.blocks = TickBlocks(step_ticks, model_ticks)
+        self.discount = check_discount(discount)
         self.device, self.dtype = torch.device(device), dtype
         self.low, self.high = (as_bounds(v, nu, dtype, self.device) for v in (action_low, action_high))
         if torch.any(self.low >= self.high):
@@ -70,7 +72,7 @@ class CEM:
             acts[:, 0] = mu  # the current mean is always a candidate
             costs = rollout_costs(self.dynamics, self.cost, states.repeat_interleave(self.K, 0),
                                   acts.reshape(b * self.K, self.T, self.nu), calls=self.blocks.calls,
-                                  first_calls=self.blocks.first_calls).view(b, self.K)
+                                  first_calls=self.blocks.first_calls, discount=self.discount).view(b, self.K)
             elite_idx = self.select_elites(costs)  # (B, E), per state
             elite = torch.take_along_dim(acts, elite_idx[:, :, None, None], dim=1)
             new_mu, new_sigma = elite.mean(1), elite.std(1, unbiased=False).clamp_min(self.min_sigma)

@@ -17,7 +17,7 @@ import math
 
 import torch
 
-from planners.shooting import Cost, Dynamics, TickBlocks, as_bounds, check_state, rollout_costs
+from planners.shooting import Cost, Dynamics, TickBlocks, as_bounds, check_discount, check_state, rollout_costs
 
 
 class MPPI:
@@ -42,6 +42,7 @@ class MPPI:
             :class:`planners.shooting.TickBlocks`).
         reuse_elites: E, the lowest-cost sequences of each plan kept (and shifted when a block ends) to
             be sampled again in the next one, in place of E of its K fresh samples; 0 = none.
+        discount: gamma in (0, 1], the weight gamma^t of planning step t's running costs (1: a plain sum).
         seed: seed of the planner's own ``torch.Generator``.
         device, dtype: where and in which precision planning runs.
     """
@@ -49,7 +50,7 @@ class MPPI:
     def __init__(self, dynamics: Dynamics, cost: Cost, nx: int, nu: int, *, horizon: int = 10, samples: int = 500,
                  noise_sigma=0.5, noise_correlation: float = 0.0, temperature: float = 0.05, action_low=-1.0,
                  action_high=1.0, iterations: int = 1, step_ticks: int = 1, model_ticks: int = 1, reuse_elites: int = 0,
-                 seed: int = 0, device: str | torch.device = "cpu",
+                 discount: float = 1.0, seed: int = 0, device: str | torch.device = "cpu",
                  dtype: torch.dtype = torch.float32):
         if horizon < 1 or samples < 2 or iterations < 1:
             raise ValueError(f"need horizon >= 1, samples >= 2, iterations >= 1; got {horizon}, {samples}, {iterations}")
@@ -64,6 +65,7 @@ class MPPI:
         self.iterations = iterations
         self.blocks = TickBlocks(step_ticks, model_ticks)
         self.temperature = float(temperature)
+        self.discount = check_discount(discount)
         self.rho = float(noise_correlation)
         self.device, self.dtype = torch.device(device), dtype
         self.sigma = as_bounds(noise_sigma, nu, dtype, self.device)
@@ -154,7 +156,8 @@ class MPPI:
             if n:  # samples 1..n: the last plan's best sequences, shifted
                 actions[:, 1:1 + n] = self._elites[:, :n]
             costs = rollout_costs(self.dynamics, self.cost, state.expand(k, self.nx), actions, out=self._costs[:k],
-                                  time_major=True, calls=self.blocks.calls, first_calls=self.blocks.first_calls)
+                                  time_major=True, calls=self.blocks.calls, first_calls=self.blocks.first_calls,
+                                  discount=self.discount)
             w = self._weights(costs)
             if w is None:
                 break  # every rollout diverged: keep the current nominal sequence

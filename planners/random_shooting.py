@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import torch
 
-from planners.shooting import Cost, Dynamics, TickBlocks, as_bounds, check_state, rollout_costs
+from planners.shooting import Cost, Dynamics, TickBlocks, as_bounds, check_discount, check_state, rollout_costs
 
 
 class RandomShooting:
@@ -14,10 +14,11 @@ class RandomShooting:
         action_low, action_high: bounds of the uniform samples. seed: ``torch.Generator`` seed.
         step_ticks, model_ticks: control ticks each sampled action is held, and ticks per dynamics call
             (as in :class:`planners.mppi.MPPI`).
+        discount: gamma in (0, 1], the weight gamma^t of planning step t's running costs (1: a plain sum).
     """
 
     def __init__(self, dynamics: Dynamics, cost: Cost, nx: int, nu: int, *, horizon: int = 10, samples: int = 500,
-                 action_low=-1.0, action_high=1.0, step_ticks: int = 1, model_ticks: int = 1, seed: int = 0, device: str | torch.device = "cpu",
+                 action_low=-1.0, action_high=1.0, step_ticks: int = 1, model_ticks: int = 1, discount: float = 1.0, seed: int = 0, device: str | torch.device = "cpu",
                  dtype: torch.dtype = torch.float32):
         if horizon < 1 or samples < 1:
             raise ValueError("horizon and samples must be >= 1")
@@ -26,6 +27,7 @@ class RandomShooting:
         self.device, self.dtype = torch.device(device), dtype
         self.low, self.high = (as_bounds(v, nu, dtype, self.device) for v in (action_low, action_high))
         self.blocks = TickBlocks(step_ticks, model_ticks)
+        self.discount = check_discount(discount)
         self.seed = seed
         self.generator = torch.Generator(device=self.device)
         self._u = torch.empty(samples, horizon, nu, dtype=dtype, device=self.device)
@@ -44,7 +46,7 @@ class RandomShooting:
         torch.rand(self._u.shape, generator=self.generator, out=self._u, dtype=self.dtype, device=self.device)
         acts = self.low + (self.high - self.low) * self._u
         costs = rollout_costs(self.dynamics, self.cost, state.expand(self.K, self.nx), acts, out=self._costs,
-                              calls=self.blocks.calls, first_calls=self.blocks.first_calls)
+                              calls=self.blocks.calls, first_calls=self.blocks.first_calls, discount=self.discount)
         self.best = acts[torch.argmin(costs)].clone()
         shifted = self.blocks.advance()
         # the fallback plan, tick by tick from the next tick on

@@ -11,7 +11,7 @@ Cost = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
 
 def rollout_costs(dynamics: Dynamics, cost: Cost, states: torch.Tensor, actions: torch.Tensor,
                   out: torch.Tensor | None = None, time_major: bool = False, calls: int = 1,
-                  first_calls: int | None = None) -> torch.Tensor:
+                  first_calls: int | None = None, discount: float = 1.0) -> torch.Tensor:
     """Total cost of action sequences, one batched model call at a time.
 
     Each planning step's action is applied in ``calls`` consecutive model calls (a held action; every
@@ -25,9 +25,12 @@ def rollout_costs(dynamics: Dynamics, cost: Cost, states: torch.Tensor, actions:
         actions: (K, T, nu) action sequences, or (T, K, nu) when ``time_major`` (then every
             step's (K, nu) slice is contiguous and the model's matmuls need no copy).
         out: optional preallocated (K,) buffer.
+        discount: gamma in (0, 1]; the running costs of planning step t (every call of its held
+            action) weigh gamma^t, so the far end of the plan, where the model's error has compounded
+            most, counts less. 1: a plain sum.
 
     Returns:
-        (K,) summed running costs; non-finite totals (diverged rollouts) become +inf.
+        (K,) (discounted) summed running costs; non-finite totals (diverged rollouts) become +inf.
     """
     k, horizon = (actions.shape[1], actions.shape[0]) if time_major else (actions.shape[0], actions.shape[1])
     s = states.contiguous()
@@ -41,7 +44,13 @@ def rollout_costs(dynamics: Dynamics, cost: Cost, states: torch.Tensor, actions:
     path = torch.stack(visited)  # (C+1, K, nx)
     n = len(applied)
     c = cost(path[:-1].reshape(n * k, -1), torch.stack(applied).reshape(n * k, -1), path[1:].reshape(n * k, -1))
-    total = torch.sum(c.view(n, k), 0, out=out)
+    if discount == 1.0:
+        total = torch.sum(c.view(n, k), 0, out=out)
+    else:
+        first = n - (horizon - 1) * calls  # calls of the first planning step
+        steps = torch.arange(horizon, dtype=c.dtype, device=c.device).repeat_interleave(
+            torch.tensor([first] + [calls] * (horizon - 1), device=c.device))
+        total = torch.mv(c.view(n, k).t(), torch.pow(discount, steps), out=out)
     return torch.nan_to_num_(total, nan=float("inf"), posinf=float("inf"))
 
 
@@ -88,6 +97,12 @@ class TickBlocks:
             return plan
         remaining = self.step_ticks - self.phase
         return torch.cat([plan[:1].expand(remaining, -1), plan[1:].repeat_interleave(self.step_ticks, 0)], 0)
+
+
+def check_discount(discount: float) -> float:
+    if not 0.0 < discount <= 1.0:
+        raise ValueError(f"discount must be in (0, 1], got {discount}")
+    return float(discount)
 
 
 def as_bounds(value, nu: int, dtype, device) -> torch.Tensor:
