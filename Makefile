@@ -71,7 +71,7 @@ spike: $(STAMP)
 # the controllers of the MPC collection rounds; the models' training settings are the same.)
 # Four draws of the default (no CONFIG, SEED=1..4, REBAL=no) with FINAL_STEPS=4000 returned GrBAL 749 /
 # 1,347 / 501 / 663 and MB 920 / 417 / 598 / 538 on 20 held-out crippled-leg tasks; with today's
-# FINAL_STEPS=12000, GrBAL 912 / 757 / 1,324 / 1,256 and MB 717 / 721 / 696 / 1,012 (README "Longer final
+# FINAL_STEPS=12000, GrBAL 912 / 757 / 1,324 / 1,256 and MB 717 / 721 / 696 / 1,012 (docs/control_quality.md "Longer final
 # training"): expect about 1,050 from a retrained GrBAL, not the shipped checkpoint's 1,652. Those
 # draws and the shipped checkpoints predate REF_PATHS (= 0 for all of them; below). Three draws of today's
 # default (REF_PATHS=0, 2026-12-04) returned GrBAL 569 / 507 / 1,910 and a fourth (THREADS=2) 786.
@@ -80,7 +80,7 @@ spike: $(STAMP)
 # computation meta-train now does at the end of every run, so the recipe itself already writes it).
 # AGG_ROUNDS: five rounds ("1 2 3 4 5") against three on three half-cheetah draws (SEED=1..3, 2026-12-05,
 # paired on the same data up to round 3): GrBAL 552 / 784 / 397 against 818 / 340 / 615, MB 476 / 464 / 866
-# against 876 / 1,016 / 689 on 20 held-out crippled-leg tasks, and about 1.6x the time. README "Five
+# against 876 / 1,016 / 689 on 20 held-out crippled-leg tasks, and about 1.6x the time. docs/control_quality.md "Five
 # aggregation rounds"; bench/results/rounds5.
 AGG_ROUNDS ?= 1 2 3
 RANDOM_PATHS ?= 300
@@ -90,11 +90,11 @@ STEPS ?= 4000
 # FINAL_STEPS: optimiser steps of the models the recipe ships (the last round's MB and GrBAL, and the
 # CANDIDATES trainings). The half-cheetah's trained 4,000 steps were still improving at the last one;
 # 12,000 lifted the mean of four draws from 815 to 1,062 (GrBAL) and 618 to 786 (MB) on 20 held-out
-# tasks and narrowed the spread between draws from 2.7x to 1.75x (README "Longer final training"), for
+# tasks and narrowed the spread between draws from 2.7x to 1.75x (docs/control_quality.md "Longer final training"), for
 # ~15 more minutes a draw (about 53 instead of 38 at THREADS=1, two draws side by side). On the ant
 # (2026-12-04, one draw, SEED=0, 10 held-out crippled-leg tasks) 12,000 against 4,000 on the same data
 # lifted GrBAL 56 -> 114 (paired +58 +- 34) and MB -22 -> 58 (+79 +- 32), both still far below the
-# reference (README "Why the ant stalls"); that draw took 45 min at THREADS=1 beside another job.
+# reference (docs/control_quality.md "Why the ant stalls"); that draw took 45 min at THREADS=1 beside another job.
 # The walker keeps STEPS (not measured there).
 FINAL_STEPS ?= $(if $(filter half_cheetah ant,$(ROBOT)),12000,$(STEPS))
 REBAL_STEPS ?= 6000
@@ -102,10 +102,10 @@ REBAL_STEPS ?= 6000
 # other seeds (GrBAL again from the round's MB), and `adaptive-control select` keeps, of each method's N,
 # the one whose controller returns most on 10 validation episodes from the TRAINING range of
 # SELECT_FAMILY (never the held-out test range). The seed alone moves a GrBAL's held-out return
-# 391-1,030 on the same data (README "Reproducibility"). Each extra candidate costs one MB and one GrBAL
+# 391-1,030 on the same data (docs/control_quality.md "Reproducibility"). Each extra candidate costs one MB and one GrBAL
 # training (at 4,000 steps ~6 min on one thread; at the half-cheetah's FINAL_STEPS=12000 about 4 for MB
 # and 11 for GrBAL) and 20 validation episodes (~1 min on 2 cores). On the four half-cheetah
-# draws of today's default (SEED=1..4, 2026-12-05; README "Three trainings per draw, one kept"), GrBAL with
+# draws of today's default (SEED=1..4, 2026-12-05; docs/control_quality.md "Three trainings per draw, one kept"), GrBAL with
 # CANDIDATES=3 would have kept 569 / 731 / 1,910 / 786 on the 20 held-out crippled-leg tasks, against the
 # draws' own 569 / 507 / 1,910 / 786: +56 on average, best / worst draw 3.4x instead of 3.8x. It stays 1.
 CANDIDATES ?= 1
@@ -114,7 +114,7 @@ CANDIDATES ?= 1
 # and `select` keeps the MB and the GrBAL that return most on the SELECT_* validation episodes. The
 # aggregation rounds then start from the kept pair. Why: the first round's data set a draw's level (README
 # "Is a weak draw weak for want of data?"). Each extra candidate costs ~5 min on one thread, plus 20
-# validation episodes. Measured on four half-cheetah draws of today's default (SEED=1..4; 2026-12-05; README
+# validation episodes. Measured on four half-cheetah draws of today's default (SEED=1..4; 2026-12-05; docs/control_quality.md
 # "Choosing the first round's controllers"): GrBAL 569 / 507 / 1,910 / 786 -> 1,205 / 463 / 657 / 402 on
 # the 20 held-out crippled-leg tasks (mean 943 -> 682), MB 399 / 657 / 1,029 / 978 -> 571 / 486 / 1,085 /
 # 630. The round-0 validation picks among near-ties and lowers the mean; it stays off (1).
@@ -126,7 +126,7 @@ ROUND0_CANDIDATES ?= 1
 # meta-trained one stays as grbal.trained.pt, each start as grbal.start<a>.pt). All run
 # GrBAL's online rule (one gradient step on the last M transitions, never mutating the prior); the start is
 # GrBAL without meta-training. Measured on the last round of draws SEED=5 and 6 with the 0.01 start alone
-# (2026-12-06; README "Falling back to GrBAL's start"): validation kept the start in both (1,393 against
+# (2026-12-06; docs/control_quality.md "Falling back to GrBAL's start"): validation kept the start in both (1,393 against
 # 1,169; 783 against 626), which returns 1,580 and 912 against the meta-trained GrBALs' 1,479 and 424 on the
 # first 10 held-out crippled-leg tasks (paired +101 +- 125, +488 +- 141). The ant and the walker keep no
 # (not measured).
@@ -134,7 +134,7 @@ GRBAL_START ?= $(if $(filter half_cheetah,$(ROBOT)),yes,no)
 # GRBAL_START_STEPS: the step sizes the start is tried with (`adaptive-control step-size`: the same weights,
 # every step size set to one value; grbal.start<a>.pt), each one more validation candidate (10 episodes; with
 # three, 40 validation episodes in all, about 6 minutes on two cores). Measured on the last round of draws
-# SEED=5, 6, 105, 106 (2026-12-06, session 35; README "The start's step size, chosen by validation"): kept
+# SEED=5, 6, 105, 106 (2026-12-06, session 35; docs/control_quality.md "The start's step size, chosen by validation"): kept
 # start 0.001 / start 0.003 / finished / finished, held-out 1,521 / 1,240 / 1,075 / 441 against 1,580 / 912 /
 # 1,075 / 441 with the 0.01 start alone and 1,479 / 424 / 1,075 / 441 without GRBAL_START.
 # One single-draw run of this default (SEED=8, ReBAL included, alone on the 2-core AVX2 EPYC, torch at its default
@@ -147,11 +147,11 @@ GRBAL_START_STEPS ?= 0.01 0.003 0.001
 # set), draw c with SEED + 100 (c - 1) in $(RUNS)/draw<c> (its log in $(RUNS)/draw<c>.log), then for each
 # method `adaptive-control select` keeps, of the N draws' finished models, the one whose controller returns
 # most on the SELECT_* validation episodes (the TRAINING range of SELECT_FAMILY; never the held-out test
-# range) and copies it to $(DEST). Why: the draw's data seemed to set its level (for MB; not for GrBAL, README
+# range) and copies it to $(DEST). Why: the draw's data seemed to set its level (for MB; not for GrBAL, docs/control_quality.md
 # "Two whole draws, one kept"), and no change to one draw's training
-# narrowed the spread between draws (README "Three trainings per draw, one kept"); choosing among whole draws
+# narrowed the spread between draws (docs/control_quality.md "Three trainings per draw, one kept"); choosing among whole draws
 # chooses among data. On 2 cores, DRAWS=2 takes about as long as one draw (two single-thread processes),
-# plus 40 validation episodes. One run (SEED=5, REBAL=no, 2026-12-06, an AVX2 EPYC; README "Two whole draws,
+# plus 40 validation episodes. One run (SEED=5, REBAL=no, 2026-12-06, an AVX2 EPYC; docs/control_quality.md "Two whole draws,
 # one kept"): the draws took 49 minutes side by side; validation kept draw SEED=5 for both methods, the held-out
 # better one (GrBAL 1,415 against 986, MB 1,430 against 913 on 20 held-out crippled-leg tasks). A second run
 # (SEED=6) kept GrBAL 505 and MB 1,187: its GrBAL's meta-training lost to its own MB on good data. Over eight
@@ -164,7 +164,7 @@ SELECT_STEPS ?= 1000
 # BRANCHES=B (B > 0): every MPC collection round also rolls B counterfactual action sequences out by the
 # physics from the robot's real state every 10th tick (`collect --branches`, data_<round>_*.branches.npz),
 # and both models train on them too. Off: on suite draw 2 they improved the models' ranking of unseen
-# branches but flipped the GrBALs and cut MB 878 -> 230 on the held-out crippled legs (README
+# branches but flipped the GrBALs and cut MB 878 -> 230 on the held-out crippled legs (docs/control_quality.md
 # "Counterfactual branches").
 BRANCHES ?= 0
 BRANCH_ARGS = $(if $(filter-out 0,$(BRANCHES)),--branches $(BRANCHES))
@@ -178,7 +178,7 @@ BRANCH_ARGS = $(if $(filter-out 0,$(BRANCHES)),--branches $(BRANCHES))
 # 44-46 min against 37 without) returned GrBAL 1,428 / 850 / 933 with them and 569 / 507 / 1,910 without
 # on 20 held-out crippled-leg tasks (paired +860 +- 154, +343 +- 114, -977 +- 136), MB 1,034 / 680 /
 # 1,188 against 399 / 657 / 1,029; GrBAL lost 126-176 on joint damping with them in all three draws, and
-# in the third lost on friction, payload and motor gain too (README "Reference paths";
+# in the third lost on friction, payload and motor gain too (docs/control_quality.md "Reference paths";
 # bench/results/ref_draws). The default was 24 on the half-cheetah for part of 2026-12-04, on the first
 # two draws; the third reversed the average. The ant (48 such paths did not help it) and the walker
 # (not measured) never had them; nor do the shipped checkpoints.
@@ -186,7 +186,7 @@ BRANCH_ARGS = $(if $(filter-out 0,$(BRANCHES)),--branches $(BRANCHES))
 # the same number of paths (`collect --stratify`) instead of drawing each path's family at random (300
 # random paths drew 25-47 paths of one family; a round's 12 MPC paths 0-4). Off: three half-cheetah draws
 # (SEED=1..3) gave GrBAL 618 / 559 / 959 against 569 / 507 / 1,910 without it (mean 712 against 995), MB
-# 470 / 1,155 / 764 against 399 / 657 / 1,029, on 20 held-out crippled-leg tasks. README "Stratified task
+# 470 / 1,155 / 764 against 399 / 657 / 1,029, on 20 held-out crippled-leg tasks. docs/control_quality.md "Stratified task
 # sampling"; bench/results/stratified.
 STRATIFY ?= no
 ST_ARGS = $(if $(filter yes,$(STRATIFY)),--stratify)
@@ -199,7 +199,7 @@ REBAL ?= yes
 # CONFIG: the experiment YAML of every step (default: the robot's shipped one). A deeper model,
 # CONFIG=results/quality/model_size/half_cheetah_3x256.yaml (the shipped experiment with
 # model.hidden_sizes [256, 256, 256]), lifted MB from 782 to 1,205 and GrBAL from 631 to 826 when only the final
-# training of three draws changed (six trainings; README "A deeper model", 2026-12-05). Two whole draws with it
+# training of three draws changed (six trainings; docs/control_quality.md "A deeper model", 2026-12-05). Two whole draws with it
 # (SEED=1, 2, THREADS=1 REBAL=no, side by side; 2026-12-06) returned GrBAL 661 / 954 and MB 591 / 1,372 against
 # the 2x256 draws' 569 / 507 and 399 / 657 on 20 held-out crippled-leg tasks, but took 67 minutes each against
 # 37, over the 60-minute budget, so the default stays 2x256.
@@ -209,7 +209,7 @@ CONFIG ?=
 # FINAL_CONFIG=results/quality/model_size/half_cheetah_3x256.yaml makes only the shipped models deeper.
 # Two whole draws with FINAL_CONFIG=results/quality/prior_weight/half_cheetah_3x256_pw1.yaml (SEED=3, 4,
 # THREADS=1 REBAL=no, side by side; 2026-12-06) took 71 and 68 minutes (the final GrBAL alone ~38) and returned
-# GrBAL 579 / 732, MB 887 / 729 on 20 held-out crippled-leg tasks: not the default (README "A deeper model,
+# GrBAL 579 / 732, MB 887 / 729 on 20 held-out crippled-leg tasks: not the default (docs/control_quality.md "A deeper model,
 # only where it ships").
 FINAL_CONFIG ?=
 SEED ?= 0

@@ -112,14 +112,14 @@ class CollectConfig:
     """Whole-suite data (``task.perturbation: all``) only: give every perturbation family the same number of
     paths (each run of as many paths as there are families holds each family once, in a seeded order)
     instead of drawing each path's family at random (300 random paths over 9 families drew 25-47 of
-    one family). The family's parameters are drawn as before. README "Stratified task sampling"."""
+    one family). The family's parameters are drawn as before. docs/control_quality.md "Stratified task sampling"."""
     branches: int = 0
     """Counterfactual branches per branch point (0: none). At every ``branch_every``-th tick of a path the
     simulator's full state is copied and ``branches`` other action sequences are rolled out from it by
     the physics (the robot's own episode goes on untouched); each is written as a path of its own: the
     last ``branch_prefix`` real transitions, then ``branch_length`` branch ticks. Closed-loop data holds
     the actions the controller took; a plan ranks the actions it did not take, and branches show the
-    model what those do where the controller drives the robot (README "Counterfactual branches")."""
+    model what those do where the controller drives the robot (docs/control_quality.md "Counterfactual branches")."""
     branch_every: int = 10
     """Ticks between branch points (the first is at tick ``branch_prefix``)."""
     branch_prefix: int = 18
@@ -248,7 +248,7 @@ class TrainConfig:
     """Early stopping's score leaves out this fraction of the worst held-out windows (grbal, mb; 0: the
     plain mean). A held-out path where the robot lay on its back is predicted up to a million times worse
     than the rest; with the plain mean, whether such a path lands in validation decides which step is
-    kept (README "Counterfactual branches"). The reported ``val_loss_*`` stay plain means."""
+    kept (docs/control_quality.md "Counterfactual branches"). The reported ``val_loss_*`` stay plain means."""
     weight_average: float = 0.0
     """Decay d in [0, 1) of an exponential moving average of the trained weights (and GrBAL's learned
     step sizes), updated every step (``avg = d avg + (1 - d) current``, d warmed up as (1 + t) / (10 + t));
@@ -257,7 +257,7 @@ class TrainConfig:
     """k > 0: at the start (step 0: the initial weights, for grbal from ``--init`` with the initial step sizes
     ``inner_lr``), every k steps and at the last, the training's live weights are also written as a checkpoint
     ``<out without .pt>.step<k>.pt`` (grbal, mb; not its early-stopping best), so ``adaptive-control
-    select`` can choose among one training's steps by what its controller returns (README "Choosing among
+    select`` can choose among one training's steps by what its controller returns (docs/control_quality.md "Choosing among
     a training's steps"). 0: only the finished checkpoint."""
     save_every: int = 200
     """Every this many steps the whole training state is written atomically beside the output
@@ -440,7 +440,7 @@ class ControllerConfig:
     adapted_steps: int | None = None
     """Plan with the adapted model for the first ``adapted_steps`` model calls of each plan and with the
     prior for the rest (``None``: the adapted model for the whole plan, GrBAL's rule). The step is fitted
-    to the newest transitions; compounded over a long plan its correction costs return (README "Where
+    to the newest transitions; compounded over a long plan its correction costs return (docs/control_quality.md "Where
     the online step helps": on the half-cheetah's block model, 3 of 10 adapted returned 1,741 ± 48 over
     40 seeds against 1,596 ± 75 for the whole plan and 1,598 ± 60 for the prior; the half-cheetah ships
     3, the ant the whole plan). Gradient methods with a sampling planner: a YAML naming it with

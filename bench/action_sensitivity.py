@@ -1,4 +1,4 @@
-"""How much does each model's prediction depend on the planned actions, call by call (README "An open-loop
+"""How much does each model's prediction depend on the planned actions, call by call (docs/control_quality.md "An open-loop
 training loss")? From starts along recorded paths (every ``--every`` ticks), K action sequences are drawn as
 MPPI draws them (the recorded actions plus N(0, sigma) noise, clipped to [-1, 1], each held for the model's
 ticks), rolled out H model calls open loop, and the spread over the K samples of the predicted forward

@@ -4,7 +4,7 @@
 robot stalls is how they rank the planner's sampled actions (Spearman of return with the cost-rank
 correlation +0.86 over twelve models), but it measures that along each controller's own episodes
 (a robot that runs visits other states than one that stalls). This bench scores every model on the same
-states: the counterfactual branches of ``collect --branches`` (README "Counterfactual branches": at a
+states: the counterfactual branches of ``collect --branches`` (docs/control_quality.md "Counterfactual branches": at a
 branch point, B action sequences around the last executed action, each held ``branch_hold`` ticks,
 rolled out by the physics from the robot's real state). Per branch point: GrBAL adapts on the last M
 block transitions of the real prefix (one step, as online), the model rolls each branch's first

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 11's paired training ablations (README "An open-loop training loss", "Weight decay"): the final MB, then
+# Issue 11's paired training ablations (docs/control_quality.md "An open-loop training loss", "Weight decay"): the final MB, then
 # GrBAL from that MB, trained with one experiment YAML on the three-round files of runs/rounds5_seed<SEED> (the
 # random paths and MPC rounds 1-3), exactly as the unchanged training of those files was
 # (bench/results/rounds5/three_rounds.sh at the draw's seed, bench/results/cost_weight/run.sh <S> 1 <T> at

@@ -1,4 +1,4 @@
-"""Issue 11's paired training ablations on the three draws' data (README "A cost-weighted training loss", "An
+"""Issue 11's paired training ablations on the three draws' data (docs/control_quality.md "A cost-weighted training loss", "An
 open-loop training loss"): per draw (the three-round files of runs/rounds5_seed<S>) and training seed, the final
 GrBAL and MB trained with one setting changed against the unchanged training on the same data, seeds and steps,
 on the 20 held-out crippled-leg tasks (seeds 100-119): mean ± standard error over the tasks and the paired

@@ -1,4 +1,4 @@
-"""Probe (README "Reproducibility"): a mean-prediction ensemble of GrBAL (or MB) checkpoints, each GrBAL
+"""Probe (docs/control_quality.md "Reproducibility"): a mean-prediction ensemble of GrBAL (or MB) checkpoints, each GrBAL
 member adapted by its own online step, on the crippled half-cheetah's held-out legs at the shipped tick.
 
 Not a shipped model: the members are duck-typed into one model for the controller (parameters

@@ -1,4 +1,4 @@
-"""Variants of GrBAL's online step, to find where what it costs comes from (README "Where the online
+"""Variants of GrBAL's online step, to find where what it costs comes from (docs/control_quality.md "Where the online
 step helps"). Each episode is the grbal controller of a checkpoint on the crippled half-cheetah
 (held-out actuators, 1000 steps), with its adaptation changed in one way:
 

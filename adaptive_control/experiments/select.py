@@ -1,6 +1,6 @@
 """Closed-loop checkpoint selection: of several trainings, keep the one whose controller does best.
 
-A model's held-out loss does not predict how well the robot runs with it (README "Reproducibility"):
+A model's held-out loss does not predict how well the robot runs with it (docs/control_quality.md "Reproducibility"):
 five meta-trainings of the shipped recipe on the *same* data, differing only in their seed, return
 391 to 1,030 on the crippled half-cheetah's held-out legs. ``adaptive-control select`` runs every
 candidate's controller (the experiment's planner and controller, as ``run`` builds them) on the same

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Counterfactual branches (README "Counterfactual branches"), 2026-12-04. Run from the repository root:
+# Counterfactual branches (docs/control_quality.md "Counterfactual branches"), 2026-12-04. Run from the repository root:
 #   bash bench/results/branches/run.sh
 # Needs the suite-range draw SEED=2 of the recipe (README "A wider joint-damping training range"):
 #   make checkpoints ROBOT=half_cheetah THREADS=1 SEED=2 REBAL=no RUNS=runs/suite_range_seed2 DEST=runs/suite_range_seed2/final

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Issue 11, 2026-12-05: does the cost-weighted loss change how each GrBAL ranks the planner's samples by their
-# true cost (README "What the weak draws get wrong")? bench/offpath_prediction.py (3 held calls, 256 samples
+# true cost (docs/control_quality.md "What the weak draws get wrong")? bench/offpath_prediction.py (3 held calls, 256 samples
 # every 10th tick of the controller's own episodes) on the twelve GrBALs of table.py (W = 1 and 5, three
 # draws, two training seeds), 10 held-out crippled-leg tasks (seeds 100-109). Summary: probe_table.py.
 # Usage, from the repository root: bash bench/results/cost_weight/probe.sh

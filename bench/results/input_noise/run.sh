@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 11, 2026-12-07 (README "Noise on the training inputs"): the final MB of one existing recipe draw
+# Issue 11, 2026-12-07 (docs/control_quality.md "Noise on the training inputs"): the final MB of one existing recipe draw
 # (runs/draws/seed<S>/draw<c>: random paths and MPC rounds 1-3 of `make checkpoints DRAWS=2 SEED=<S>`, draw c's
 # SEED being S + 100 (c - 1)) retrained exactly as the recipe trained it (12,000 steps, the draw's SEED, one thread)
 # but with an experiment YAML, then run at the shipped tick on the 20 held-out crippled-leg tasks (seeds 100-119):

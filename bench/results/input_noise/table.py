@@ -1,4 +1,4 @@
-"""Issue 11, README "Noise on the training inputs": per recipe draw, a retrained final model (``run.sh``) against
+"""Issue 11, docs/control_quality.md "Noise on the training inputs": per recipe draw, a retrained final model (``run.sh``) against
 the draw's own (``bench/results/draws/seed<S>_draw<c>_<method>.json``), the same data, seed and steps, only the
 experiment YAML differing, on the held-out crippled-leg tasks both ran (seeds 100-119, or the first 10):
 mean ± standard error over the tasks, the paired difference per task; then the mean over draws of the draws'

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Issue 11, 2026-12-05 (README "Two MPPI iterations"): two MPPI iterations per plan at the shipped
+# Issue 11, 2026-12-05 (docs/control_quality.md "Two MPPI iterations"): two MPPI iterations per plan at the shipped
 # temperature and K=250 (the shipped plan's compute), GrBAL on the 20 held-out
 # crippled-leg tasks (seeds 100-119, 1000 steps, the shipped tick otherwise), for the shipped checkpoint
-# and the four draws of today's default recipe (runs/noref_draw_seed$S/final, README "Whole draws").
+# and the four draws of today's default recipe (runs/noref_draw_seed$S/final, docs/control_quality.md "Whole draws").
 # Usage, from the repository root: bash bench/results/iterations/eval.sh k250 <shipped|1|2|3|4> [method]
 set -euo pipefail
 K=$1; D=$2; M=${3:-grbal}

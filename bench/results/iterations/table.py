@@ -1,4 +1,4 @@
-"""README "Two MPPI iterations": GrBAL with two MPPI iterations per plan at K=250 (the shipped plan's
+"""docs/control_quality.md "Two MPPI iterations": GrBAL with two MPPI iterations per plan at K=250 (the shipped plan's
 compute) against the shipped planner (one iteration, K=500), on the 20 held-out crippled-leg tasks
 (seeds 100-119), for the shipped checkpoint and the four draws of today's default recipe; mean ±
 standard error, the difference paired over the tasks.

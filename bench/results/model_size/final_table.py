@@ -1,4 +1,4 @@
-"""README "A deeper model, only where it ships": the half-cheetah recipe with FINAL_CONFIG=
+"""docs/control_quality.md "A deeper model, only where it ships": the half-cheetah recipe with FINAL_CONFIG=
 results/quality/prior_weight/half_cheetah_3x256_pw1.yaml (the aggregation rounds 2x256, the shipped MB and
 GrBAL 3x256, GrBAL's meta-loss with the prior's own loss at weight 1), per draw, on the 20 held-out
 crippled-leg tasks (seeds 100-119): mean ± standard error over the tasks and the fraction of the

@@ -1,4 +1,4 @@
-"""README "A deeper model", whole draws: each half-cheetah draw of today's default recipe with the 3x256 model
+"""docs/control_quality.md "A deeper model", whole draws: each half-cheetah draw of today's default recipe with the 3x256 model
 (bench/results/model_size/whole_draw.sh <S>) beside the 2x256 draw of the same SEED
 (bench/results/ref_draws/noref_seed<S>_*.json), final GrBAL and MB on the 20 held-out crippled-leg tasks
 (seeds 100-119): mean ± standard error over the tasks, the fraction of the true-dynamics reference, the

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 11 probe (README "Two trainings planned together"): the two unchanged GrBAL (or MB) trainings of each
+# Issue 11 probe (docs/control_quality.md "Two trainings planned together"): the two unchanged GrBAL (or MB) trainings of each
 # draw's three-round files (runs/rounds5_seed<S>/three: training seed S; runs/cost_weight/cw1_seed<S>_t<S+10>:
 # seed S+10), planned together as a particle ensemble (each member rolls every sample out, the sample's cost
 # is the members' mean) at the single model's plan compute (K=250 per member), on the 20 held-out

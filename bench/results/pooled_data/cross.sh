@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 11, 2026-12-05 (README "Three trainings per draw, one kept"): which part of draw 3's data makes its
+# Issue 11, 2026-12-05 (docs/control_quality.md "Three trainings per draw, one kept"): which part of draw 3's data makes its
 # models run? The final MB and GrBAL (12,000 steps each, GrBAL from that MB, training seed 1, one torch
 # thread) on the random paths of one default draw and the three MPC rounds of another:
 #   arm r3m1: draw 3's random paths (data_0) + draw 1's MPC rounds;  arm r1m3: the other way round.

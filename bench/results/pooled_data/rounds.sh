@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 11, 2026-12-05 (README "Three trainings per draw, one kept"): does draw 3's level arise early in its
+# Issue 11, 2026-12-05 (docs/control_quality.md "Three trainings per draw, one kept"): does draw 3's level arise early in its
 # aggregation loop? The final MB and GrBAL (12,000 steps each, GrBAL from that MB, training seed 3 as the
 # draw's own, one torch thread) on draw 3's random paths and only its first N MPC rounds (N = 1 or 2; the
 # draw itself trained on all three), then GrBAL at the shipped tick on the 20 held-out crippled-leg tasks.

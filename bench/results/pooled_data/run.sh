@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 11, 2026-12-05 (README "Three trainings per draw, one kept"): is a weak draw weak for want of data?
+# Issue 11, 2026-12-05 (docs/control_quality.md "Three trainings per draw, one kept"): is a weak draw weak for want of data?
 # The final MB and GrBAL of the recipe (12,000 steps each, GrBAL from that MB, one torch thread) trained
 # on the POOLED data of the three weak default draws (SEED=1, 2, 4: their random paths and all their MPC
 # rounds, 21 files, three times one draw's data), training seed $T, then GrBAL at the shipped tick on the

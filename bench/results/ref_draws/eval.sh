@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 11, 2026-12-04 (README "Reference paths"): whole recipe draws with and without the reference
+# Issue 11, 2026-12-04 (docs/control_quality.md "Reference paths"): whole recipe draws with and without the reference
 # paths in every round, each pair made side by side on 2 cores (one torch thread each) with
 #   make checkpoints ROBOT=half_cheetah THREADS=1 SEED=$S REBAL=no REF_PATHS=24 \
 #        RUNS=runs/ref_draw_seed$S DEST=runs/ref_draw_seed$S/final          (arm "ref")

@@ -1,4 +1,4 @@
-"""README "Reference paths": whole recipe draws with `REF_PATHS=24` against the same draws with
+"""docs/control_quality.md "Reference paths": whole recipe draws with `REF_PATHS=24` against the same draws with
 `REF_PATHS=0` (same code, seed and machine; and the session-15 draws of the same seeds, made before early
 stopping scored the trimmed mean), on the 20 held-out crippled-leg tasks (seeds 100-119), mean ± standard
 error; the difference is paired over the tasks. Also the spread between the seeds, the issue's

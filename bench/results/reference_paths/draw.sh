@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 11, 2026-12-04 (README "Reference paths"): the last round of a recipe draw retrained as
+# Issue 11, 2026-12-04 (docs/control_quality.md "Reference paths"): the last round of a recipe draw retrained as
 # `make checkpoints REF_PATHS=24` would train it: the draw's data (runs/<draw>/data_0..3), plus 24 paths
 # driven by the planner on the simulator itself (seed 1000*SEED+50, K=100, 500 ticks, the training range
 # of the whole suite), MB then GrBAL from that MB, the draw's seed, 12,000 steps; then both at the shipped

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 11, 2026-12-04 (README "Reference paths", last two rows): suite draw 2's data plus the
+# Issue 11, 2026-12-04 (docs/control_quality.md "Reference paths", last two rows): suite draw 2's data plus the
 # "Counterfactual branches" round 4 (arm a, runs/branch_s2 from bench/results/branches/run.sh), with 24
 # reference paths (seed 7000) added; MB and GrBAL (from the draw's MB, as arm a) at training seeds 2 and
 # 12, against arm a's a_2 / a_12 (bench/results/branches/offpath_a_*.json, seeds 110-119 of GrBAL in

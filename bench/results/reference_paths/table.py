@@ -1,4 +1,4 @@
-"""README "Reference paths": each model retrained with the reference paths against the same training
+"""docs/control_quality.md "Reference paths": each model retrained with the reference paths against the same training
 without them, paired over the 20 held-out crippled-leg tasks (seeds 100-119), mean ± standard error.
 
     python bench/results/reference_paths/table.py [--plot bench/results/reference_paths/returns.png]

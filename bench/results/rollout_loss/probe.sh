@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 11, 2026-12-05: how the open-loop-trained models rank the planner's samples by their true cost (README
+# Issue 11, 2026-12-05: how the open-loop-trained models rank the planner's samples by their true cost (docs/control_quality.md
 # "An open-loop training loss"): bench/offpath_prediction.py (3 held calls, every 10th tick of the controller's
 # own episodes), the same probe as bench/results/cost_weight/probe.sh, on the three roll8 GrBALs or MBs, or
 # (ARM=unchanged) on the unchanged MBs of the same draws (runs/rounds5_seed<S>/three), 10 held-out crippled-leg

@@ -1,4 +1,4 @@
-"""README "Choosing the first round's controllers": for each draw of today's default recipe (SEED=1..4), the
+"""docs/control_quality.md "Choosing the first round's controllers": for each draw of today's default recipe (SEED=1..4), the
 three random-data MB/GrBAL pairs `make checkpoints ROUND0_CANDIDATES=3` trains (candidate 1 the draw's
 own first-round pair), their mean return on the 10 validation episodes `select` runs (crippled leg's
 TRAINING range, seeds 900-909), which one drove the first MPC round, and the whole draw's final GrBAL and

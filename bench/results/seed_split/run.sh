@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 11, 2026-12-04 (README "Within the seed"): does the training seed move a model's return through
+# Issue 11, 2026-12-04 (docs/control_quality.md "Within the seed"): does the training seed move a model's return through
 # its initialisation and window order, or through the train/validation split it also draws?
 # MB on suite draw 2's data plus the "Counterfactual branches" round 4 (arm a, no branches), seeds crossed
 # with `meta-train --split-seed`; cells (2, 2) and (12, 12) are that arm's a_2 / a_12 MB

@@ -1,4 +1,4 @@
-"""README "Weight decay": the weight-decay GrBALs and the unchanged ones of the same draws, at the shipped tick
+"""docs/control_quality.md "Weight decay": the weight-decay GrBALs and the unchanged ones of the same draws, at the shipped tick
 (the adapted model for 3 of 10 calls) and with the whole plan adapted (whole_plan.sh), on the 20 held-out
 crippled-leg tasks (seeds 100-119): mean ± s.e. and paired differences per task.
 

@@ -1,4 +1,4 @@
-"""README "Reference paths": the whole draws on joint damping's training range (x0.5-2, this folder)
+"""docs/control_quality.md "Reference paths": the whole draws on joint damping's training range (x0.5-2, this folder)
 beside its held-out test range (x3-5, ../*_joint_damping_*.json), 10 tasks each (seeds 100-109), mean ±
 standard error, and the paired difference with the reference paths minus without.
 
