@@ -41,7 +41,6 @@ def fit_value(obs: np.ndarray, target: np.ndarray, path_id: np.ndarray, hidden: 
     import torch
 
     gen = torch.Generator().manual_seed(seed)
-    torch.manual_seed(seed)
     x = torch.as_tensor(obs, dtype=torch.float32)
     y = torch.as_tensor(target, dtype=torch.float32)
     paths = np.unique(path_id)
@@ -50,8 +49,10 @@ def fit_value(obs: np.ndarray, target: np.ndarray, path_id: np.ndarray, hidden: 
     val = torch.as_tensor(np.isin(path_id, list(held)))
     mu, sd = x[~val].mean(0), x[~val].std(0).clamp_min(1e-6)
     ym, ys = y[~val].mean(), y[~val].std().clamp_min(1e-6)
-    net = torch.nn.Sequential(torch.nn.Linear(x.shape[1], hidden), torch.nn.SiLU(), torch.nn.Linear(hidden, hidden),
-                              torch.nn.SiLU(), torch.nn.Linear(hidden, 1))
+    with torch.random.fork_rng():  # seeded initialisation without touching the caller's global RNG
+        torch.manual_seed(seed)
+        net = torch.nn.Sequential(torch.nn.Linear(x.shape[1], hidden), torch.nn.SiLU(),
+                                  torch.nn.Linear(hidden, hidden), torch.nn.SiLU(), torch.nn.Linear(hidden, 1))
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     xt, yt = (x[~val] - mu) / sd, (y[~val] - ym) / ys
     xv, yv = (x[val] - mu) / sd, (y[val] - ym) / ys
