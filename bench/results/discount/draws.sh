@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 11, 2026-12-07 (README "A discount on the plan's far end"): the final GrBAL and MB of recipe draws
+# Issue 11, 2026-12-07 (docs/control_quality.md "A discount on the plan's far end"): the final GrBAL and MB of recipe draws
 # (runs/draws/seed<S>/draw<c>/final, from bench/results/draws/run.sh) with planner.discount <gamma> at the shipped
 # tick otherwise, on the first 10 held-out crippled-leg tasks, two draws at once (one thread each), to pair with
 # their discount-1 runs in bench/results/draws/seed<S>_draw<c>_<method>.json.

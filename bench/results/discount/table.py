@@ -1,4 +1,4 @@
-"""Issue 11, 2026-12-07 (README "A discount on the plan's far end"): the shipped half-cheetah GrBAL at K=500 in float32
+"""Issue 11, 2026-12-07 (docs/control_quality.md "A discount on the plan's far end"): the shipped half-cheetah GrBAL at K=500 in float32
 with the plan's running costs of planning step t weighted gamma^t (``planner.discount``), at the shipped horizon T=10 and
 at T=14, on the 20 held-out crippled-leg tasks (seeds 100-119): mean ± standard error, stalled episodes, the mean
 forward speed of the last 3 s of the episodes that run, the paired difference to the shipped setting (T=10, gamma 1:
