@@ -257,8 +257,8 @@ class TrainConfig:
     """k > 0: at the start (step 0: the initial weights, for grbal from ``--init`` with the initial step sizes
     ``inner_lr``), every k steps and at the last, the training's live weights are also written as a checkpoint
     ``<out without .pt>.step<k>.pt`` (grbal, mb; not its early-stopping best), so ``adaptive-control
-    select`` can choose among one training's steps by what its controller returns (docs/control_quality.md "Choosing among
-    a training's steps"). 0: only the finished checkpoint."""
+    select`` can choose among one training's steps by what its controller returns (docs/control_quality.md
+    "Choosing among a training's steps"). 0: only the finished checkpoint."""
     save_every: int = 200
     """Every this many steps the whole training state is written atomically beside the output
     (``<out>.train_state.pt``; removed when the run ends): ``meta-train --resume`` continues a killed

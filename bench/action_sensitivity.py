@@ -1,10 +1,10 @@
-"""How much does each model's prediction depend on the planned actions, call by call (docs/control_quality.md "An open-loop
-training loss")? From starts along recorded paths (every ``--every`` ticks), K action sequences are drawn as
-MPPI draws them (the recorded actions plus N(0, sigma) noise, clipped to [-1, 1], each held for the model's
-ticks), rolled out H model calls open loop, and the spread over the K samples of the predicted forward
-velocity after each call is reported (mean over starts of its standard deviation), with the spread of the
-summed forward velocity over the plan (what MPPI's softmin ranks). A model whose later calls hardly depend on
-the actions turns a long plan into a short one. Model-only: the physics' own spread is not computed.
+"""How much does each model's prediction depend on the planned actions, call by call (docs/control_quality.md "An
+open-loop training loss")? From starts along recorded paths (every ``--every`` ticks), K action sequences are drawn as
+MPPI draws them (the recorded actions plus N(0, sigma) noise, clipped to [-1, 1], each held for the model's ticks),
+rolled out H model calls open loop, and the spread over the K samples of the predicted forward velocity after each
+call is reported (mean over starts of its standard deviation), with the spread of the summed forward velocity over the
+plan (what MPPI's softmin ranks). A model whose later calls hardly depend on the actions turns a long plan into a
+short one. Model-only: the physics' own spread is not computed.
 
     python bench/action_sensitivity.py --robot half_cheetah --data runs/rounds5_seed1/data_4_grbal.npz \
         --checkpoints a/mb.pt b/mb.pt --json out.json

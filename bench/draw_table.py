@@ -1,10 +1,10 @@
-"""Issue 11's paired training ablations on the three draws' data (docs/control_quality.md "A cost-weighted training loss", "An
-open-loop training loss"): per draw (the three-round files of runs/rounds5_seed<S>) and training seed, the final
-GrBAL and MB trained with one setting changed against the unchanged training on the same data, seeds and steps,
-on the 20 held-out crippled-leg tasks (seeds 100-119): mean ± standard error over the tasks and the paired
-difference per task. Then per setting the mean over the trainings (as a fraction of the reference, best /
-worst) and the paired difference pooled over every episode, and over the trainings' mean differences (the
-honest error bar: a training seed moves a draw by hundreds).
+"""Issue 11's paired training ablations on the three draws' data (docs/control_quality.md "A cost-weighted training
+loss", "An open-loop training loss"): per draw (the three-round files of runs/rounds5_seed<S>) and training seed, the
+final GrBAL and MB trained with one setting changed against the unchanged training on the same data, seeds and steps,
+on the 20 held-out crippled-leg tasks (seeds 100-119): mean ± standard error over the tasks and the paired difference
+per task. Then per setting the mean over the trainings (as a fraction of the reference, best / worst) and the paired
+difference pooled over every episode, and over the trainings' mean differences (the honest error bar: a training seed
+moves a draw by hundreds).
 
 An arm is ``<folder>/<prefix>``: its results are ``bench/results/<folder>/<prefix><V>_seed<S>[_t<T>]_<kind>.json``
 for every value V found (a number, or a word such as ``3x256``) (written by that folder's run.sh <S> <V> [<T>]). The unchanged training: at the draw's

@@ -1,5 +1,5 @@
-"""Probe (docs/control_quality.md "Reproducibility"): a mean-prediction ensemble of GrBAL (or MB) checkpoints, each GrBAL
-member adapted by its own online step, on the crippled half-cheetah's held-out legs at the shipped tick.
+"""Probe (docs/control_quality.md "Reproducibility"): a mean-prediction ensemble of GrBAL (or MB) checkpoints,
+each GrBAL member adapted by its own online step, on the crippled half-cheetah's held-out legs at the shipped tick.
 
 Not a shipped model: the members are duck-typed into one model for the controller (parameters
 prefixed ``m<i>.``; the adaptation step of a sum of the members' losses is each member's own step), to

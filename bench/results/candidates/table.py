@@ -1,5 +1,5 @@
-"""docs/control_quality.md "Three trainings per draw, one kept": for each of the four draws of today's default recipe, the
-three GrBAL candidates `make checkpoints CANDIDATES=3` trains (candidate 1 the draw's own), their mean
+"""docs/control_quality.md "Three trainings per draw, one kept": for each of the four draws of today's default
+recipe, the three GrBAL candidates `make checkpoints CANDIDATES=3` trains (candidate 1 the draw's own), their mean
 return on the 10 validation episodes `adaptive-control select` runs (crippled leg's TRAINING range, seeds
 900-909) and on the 20 held-out crippled-leg tasks (seeds 100-119); which one select keeps, and the spread
 between the draws with and without selection (the issue's reproducibility target: under 15%).

@@ -1,9 +1,9 @@
-"""docs/control_quality.md "A cost-weighted training loss": per GrBAL of table.py, its return on the probed episodes (10 held-out
-crippled-leg tasks, seeds 100-109), how well its prior ranks the planner's sampled action sequences by their
-true cost (mean Spearman over the probed ticks) and its prediction error off the plan, from probe.sh's JSON;
-then the Spearman correlation over the models of the return with the rank correlation, and (within W = 1
-only) with the error: the error is in each model's own normalisation, where W = 5 scales the forward
-velocity's error by sqrt(5), so errors compare only between models of one W.
+"""docs/control_quality.md "A cost-weighted training loss": per GrBAL of table.py, its return on the probed episodes
+(10 held-out crippled-leg tasks, seeds 100-109), how well its prior ranks the planner's sampled action sequences by
+their true cost (mean Spearman over the probed ticks) and its prediction error off the plan, from probe.sh's JSON;
+then the Spearman correlation over the models of the return with the rank correlation, and (within W = 1 only) with
+the error: the error is in each model's own normalisation, where W = 5 scales the forward velocity's error by sqrt(5),
+so errors compare only between models of one W.
 
     python bench/results/cost_weight/probe_table.py
 """

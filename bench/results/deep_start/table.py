@@ -12,8 +12,8 @@ import numpy as np
 
 D, S, DS = "bench/results/draws", "bench/results/start_step", "bench/results/deep_start"
 REFERENCE = 3194.0  # the true-dynamics reference on the 20 held-out tasks (README "What works today")
-# the 2x256 GrBAL today's GRBAL_START keeps on each draw (docs/control_quality.md "The start's step size, chosen by validation"):
-# (held-out JSON, validation JSON, the candidate's path in it)
+# the 2x256 GrBAL today's GRBAL_START keeps on each draw (docs/control_quality.md "The start's step size,
+# chosen by validation"): (held-out JSON, validation JSON, the candidate's path in it)
 KEPT_2X256 = {
     (5, 1): (f"{S}/seed5_draw1_a0.001_grbal.json", f"{S}/seed5_draw1_a0.001_validation.json", "a0.001/grbal.pt"),
     (6, 1): (f"{S}/seed6_draw1_a0.003_grbal.json", f"{S}/seed6_draw1_a0.003_validation.json", "a0.003/grbal.pt"),

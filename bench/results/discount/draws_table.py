@@ -1,5 +1,6 @@
-"""Issue 11, 2026-12-07 (docs/control_quality.md "A discount on the plan's far end"): recipe draws' final GrBALs with planner.discount
-0.95 (and 0.9 where run) against their discount-1 runs, paired on the first 10 held-out crippled-leg tasks.
+"""Issue 11, 2026-12-07 (docs/control_quality.md "A discount on the plan's far end"): recipe draws' final GrBALs with
+planner.discount 0.95 (and 0.9 where run) against their discount-1 runs, paired on the first 10 held-out crippled-leg
+tasks.
 
     for S in 6 5 7; do bash bench/results/discount/draws.sh $S 95 grbal 1 2; done
     python bench/results/discount/draws_table.py --json bench/results/discount/draws.json

@@ -1,8 +1,9 @@
-"""Issue 11, 2026-12-07 (docs/control_quality.md "A discount on the plan's far end"): the shipped half-cheetah GrBAL at K=500 in float32
-with the plan's running costs of planning step t weighted gamma^t (``planner.discount``), at the shipped horizon T=10 and
-at T=14, on the 20 held-out crippled-leg tasks (seeds 100-119): mean ± standard error, stalled episodes, the mean
-forward speed of the last 3 s of the episodes that run, the paired difference to the shipped setting (T=10, gamma 1:
-runs/k_float32/k500) and, at T=14, to gamma 1 at T=14 (runs/horizon_float32/t14); a plot of the return against gamma.
+"""Issue 11, 2026-12-07 (docs/control_quality.md "A discount on the plan's far end"): the shipped half-cheetah GrBAL
+at K=500 in float32 with the plan's running costs of planning step t weighted gamma^t (``planner.discount``), at the
+shipped horizon T=10 and at T=14, on the 20 held-out crippled-leg tasks (seeds 100-119): mean ± standard error,
+stalled episodes, the mean forward speed of the last 3 s of the episodes that run, the paired difference to the
+shipped setting (T=10, gamma 1: runs/k_float32/k500) and, at T=14, to gamma 1 at T=14 (runs/horizon_float32/t14); a
+plot of the return against gamma.
 
     for n in t10_g95 t10_g9 t10_g8 t14_g95 t14_g9 t14_g8; do adaptive-control evaluate --config bench/results/discount/eval_$n.yaml \\
         --out runs/discount/$n; done

@@ -1,7 +1,8 @@
-"""Issue 11, 2026-12-07 (docs/control_quality.md "The horizon instead of K"): the shipped half-cheetah GrBAL at K=500 in float32 with
-plan horizons T of 6-14 planning steps (each held 3 ticks), on the 20 held-out crippled-leg tasks (seeds 100-119):
-mean ± standard error, stalled episodes, the paired difference to T=10 (the shipped horizon,
-runs/k_float32/k500), the true-dynamics reference at T = 6, 10, 14 on the first 3 tasks, the tick median of the runs (two episodes at once on 2 cores: slower than alone), and a plot of the return against the lookahead.
+"""Issue 11, 2026-12-07 (docs/control_quality.md "The horizon instead of K"): the shipped half-cheetah GrBAL at K=500
+in float32 with plan horizons T of 6-14 planning steps (each held 3 ticks), on the 20 held-out crippled-leg tasks
+(seeds 100-119): mean ± standard error, stalled episodes, the paired difference to T=10 (the shipped horizon,
+runs/k_float32/k500), the true-dynamics reference at T = 6, 10, 14 on the first 3 tasks, the tick median of the runs
+(two episodes at once on 2 cores: slower than alone), and a plot of the return against the lookahead.
 
     for T in 6 7 8 12 14; do adaptive-control evaluate --config bench/results/horizon_float32/eval_t$T.yaml \\
         --out runs/horizon_float32/t$T; done

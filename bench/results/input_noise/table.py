@@ -1,7 +1,7 @@
-"""Issue 11, docs/control_quality.md "Noise on the training inputs": per recipe draw, a retrained final model (``run.sh``) against
-the draw's own (``bench/results/draws/seed<S>_draw<c>_<method>.json``), the same data, seed and steps, only the
-experiment YAML differing, on the held-out crippled-leg tasks both ran (seeds 100-119, or the first 10):
-mean ± standard error over the tasks, the paired difference per task; then the mean over draws of the draws'
+"""Issue 11, docs/control_quality.md "Noise on the training inputs": per recipe draw, a retrained final model
+(``run.sh``) against the draw's own (``bench/results/draws/seed<S>_draw<c>_<method>.json``), the same data, seed and
+steps, only the experiment YAML differing, on the held-out crippled-leg tasks both ran (seeds 100-119, or the first
+10): mean ± standard error over the tasks, the paired difference per task; then the mean over draws of the draws'
 differences with its standard error over draws (the honest error bar: a training moves a draw by hundreds).
 
     python bench/results/input_noise/table.py in10 [--method mb] [--json bench/results/input_noise/in10_table.json]

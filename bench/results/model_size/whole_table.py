@@ -1,5 +1,5 @@
-"""docs/control_quality.md "A deeper model", whole draws: each half-cheetah draw of today's default recipe with the 3x256 model
-(bench/results/model_size/whole_draw.sh <S>) beside the 2x256 draw of the same SEED
+"""docs/control_quality.md "A deeper model", whole draws: each half-cheetah draw of today's default recipe with
+the 3x256 model (bench/results/model_size/whole_draw.sh <S>) beside the 2x256 draw of the same SEED
 (bench/results/ref_draws/noref_seed<S>_*.json), final GrBAL and MB on the 20 held-out crippled-leg tasks
 (seeds 100-119): mean ± standard error over the tasks, the fraction of the true-dynamics reference, the
 per-task difference, and each draw's recipe wall clock.

@@ -1,10 +1,10 @@
-"""docs/control_quality.md "Choosing the first round's controllers": for each draw of today's default recipe (SEED=1..4), the
-three random-data MB/GrBAL pairs `make checkpoints ROUND0_CANDIDATES=3` trains (candidate 1 the draw's
-own first-round pair), their mean return on the 10 validation episodes `select` runs (crippled leg's
-TRAINING range, seeds 900-909), which one drove the first MPC round, and the whole draw's final GrBAL and
-MB on the 20 held-out crippled-leg tasks (seeds 100-119) against the same SEED without the option
-(bench/results/ref_draws/noref_seed<S>_*.json), paired by task; then the spread between the draws that
-have both (2026-12-05: all four draws).
+"""docs/control_quality.md "Choosing the first round's controllers": for each draw of today's default recipe
+(SEED=1..4), the three random-data MB/GrBAL pairs `make checkpoints ROUND0_CANDIDATES=3` trains (candidate 1 the
+draw's own first-round pair), their mean return on the 10 validation episodes `select` runs (crippled leg's TRAINING
+range, seeds 900-909), which one drove the first MPC round, and the whole draw's final GrBAL and MB on the 20 held-out
+crippled-leg tasks (seeds 100-119) against the same SEED without the option
+(bench/results/ref_draws/noref_seed<S>_*.json), paired by task; then the spread between the draws that have both
+(2026-12-05: all four draws).
 
     python bench/results/round0_select/table.py
 """

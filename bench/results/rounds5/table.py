@@ -1,5 +1,5 @@
-"""docs/control_quality.md "Five aggregation rounds": per draw of today's default recipe (SEED=S), the final GrBAL and MB after
-the default three rounds (three_rounds.sh: seed<S>_three_<method>.json) and after five (run.sh:
+"""docs/control_quality.md "Five aggregation rounds": per draw of today's default recipe (SEED=S), the final
+GrBAL and MB after the default three rounds (three_rounds.sh: seed<S>_three_<method>.json) and after five (run.sh:
 seed<S>_<method>.json), on the same data up to round 3 and the same seeds, on the 20 held-out crippled-leg
 tasks (seeds 100-119): mean ± standard error over the tasks, the paired difference per task, and the mean
 and best / worst ratio over the draws. The three-round draws of 2026-12-04's code

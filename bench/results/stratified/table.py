@@ -1,5 +1,5 @@
-"""docs/control_quality.md "Stratified task sampling": each draw of today's default recipe with STRATIFY=yes (SEED=S) beside
-the same SEED without it (bench/results/ref_draws/noref_seed<S>_*.json), final GrBAL and MB on the 20
+"""docs/control_quality.md "Stratified task sampling": each draw of today's default recipe with STRATIFY=yes
+(SEED=S) beside the same SEED without it (bench/results/ref_draws/noref_seed<S>_*.json), final GrBAL and MB on the 20
 held-out crippled-leg tasks (seeds 100-119), as mean ± standard error over the tasks and as a fraction of
 the true-dynamics reference; then the mean and best / worst ratio over the draws each set has.
 

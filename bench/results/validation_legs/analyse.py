@@ -43,7 +43,8 @@ def validation(path, end):
 def models():
     """(name, validation returns, validation seeds, held-out returns) of every model with both."""
     out = []
-    for d in (1, 2, 3, 4):  # the Xeon draws' three trainings each (docs/control_quality.md "Three trainings per draw, one kept")
+    # the Xeon draws' three trainings each (docs/control_quality.md "Three trainings per draw, one kept")
+    for d in (1, 2, 3, 4):
         for c in (1, 2, 3):
             hp = f"ref_draws/noref_seed{d}_grbal.json" if c == 1 else f"candidates/seed{d}_cand{c}_grbal.json"
             out.append((f"xeon d{d} c{c}", *validation(f"candidates/select_seed{d}.json", f"grbal_{c}.pt"), held_out(hp)))
