@@ -109,13 +109,8 @@ def main(argv=None) -> int:
 
     torch.set_num_threads(args.threads)
     exp = experiment_config(args.robot)
-    sets = [TransitionDataset.load(f) for f in args.data]
-    obs = np.concatenate([d.obs for d in sets])
-    act = np.concatenate([d.act for d in sets])
-    nxt = np.concatenate([d.next_obs for d in sets])
-    offset = np.cumsum([0] + [len(d.tasks) for d in sets])
-    pid = np.concatenate([d.path_id + o for d, o in zip(sets, offset)])
-    step = np.concatenate([d.step for d in sets])
+    data = TransitionDataset.concat([TransitionDataset.load(f) for f in args.data])
+    obs, act, nxt, pid, step = data.obs, data.act, data.next_obs, data.path_id, data.step
     cost = planning_cost(args.robot, exp.planner.upright_weight)
     with torch.no_grad():
         c = cost(torch.as_tensor(obs), torch.as_tensor(act), torch.as_tensor(nxt)).numpy().astype(np.float64)
@@ -130,13 +125,12 @@ def main(argv=None) -> int:
     tasks = make_distribution(args.robot, args.family, "test")
     out = {"command": "python bench/value_probe.py " + " ".join(argv or os.sys.argv[1:]), "fit": fit, "points": []}
     ckpt = load_for_method(args.method, args.robot, args.checkpoint)
-    base = planning_cost(args.robot, exp.planner.upright_weight)
     for w in args.weights:
         if w == 0:
             shaped = None
         else:
             def shaped(s, a, s2, w=w):
-                return base(s, a, s2) + w * (value(s2) - value(s))
+                return cost(s, a, s2) + w * (value(s2) - value(s))
         ctrl = build_controller(ckpt, args.robot, exp.planner,
                                 dataclasses.replace(exp.controller, method=args.method, threads=args.threads),
                                 cost=shaped)
